@@ -1,0 +1,48 @@
+// Codec benchmark inside Pyodide (Node): our Python encode+decode vs JSON.parse+JSON.stringify
+// of the same JSON text in the same JS runtime. Prints one JSON object on stdout.
+// Usage: node bench/codec_pyodide.mjs <dist dir> <runtime wheel file name>
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const distDir = resolve(process.argv[2]);
+const wheel = process.argv[3];
+const { loadPyodide } = await import(join(distDir, "pyodide.mjs"));
+
+const pyodide = await loadPyodide({ indexURL: distDir + "/" });
+await pyodide.loadPackage(join(distDir, wheel));
+for (const name of ["payload.py", "codec_timing.py"]) {
+  pyodide.FS.writeFile(`/home/pyodide/${name}`, readFileSync(join(here, name), "utf8"));
+}
+pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide')");
+
+function bestOf(fn, repeats) {
+  let best = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best / 1000;
+}
+
+const results = {};
+const payloads = pyodide.runPython("import codec_timing; [list(p) for p in codec_timing.PAYLOADS]").toJs();
+for (const [name, records, special] of payloads) {
+  const text = pyodide.runPython(
+    `codec_timing.wire_text(codec_timing.make_payload(${records}, ${special ? "True" : "False"}))`);
+  const jsSeconds = bestOf(() => JSON.stringify(JSON.parse(text)), 7);
+  const py = pyodide.runPython(
+    `codec_timing.time_codec(codec_timing.make_payload(${records}, ${special ? "True" : "False"}))`
+  ).toJs({ dict_converter: Object.fromEntries });
+  results[name] = {
+    bytes: py.bytes,
+    codec_seconds: py.codec_seconds,
+    python_json_seconds: py.json_seconds,
+    js_json_seconds: jsSeconds,
+    ratio_vs_js_json: py.codec_seconds / jsSeconds,
+    ratio_vs_python_json: py.ratio,
+  };
+}
+console.log(JSON.stringify({ runtime: `pyodide ${pyodide.version} on node ${process.version}`, results }));
