@@ -61,6 +61,8 @@ class Capability:
         self._get_update_handler: Callable[[], Any] | None = None
         self._queued_update: Any = None
         self._generation = _generation
+        # Set by the server on capabilities a caller passed in: called after each send_update.
+        self._listener: Callable[["Capability"], None] | None = None
 
     @property
     def scope(self) -> list[Any]:
@@ -95,6 +97,8 @@ class Capability:
             self._queued_update = {**self._queued_update, **update}
         else:
             self._queued_update = dict(update) if isinstance(update, dict) else update
+        if self._listener is not None:
+            self._listener(self)
 
     _apply_update = send_update
 

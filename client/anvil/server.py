@@ -1,7 +1,8 @@
 """anvil.server: the public API for calling between browser and server code.
 
-This module is the same on both sides, as in Anvil. It holds the names the wire codec needs:
-the exception types and their registry, portable classes and capabilities.
+This module is the same on both sides, as in Anvil: the exception types and their registry,
+portable classes and capabilities everywhere; on the server also ``callable``, ``session``,
+``context``, ``call`` and the rest, chosen once at import (browser-only names raise there).
 
 Example:
     >>> import anvil.server
@@ -34,7 +35,25 @@ from ._errors import (
     UplinkDisconnectedError,
     _register_exception_type,
 )
+from ._backend import IN_BROWSER
 from ._portable import SerializationInfo, portable_class
+
+if not IN_BROWSER:  # server code: these work against the server's dispatcher and sessions
+    from anvil_pyodide.server_api import (  # noqa: F401
+        call,
+        call_async,
+        call_s,
+        callable,
+        context,
+        get_api_origin,
+        get_app_origin,
+        get_session_id,
+        is_app_online,
+        loading_indicator,
+        no_loading_indicator,
+        reset_session,
+        session,
+    )
 
 __all__ = [
     "Capability", "unwrap_capability", "portable_class", "SerializationInfo",

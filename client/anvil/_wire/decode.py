@@ -85,6 +85,8 @@ class _Decoder:
         self.import_module = import_module
         self.check_capability = check_capability
         self.capabilities: list[Capability] = []
+        # A sender may leave out a LiveObject's "methods" after the first object of that backend.
+        self.live_object_methods: dict[str, Any] = {}
         self.root = {k: v for k, v in message.items() if k != "objects"}
         # Containers already copied from the received message (kept alive so ids stay unique).
         self.private: dict[int, Any] = {id(self.root): self.root}
@@ -160,10 +162,10 @@ class _Decoder:
         return scalars.parse_float(entry.get("value"))
 
     def rebuild_Date(self, entry: dict[str, Any]) -> Any:
-        return scalars.parse_date(entry.get("value")) if entry.get("value") is not None else None
+        return scalars.parse_date(entry["value"]) if entry.get("value") not in (None, "") else None
 
     def rebuild_DateTime(self, entry: dict[str, Any]) -> Any:
-        return scalars.parse_datetime(entry.get("value")) if entry.get("value") is not None else None
+        return scalars.parse_datetime(entry["value"]) if entry.get("value") not in (None, "") else None
 
     def rebuild_Primitive(self, entry: dict[str, Any]) -> Any:
         value = entry.get("value")
@@ -193,9 +195,14 @@ class _Decoder:
         return capability
 
     def rebuild_LiveObject(self, entry: dict[str, Any]) -> LiveObjectProxy:
-        self.field(entry, "backend", str)
+        backend = self.field(entry, "backend", str)
         self.field(entry, "id", str)
-        return LiveObjectProxy(copy.deepcopy(entry))
+        spec = copy.deepcopy(entry)
+        if spec.get("methods") is not None:
+            self.live_object_methods[backend] = spec["methods"]
+        elif backend in self.live_object_methods:
+            spec["methods"] = copy.deepcopy(self.live_object_methods[backend])
+        return LiveObjectProxy(spec)
 
     def portable_class(self, entry: dict[str, Any]) -> type:
         name = self.field(entry, "typeName", str)

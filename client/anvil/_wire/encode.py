@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .._capability import Capability
 from .._errors import SerializationError
@@ -42,7 +42,12 @@ class EncodedMessage:
             yield from split_media(self.message.get("id"), media_id, media.get_bytes())
 
 
-def encode_message(message: dict[str, Any], *, remote_is_trusted: bool = False) -> EncodedMessage:
+#: Gives a MAC to a Capability created on this side (the server signs with the session's secret).
+CapabilitySigner = Callable[[Capability], Any]
+
+
+def encode_message(message: dict[str, Any], *, remote_is_trusted: bool = False,
+                   sign_capability: CapabilitySigner | None = None) -> EncodedMessage:
     """Encode ``message`` (a dict such as a CALL or a response); the input is left untouched.
 
     Raises SerializationError naming the path for a value that cannot be sent, before anything
@@ -50,11 +55,12 @@ def encode_message(message: dict[str, Any], *, remote_is_trusted: bool = False) 
     """
     if not isinstance(message, dict):
         raise SerializationError(f"A message must be a dict, not {type(message).__name__}")
-    return _Encoder(remote_is_trusted).encode(message)
+    return _Encoder(remote_is_trusted, sign_capability).encode(message)
 
 
 class _Encoder:
-    def __init__(self, remote_is_trusted: bool) -> None:
+    def __init__(self, remote_is_trusted: bool, sign_capability: CapabilitySigner | None) -> None:
+        self.sign_capability = sign_capability
         self.objects: list[dict[str, Any]] = []
         self.media: list[tuple[str, Media]] = []
         self.capabilities: list[Capability] = []
@@ -137,6 +143,10 @@ class _Encoder:
         return encoded
 
     def walk_other(self, value: Any) -> Any:
+        if isinstance(value, type):
+            return self.walk_class(value)
+        if hasattr(type(value), "SERIALIZATION_INFO"):  # before the natives: a portable class may subclass dict
+            return self.walk_portable(value)
         if isinstance(value, bool):
             return bool(value)
         if isinstance(value, int):
@@ -161,16 +171,14 @@ class _Encoder:
             self.add_media(value)
         elif isinstance(value, Capability):
             self.capabilities.append(value)
+            if value._mac is None and self.sign_capability is not None:
+                value._mac = self.sign_capability(value)
             entry = {"type": ["Capability"], "scope": value._base_scope, "mac": value._mac}
             if value._narrowing:
                 entry["narrow"] = list(value._narrowing)
             self.add_entry(entry)
         elif isinstance(value, LiveObjectProxy):
             self.add_entry({**value._wire_spec(), "type": ["LiveObject"]})
-        elif isinstance(value, type):
-            return self.walk_class(value)
-        elif hasattr(type(value), "SERIALIZATION_INFO"):
-            return self.walk_portable(value)
         else:
             return self.walk_foreign(value)
         return None
