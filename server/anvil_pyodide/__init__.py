@@ -1,0 +1,10 @@
+"""anvil_pyodide: the server that hosts an app's ``@anvil.server.callable`` functions.
+
+Example:
+    >>> from anvil_pyodide.registry import FunctionRegistry
+    >>> registry = FunctionRegistry()
+    >>> registry.register("ping", lambda: "pong").name
+    'ping'
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,147 @@
+"""The browser side of the protocol, whatever the transport: one CALL in, its messages out.
+
+A CALL becomes a server function run; the reply (``response`` or ``error``, plus any progress
+``capUpdates`` and ``output`` messages before it) goes into the connection's :class:`Outbox`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import anvil.server
+from anvil._capability import Capability
+from anvil._errors import error_to_wire
+from anvil._wire import EncodedMessage, decode_message, encode_message
+from anvil._wire.decode import ModuleImporter
+
+from .call_context import CallContext, CallState, ClientInfo, StackFrame
+from .capability_mac import sign_scope, verify_scope
+from .config import ServerConfig
+from .dispatcher import Dispatcher
+from .outbox import Chunk, Outbox
+from .sessions import Session, SessionStore
+from .tracebacks import app_trace
+
+ECHO = "anvil.private.echo"
+RESET_SESSION = "anvil.private.reset_session"
+
+
+@dataclass
+class BrowserPeer:
+    """One browser connection: its session (None when the token it gave has expired), ip and outbox."""
+
+    session: Session | None
+    ip: str | None
+    outbox: Outbox
+    origin: str | None = None
+
+
+def call_shape_error(message: dict[str, Any]) -> str | None:
+    """What is wrong with a CALL's fields, or None."""
+    if not isinstance(message.get("command"), str) or not message["command"]:
+        return "Malformed CALL: 'command' must be a non-empty string"
+    if not isinstance(message.get("args", []), list):
+        return "Malformed CALL: 'args' must be a list"
+    if not isinstance(message.get("kwargs", {}), dict):
+        return "Malformed CALL: 'kwargs' must be an object"
+    return None
+
+
+def error_message(call_id: Any, exc: BaseException, trace: list[list[Any]] | None = None) -> dict[str, Any]:
+    return {"id": call_id, "error": error_to_wire(exc, trace), "objects": []}
+
+
+def capability_updates(capabilities: list[Capability]) -> dict[str, Any]:
+    """The pending update of each capability, keyed by the JSON of its scope."""
+    updates = {}
+    for cap in capabilities:
+        update = cap._take_update()
+        if update is not None:
+            updates[json.dumps(cap.scope)] = update
+    return updates
+
+
+class BrowserCallHandler:
+    """Runs browser CALLs: checks, decodes, dispatches, encodes the reply into the peer's outbox."""
+
+    def __init__(self, dispatcher: Dispatcher, sessions: SessionStore, config: ServerConfig,
+                 import_module: ModuleImporter | None = None) -> None:
+        self.dispatcher = dispatcher
+        self.sessions = sessions
+        self.config = config
+        self.import_module = import_module
+
+    async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: BrowserPeer) -> None:
+        call_id = message.get("id")
+        reply = await self._reply(call_id, message, media, peer)
+        peer.outbox.put(reply.message, list(reply.chunks()))
+
+    async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
+                     peer: BrowserPeer) -> EncodedMessage:
+        problem = call_shape_error(message)
+        if problem is not None:
+            return EncodedMessage(error_message(call_id, anvil.server.SerializationError(problem)))
+        command = message["command"]
+        if command == RESET_SESSION:
+            peer.session = self.sessions.create()
+            return encode_message({"id": call_id, "response": peer.session.token})
+        if peer.session is None:
+            return EncodedMessage(error_message(call_id, anvil.server.SessionExpiredError("Session expired")))
+        if command == ECHO:
+            args = message.get("args") or [None]
+            return EncodedMessage({"id": call_id, "response": args[0] if type(args[0]) is str else None, "objects": []})
+        if ":" in command:
+            return EncodedMessage(error_message(call_id, anvil.server.PermissionDenied(
+                f"Cannot call {command!r} from the browser")))
+        session = peer.session
+        try:
+            decoded = decode_message(message, media, import_module=self.import_module,
+                                     check_capability=self._capability_check(session))
+        except anvil.server.AnvilWrappedError as e:
+            return EncodedMessage(error_message(call_id, e))
+        state = self._call_state(call_id, session, peer, decoded.capabilities)
+        try:
+            value = await self.dispatcher.invoke(command, decoded.message.get("args", []),
+                                                 decoded.message.get("kwargs", {}), state)
+        except Exception as e:  # the function's own error, reported to its caller
+            return EncodedMessage(error_message(call_id, e, app_trace(e, self.config.app_dir)))
+        return self._response(call_id, value, decoded.capabilities, session)
+
+    def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session) -> EncodedMessage:
+        response: dict[str, Any] = {"id": call_id, "response": value}
+        updates = capability_updates(capabilities)
+        if updates:
+            response["capUpdates"] = updates
+        try:
+            return encode_message(response, sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
+        except anvil.server.SerializationError as e:
+            return EncodedMessage(error_message(call_id, anvil.server.SerializationError(
+                f"The server function's return value could not be sent: {e}")))
+
+    def _capability_check(self, session: Session) -> Any:
+        def check(cap: Capability) -> None:
+            if not verify_scope(session.secret, cap._base_scope, cap._mac):
+                raise anvil.server.InvalidObjectError(f"Invalid Capability: {cap.scope!r} was not issued to this session")
+        return check
+
+    def _call_state(self, call_id: Any, session: Session, peer: BrowserPeer,
+                    capabilities: list[Capability]) -> CallState:
+        outbox = peer.outbox
+
+        def send_progress(cap: Capability) -> None:
+            update = cap._take_update()
+            if update is not None:
+                encoded = encode_message({"id": call_id, "capUpdates": {json.dumps(cap.scope): update}})
+                outbox.put_threadsafe(encoded.message, list(encoded.chunks()))
+
+        for cap in capabilities:
+            cap._listener = send_progress
+        write_output = None
+        if self.config.forward_output:
+            def write_output(text: str) -> None:
+                outbox.put_threadsafe({"id": call_id, "output": text, "objects": []})
+        context = CallContext(client=ClientInfo("browser", peer.ip), remote_caller=StackFrame("browser", False))
+        return CallState(session=session, context=context, capabilities=capabilities, write_output=write_output,
+                         origin=peer.origin)

@@ -1,0 +1,85 @@
+"""``anvil-pyodide serve APP_DIR``: serve an app folder (also ``python -m anvil_pyodide``).
+
+Example:
+    >>> args = build_parser().parse_args(["serve", "demo", "--port", "9000"])
+    >>> args.app_dir, args.host, args.port
+    ('demo', '127.0.0.1', 9000)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .app_loader import AppLoadError, load_app
+from .config import ServerConfig
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anvil-pyodide", description="Serve Anvil-style apps to Pyodide in the browser.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve an app folder", description=(
+        "Serve APP_DIR: import APP_DIR/server_code/*.py (registering their @anvil.server.callable functions), "
+        "ship APP_DIR/client_code/ to the browser, and serve APP_DIR/index.html (or a default page running "
+        "the client module 'main')."))
+    defaults = ServerConfig()
+    serve.add_argument("app_dir", metavar="APP_DIR", help="the app folder (server_code/, client_code/, index.html)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--uplink-key", help="key that lets anvil-uplink scripts connect with server privilege")
+    serve.add_argument("--client-uplink-key", help="key for client-privileged uplinks (may call, not register)")
+    serve.add_argument("--call-timeout", type=float, default=defaults.call_timeout, metavar="SECONDS",
+                       help=f"seconds before a server call fails with anvil.server.TimeoutError "
+                            f"(default: {defaults.call_timeout:g}; 0 for no limit)")
+    serve.add_argument("--session-timeout", type=float, default=defaults.session_idle_timeout, metavar="SECONDS",
+                       help=f"idle seconds before a session expires (default: {defaults.session_idle_timeout:g})")
+    serve.add_argument("--forward-output", action="store_true",
+                       help="send what server functions print to the browser console (default: off)")
+    serve.add_argument("--worker-threads", type=int, default=defaults.worker_threads,
+                       help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
+    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    return ServerConfig(
+        app_dir=Path(args.app_dir).resolve(),
+        call_timeout=args.call_timeout or None,
+        forward_output=args.forward_output,
+        session_idle_timeout=args.session_timeout,
+        worker_threads=args.worker_threads,
+        uplink_key=args.uplink_key,
+        client_uplink_key=args.client_uplink_key,
+        runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    config = config_from_args(args)
+    try:
+        modules = load_app(config.app_dir)
+    except AppLoadError as e:
+        print(f"anvil-pyodide: {e}", file=sys.stderr)
+        return 1
+    app = create_app(config)
+    print(f"anvil-pyodide: serving {config.app_dir} (server modules: {', '.join(modules) or 'none'})", flush=True)
+    print(f"anvil-pyodide: open http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
+                log_level="info", lifespan="on")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

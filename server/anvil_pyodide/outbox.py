@@ -1,0 +1,42 @@
+"""The ordered queue of messages to one browser connection, fed from the loop and worker threads.
+
+Example:
+    >>> import asyncio
+    >>> async def demo():
+    ...     outbox = Outbox(asyncio.get_running_loop())
+    ...     outbox.put({"id": "a", "response": 1})
+    ...     return await outbox.get()
+    >>> asyncio.run(demo())
+    ({'id': 'a', 'response': 1}, [])
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+Chunk = tuple[dict[str, Any], bytes]
+Outgoing = tuple[dict[str, Any], list[Chunk]]
+
+
+class Outbox:
+    """Messages leave in the order they were put, whichever thread put them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._queue: asyncio.Queue[Outgoing | None] = asyncio.Queue()
+
+    def put(self, message: dict[str, Any], chunks: list[Chunk] | None = None) -> None:
+        """Queue a message (call from the event loop's thread)."""
+        self._queue.put_nowait((message, chunks or []))
+
+    def put_threadsafe(self, message: dict[str, Any], chunks: list[Chunk] | None = None) -> None:
+        """Queue a message from any thread; order with other puts is kept."""
+        self.loop.call_soon_threadsafe(self.put, message, chunks)
+
+    def close(self) -> None:
+        """Let the reader finish: ``get`` returns None after what is already queued."""
+        self._queue.put_nowait(None)
+
+    async def get(self) -> Outgoing | None:
+        return await self._queue.get()

@@ -1,0 +1,108 @@
+"""What the server serves besides calls: the app page, the app's client code, the runtime assets.
+
+Runtime assets live under ``/_/runtime/<build id>/`` (cached for a year: a new build has a new id)
+and ``/_/runtime/`` (revalidated on every use). Big text assets are gzip-compressed.
+
+Example:
+    >>> DEFAULT_PAGE.count('data-main="main"')
+    1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .session_http import SESSION_COOKIE, resolve_session, session_cookie
+
+DEFAULT_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>anvil-pyodide app</title></head>
+<body>
+<script src="/_/runtime/anvil-pyodide.js" data-main="main"></script>
+</body>
+</html>
+"""
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+
+def build_id(runtime_dir: Path) -> str:
+    """A short id that changes whenever the runtime build changes (the lock lists every wheel's hash)."""
+    lock = runtime_dir / "pyodide-lock.json"
+    digest = hashlib.sha256(lock.read_bytes() if lock.exists() else b"")
+    for path in sorted(runtime_dir.glob("*.whl")):
+        digest.update(path.name.encode())
+    return digest.hexdigest()[:12]
+
+
+class CacheControl:
+    """Sets one Cache-Control value on every response of the wrapped app."""
+
+    def __init__(self, app: ASGIApp, value: str) -> None:
+        self.app = app
+        self.value = value.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_header(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"cache-control", self.value)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def runtime_files(directories: list[Path], cache_control: str) -> ASGIApp:
+    """Static files from the first directory that has them, compressed, with ``cache_control``."""
+    apps = [StaticFiles(directory=str(d), check_dir=False) for d in directories]
+
+    async def first_match(scope: Scope, receive: Receive, send: Send) -> None:
+        for app, directory in zip(apps, directories):
+            if (directory / scope["path"].lstrip("/")).is_file() or app is apps[-1]:
+                await app(scope, receive, send)
+                return
+
+    return CacheControl(GZipMiddleware(first_match, minimum_size=1024), cache_control)
+
+
+def client_code_zip(app_dir: Path) -> bytes:
+    """The app's ``client_code/`` folder as a zip Pyodide unpacks onto its import path."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        folder = app_dir / "client_code"
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+async def client_code_endpoint(request: Request) -> Response:
+    data = client_code_zip(request.app.state.config.app_dir)
+    etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+    headers = {"ETag": etag, "Cache-Control": REVALIDATE}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/zip", headers=headers)
+
+
+async def app_page_endpoint(request: Request) -> Response:
+    """The app's page (its index.html, or a default that loads ``main``), with a session cookie."""
+    state = request.app.state
+    page_file = state.config.app_dir / "index.html"
+    html = page_file.read_text(encoding="utf-8") if page_file.is_file() else DEFAULT_PAGE
+    response = HTMLResponse(html, headers={"Cache-Control": REVALIDATE})
+    session, _ = resolve_session(state.sessions, None, request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        session = state.sessions.create()
+    response.headers["Set-Cookie"] = session_cookie(session, request.url.scheme == "https")
+    return response

@@ -1,0 +1,174 @@
+"""``/_/ws``: browsers' WebSocket. Text frames are JSON messages; binary frames carry media chunks.
+
+Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
+message type too (1003); a bad CALL is answered with an error. Other sockets are never affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import anvil.server
+from anvil._wire import MediaAssembler, check_chunk_header, media_ids
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from .browser_calls import BrowserCallHandler, BrowserPeer, error_message
+from .outbox import Outbox
+from .session_http import SESSION_COOKIE, SESSION_QUERY, resolve_session
+
+log = logging.getLogger("anvil_pyodide.ws")
+
+CLOSE_UNSUPPORTED = 1003
+CLOSE_BAD_DATA = 1007
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class ProtocolViolation(Exception):
+    """The browser broke the framing rules; the socket is closed with ``code``."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """True when the Origin header is absent (not a browser) or names this server's host."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+
+
+class BrowserSocket:
+    """One accepted browser WebSocket: reads frames, runs calls, writes replies in order."""
+
+    def __init__(self, websocket: WebSocket, handler: BrowserCallHandler, peer: BrowserPeer, max_message_bytes: int,
+                 max_media_bytes: int) -> None:
+        self.websocket = websocket
+        self.handler = handler
+        self.peer = peer
+        self.max_message_bytes = max_message_bytes
+        self.max_media_bytes = max_media_bytes
+        self.waiting_for_media: dict[Any, tuple[dict[str, Any], MediaAssembler]] = {}
+        self.chunk_header: dict[str, Any] | None = None
+        self.calls: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self.write_replies())
+        try:
+            while True:
+                frame = await self.websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                if frame.get("text") is not None:
+                    self.on_text(frame["text"])
+                elif frame.get("bytes") is not None:
+                    self.on_binary(frame["bytes"])
+        except ProtocolViolation as e:
+            log.warning("closing browser socket: %s", e)
+            await self.websocket.close(code=e.code, reason=str(e)[:120])
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.peer.outbox.close()
+            writer.cancel()
+
+    def on_text(self, text: str) -> None:
+        if len(text) > self.max_message_bytes:
+            raise ProtocolViolation(CLOSE_TOO_BIG, f"message of {len(text)} bytes is over the limit")
+        try:
+            message = json.loads(text)
+        except ValueError:
+            raise ProtocolViolation(CLOSE_BAD_DATA, "text frame is not JSON") from None
+        if not isinstance(message, dict):
+            raise ProtocolViolation(CLOSE_BAD_DATA, "message is not a JSON object")
+        kind = message.get("type")
+        if kind == "CALL":
+            self.on_call(message)
+        elif kind == "CHUNK_HEADER":
+            self.on_chunk_header(message)
+        elif kind == "LOG":
+            log.info("browser log: %s", str(message.get("text", message))[:2000])
+        else:
+            raise ProtocolViolation(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
+
+    def on_call(self, message: dict[str, Any]) -> None:
+        call_id = message.get("id")
+        if not isinstance(call_id, str) or not call_id:
+            raise ProtocolViolation(CLOSE_POLICY, "CALL without a string id")
+        if call_id in self.waiting_for_media:
+            raise ProtocolViolation(CLOSE_POLICY, f"CALL id {call_id!r} reused while its media is arriving")
+        try:
+            expected = media_ids(message)
+        except anvil.server.SerializationError as e:
+            self.peer.outbox.put(error_message(call_id, e))
+            return
+        if expected:
+            self.waiting_for_media[call_id] = (message, MediaAssembler(call_id, expected, self.max_media_bytes))
+        else:
+            self.start(message, {})
+
+    def on_chunk_header(self, header: dict[str, Any]) -> None:
+        try:
+            check_chunk_header(header)
+        except anvil.server.SerializationError as e:
+            raise ProtocolViolation(CLOSE_BAD_DATA, str(e)) from None
+        if header.get("requestId") not in self.waiting_for_media:
+            raise ProtocolViolation(CLOSE_POLICY, f"chunk for unknown request {header.get('requestId')!r}")
+        self.chunk_header = header
+
+    def on_binary(self, data: bytes) -> None:
+        header, self.chunk_header = self.chunk_header, None
+        if header is None:
+            raise ProtocolViolation(CLOSE_POLICY, "binary frame without a CHUNK_HEADER before it")
+        call_id = header["requestId"]
+        message, assembler = self.waiting_for_media[call_id]
+        try:
+            assembler.add_chunk(header, data)
+        except anvil.server.SerializationError as e:
+            del self.waiting_for_media[call_id]
+            self.peer.outbox.put(error_message(call_id, e))
+            return
+        if assembler.complete:
+            del self.waiting_for_media[call_id]
+            self.start(message, assembler.contents())
+
+    def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
+        task = asyncio.create_task(self.handler.handle(message, media, self.peer))
+        self.calls.add(task)
+        task.add_done_callback(self.calls.discard)
+
+    async def write_replies(self) -> None:
+        while True:
+            item = await self.peer.outbox.get()
+            if item is None:
+                return
+            message, chunks = item
+            try:
+                await self.websocket.send_text(json.dumps(message, allow_nan=False))
+                for header, data in chunks:
+                    await self.websocket.send_text(json.dumps(header))
+                    await self.websocket.send_bytes(data)
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the browser went away; its calls finish but their replies have nowhere to go
+
+
+async def browser_websocket_endpoint(websocket: WebSocket) -> None:
+    """The ASGI endpoint; ``websocket.app.state`` holds the handler and config."""
+    state = websocket.app.state
+    if not same_origin(websocket):
+        await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
+        return
+    session, _ = resolve_session(state.sessions, websocket.query_params.get(SESSION_QUERY),
+                                 websocket.cookies.get(SESSION_COOKIE))
+    await websocket.accept()
+    client_ip = websocket.client.host if websocket.client else None
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}")
+    config = state.config
+    await BrowserSocket(websocket, state.call_handler, peer, config.max_message_bytes, config.max_media_bytes).run()
