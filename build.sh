@@ -6,7 +6,7 @@
 #                                 build/wheels/ and the self-contained Pyodide dist in build/dist/.
 #   ./build.sh test [pytest args] setup, then tests/host + tests/conformance (CPython) and tests/pyodide
 #                                 (node + chrome); junit XML in build/test-results/, summary at the end.
-#   ./build.sh demo               setup, then serve demo/ on http://127.0.0.1:8000/
+#   ./build.sh demo               setup, then `anvil-pyodide serve demo` on http://127.0.0.1:8000/ (PORT= to change)
 #   ./build.sh bench              setup, then bench/run_all.py
 #
 # Every setup step is skipped when a stamp in build/stamps/ matches the hash of that step's inputs,
@@ -128,9 +128,8 @@ cmd_test() {
 
 cmd_demo() {
     cmd_setup
-    # Placeholder until the real server exists: it will become `anvil-pyodide serve demo`.
-    log "serving demo/ at http://127.0.0.1:8000/  (Ctrl-C to stop)"
-    exec $PY -m http.server --bind 127.0.0.1 8000 --directory demo
+    log "serving the demo app at http://127.0.0.1:${PORT:-8000}/  (Ctrl-C to stop)"
+    exec $PY -m anvil_pyodide serve demo --host 127.0.0.1 --port "${PORT:-8000}" "$@"
 }
 
 cmd_bench() {
