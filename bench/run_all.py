@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import codec_timing  # noqa: E402
+from bench import codec_timing, server_calls  # noqa: E402
 
 DIST = ROOT / "build" / "dist"
 RESULTS = ROOT / "bench" / "results"
@@ -45,6 +45,16 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "codec.json").write_text(json.dumps({"cpython": cpython, "pyodide": pyodide}, indent=2) + "\n")
     print(f"saved {RESULTS / 'codec.json'}")
+
+    calls = server_calls.run()
+    print("\nserver: no-op calls over /_/ws vs a bare Starlette WebSocket echo of the same text (ratio = ours / echo)")
+    print(f"{'sockets':>7} {'ours calls/s':>13} {'p50 ms':>7} {'p99 ms':>7} {'echo msgs/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}")
+    for sockets, r in calls.items():
+        o, e = r["ours"], r["echo"]
+        print(f"{sockets:>7} {o['calls_per_second']:>13.0f} {o['p50_ms']:>7.2f} {o['p99_ms']:>7.2f} "
+              f"{e['calls_per_second']:>12.0f} {e['p50_ms']:>7.2f} {e['p99_ms']:>7.2f} {r['throughput_ratio']:>6.2f}")
+    (RESULTS / "server.json").write_text(json.dumps(calls, indent=2) + "\n")
+    print(f"saved {RESULTS / 'server.json'}")
 
 
 if __name__ == "__main__":
