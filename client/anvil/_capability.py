@@ -102,6 +102,11 @@ class Capability:
 
     _apply_update = send_update
 
+    def _deliver(self, update: Any) -> None:
+        """An update for this capability arrived from a call it was passed into: run the handler."""
+        if self._apply_update_handler is not None:
+            self._apply_update_handler(update)
+
     def _take_update(self) -> Any:
         """The update to send back to the caller, or None; clears the queue."""
         if self._get_update_handler is not None:

@@ -38,7 +38,22 @@ from ._errors import (
 from ._backend import IN_BROWSER
 from ._portable import SerializationInfo, portable_class
 
-if not IN_BROWSER:  # server code: these work against the server's dispatcher and sessions
+if IN_BROWSER:  # browser code: calls go through the page's JavaScript bridge
+    from ._browser.api import (  # noqa: F401
+        callable,
+        context,
+        get_api_origin,
+        get_app_origin,
+        get_session_id,
+        is_app_online,
+        launch_background_task,
+        reset_session,
+        session,
+    )
+    from ._browser.calls import call, call_async, last_call_path  # noqa: F401
+
+    call_s = call
+else:  # server code: these work against the server's dispatcher and sessions
     from anvil_pyodide.server_api import (  # noqa: F401
         call,
         call_async,

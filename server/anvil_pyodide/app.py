@@ -27,7 +27,8 @@ from .http_call import http_call_endpoint
 from .output import install_output_routing
 from .registry import FunctionRegistry, default_registry
 from .sessions import InMemorySessionStore, SessionStore
-from .static import IMMUTABLE, REVALIDATE, app_page_endpoint, build_id, client_code_endpoint, runtime_files
+from .static import (IMMUTABLE, REVALIDATE, app_page_endpoint, build_id, client_code_endpoint, runtime_description,
+                     runtime_description_endpoint, runtime_files)
 from .uplink import UplinkHub, uplink_websocket_endpoint
 from .ws_browser import browser_websocket_endpoint
 
@@ -68,6 +69,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/server-call-http", http_call_endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
         Route("/_/app/client_code.zip", client_code_endpoint),
+        Route("/_/runtime/build.json", runtime_description_endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs[0])}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/", app_page_endpoint),
@@ -77,6 +79,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     app.state.dispatcher = dispatcher
     app.state.uplinks = uplinks
     app.state.running_http_calls = set()
+    app.state.runtime_description = runtime_description(runtime_dirs[0])
     app.state.call_handler = BrowserCallHandler(dispatcher, sessions, config,
                                                 import_module=AppModuleImporter(config.app_dir))
     return app

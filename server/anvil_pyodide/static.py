@@ -17,7 +17,7 @@ from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -62,17 +62,37 @@ class CacheControl:
         await self.app(scope, receive, send_with_header)
 
 
+def mounted_path(scope: Scope) -> str:
+    """The request path below the Mount that routed it (Starlette keeps the full path in ``path``)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 def runtime_files(directories: list[Path], cache_control: str) -> ASGIApp:
     """Static files from the first directory that has them, compressed, with ``cache_control``."""
     apps = [StaticFiles(directory=str(d), check_dir=False) for d in directories]
 
     async def first_match(scope: Scope, receive: Receive, send: Send) -> None:
+        relative = mounted_path(scope).lstrip("/")
         for app, directory in zip(apps, directories):
-            if (directory / scope["path"].lstrip("/")).is_file() or app is apps[-1]:
+            if (directory / relative).is_file() or app is apps[-1]:
                 await app(scope, receive, send)
                 return
 
     return CacheControl(GZipMiddleware(first_match, minimum_size=1024), cache_control)
+
+
+def runtime_description(runtime_dir: Path) -> dict[str, str]:
+    """What the page loader needs: the build id (the immutable asset path) and the runtime wheel's name."""
+    wheels = sorted(runtime_dir.glob("anvil_pyodide_runtime-*.whl"))
+    return {"buildId": build_id(runtime_dir), "runtimeWheel": wheels[-1].name if wheels else ""}
+
+
+async def runtime_description_endpoint(request: Request) -> Response:
+    description = request.app.state.runtime_description
+    if not description["runtimeWheel"]:
+        return JSONResponse({"error": "The runtime is not built: run ./build.sh setup"}, status_code=503)
+    return JSONResponse(description, headers={"Cache-Control": REVALIDATE})
 
 
 def client_code_zip(app_dir: Path) -> bytes:

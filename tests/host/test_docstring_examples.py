@@ -1,4 +1,4 @@
-"""The examples in the docstrings of client/ and bench/ modules are tests too: they must stay true."""
+"""The examples in the docstrings of client/, server/ and bench/ modules are tests too: they must stay true."""
 
 from __future__ import annotations
 
@@ -9,11 +9,19 @@ import pkgutil
 import pytest
 
 import anvil
+import anvil_pyodide
+
+
+#: Modules that only import inside Pyodide; their examples run in the browser tests instead.
+BROWSER_ONLY = {"anvil.js"}
+#: Running these has side effects (``python -m`` entry points).
+ENTRY_POINTS = {"anvil_pyodide.__main__"}
 
 
 def _modules() -> list[str]:
     names = ["anvil"] + [m.name for m in pkgutil.walk_packages(anvil.__path__, "anvil.")]
-    return names + ["bench.payload", "bench.codec_timing"]
+    names += ["anvil_pyodide"] + [m.name for m in pkgutil.walk_packages(anvil_pyodide.__path__, "anvil_pyodide.")]
+    return [n for n in names if n not in BROWSER_ONLY | ENTRY_POINTS] + ["bench.payload", "bench.codec_timing", "bench.server_calls"]
 
 
 @pytest.mark.parametrize("module_name", _modules())

@@ -1,0 +1,62 @@
+// The one script tag an app page needs:
+//
+//   <script src="/_/runtime/anvil-pyodide.js" data-main="main"></script>
+//
+// loads Pyodide, the runtime and the app's client code from the server that served this script, then
+// runs the module named by data-main. Without data-main nothing starts by itself: call
+// `await anvilPyodide.start({ main: "main" })` (options: main, serverUrl, transport: "websocket"|"http",
+// onStatus(text, isError)). Progress shows in a small status box; a failure shows there (and in the
+// console) instead of leaving a blank page.
+(function () {
+  "use strict";
+  const script = document.currentScript;
+  const serverUrl = new URL(script.src, location.href).origin;
+  const STATUS_ID = "anvil-pyodide-status";
+
+  function showStatus(text, isError) {
+    let box = document.getElementById(STATUS_ID);
+    if (text === null) {
+      if (box && !box.dataset.error) box.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = STATUS_ID;
+      box.setAttribute("role", "status");
+      box.style.cssText = "position:fixed;left:1rem;bottom:1rem;max-width:min(40rem,90vw);z-index:2147483647;" +
+        "padding:.6rem .9rem;border-radius:.4rem;font:14px/1.4 system-ui,sans-serif;white-space:pre-wrap;" +
+        "box-shadow:0 2px 8px rgba(0,0,0,.2);background:#fff;color:#222";
+      (document.body || document.documentElement).appendChild(box);
+    }
+    box.textContent = text;
+    if (isError) {
+      box.dataset.error = "1";
+      box.setAttribute("role", "alert");
+      box.style.background = "#fdecea";
+      box.style.color = "#611a15";
+    }
+  }
+
+  async function start(options = {}) {
+    const onStatus = options.onStatus || showStatus;
+    try {
+      const runtime = await import(`${options.serverUrl || serverUrl}/_/runtime/runtime.mjs`);
+      const app = await runtime.start({ serverUrl, ...options, onStatus });
+      window.anvilPyodide.app = app;
+      return app;
+    } catch (error) {
+      const text = `The app could not start:\n${error && error.message ? error.message : error}`;
+      console.error(text, error);
+      onStatus(text, true);
+      window.anvilPyodide.error = error;
+      throw error;
+    }
+  }
+
+  window.anvilPyodide = { start, app: null, error: null, serverUrl };
+  if (script.dataset.main !== undefined) {
+    const begin = () => start({ main: script.dataset.main || "main", transport: script.dataset.transport }).catch(() => {});
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);
+    else begin();
+  }
+})();

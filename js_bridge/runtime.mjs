@@ -1,0 +1,91 @@
+// Starts an app in the page: loads Pyodide and the runtime wheel from our server (never a CDN), unpacks
+// the app's client code, connects the transport, then runs the main module.
+//
+//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code)
+//
+// Progress and errors go to `onStatus(text, isError)` and the console.
+
+import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
+
+const CLIENT_CODE_DIR = "/home/pyodide/client_code";
+const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+async function fetchOk(url, what) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin" });
+  } catch (e) {
+    throw new Error(`Could not load ${what} from ${url}: ${e.message}`);
+  }
+  if (!response.ok) throw new Error(`Could not load ${what} from ${url}: HTTP ${response.status}`);
+  return response;
+}
+
+/** What Python's anvil.server uses to reach the server (registered as the module `_anvil_bridge`). */
+function makeBridge(serverUrl, transport) {
+  return {
+    origin: serverUrl,
+    transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
+    sessionToken: null,
+    call(id, text, frames, onMessage) {
+      return transport.call(id, text, frames, onMessage);
+    },
+    syncCall(text, frames) {
+      return syncHttpCall(serverUrl, this.sessionToken, text, frames);
+    },
+    setSessionToken(token) {
+      this.sessionToken = token;
+      transport.setSessionToken(token);
+    },
+    isOffline(error) {
+      return error instanceof OfflineError || Boolean(error && error.offline);
+    },
+    async checkOnline() {
+      try {
+        return (await fetch(serverUrl + "/_/check-app-online", { cache: "no-store" })).ok;
+      } catch {
+        return false;
+      }
+    },
+    checkOnlineSync() {
+      const xhr = new XMLHttpRequest();
+      try {
+        xhr.open("GET", serverUrl + "/_/check-app-online", false);
+        xhr.send();
+        return xhr.status === 200;
+      } catch {
+        return false;
+      }
+    },
+    promising(pyCallable) {
+      // A JS function that enters Python "promising", so anvil.server.call can suspend inside it.
+      return (...args) => pyCallable.callPromising(...args);
+    },
+  };
+}
+
+export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind } = {}) {
+  if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
+  onStatus("Loading the Python runtime…");
+  const build = await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
+  const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;
+  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+  const pyodide = await loadPyodide({ indexURL });
+  onStatus("Loading the app…");
+  await pyodide.loadPackage(indexURL + build.runtimeWheel);
+  const clientCode = await (await fetchOk(`${serverUrl}/_/app/client_code.zip`, "the app's client code")).arrayBuffer();
+  pyodide.unpackArchive(clientCode, "zip", { extractDir: CLIENT_CODE_DIR });
+  const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
+  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl }) : new HttpTransport({ origin: serverUrl });
+  const bridge = makeBridge(serverUrl, transport);
+  pyodide.registerJsModule("_anvil_bridge", bridge);
+  pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
+  onStatus(`Running ${main}…`);
+  await pyodide.runPythonAsync(`import runpy\nrunpy.run_module(${JSON.stringify(main)}, run_name="__main__")`);
+  onStatus(null);
+  return {
+    pyodide,
+    bridge,
+    runPython: (code) => pyodide.runPythonAsync(code),
+  };
+}
