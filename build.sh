@@ -4,8 +4,9 @@
 #   ./build.sh setup              Chromium + chromedriver (apt, only if missing), .venv (dev.txt + project
 #                                 editable), .venv-uplink, node_modules (npm ci), the runtime wheel in
 #                                 build/wheels/ and the self-contained Pyodide dist in build/dist/.
-#   ./build.sh test [pytest args] setup, then tests/host + tests/conformance (CPython) and tests/pyodide
-#                                 (node + chrome); junit XML in build/test-results/, summary at the end.
+#   ./build.sh test [pytest args] setup, then tests/host + tests/conformance (CPython), tests/pyodide
+#                                 (node + chrome) and tests/e2e (real pages in headless Chromium against
+#                                 the real server); junit XML in build/test-results/, summary at the end.
 #   ./build.sh demo               setup, then `anvil-pyodide serve demo` on http://127.0.0.1:8000/ (PORT= to change)
 #   ./build.sh bench              setup, then bench/run_all.py
 #
@@ -123,6 +124,7 @@ cmd_test() {
     run_pytest host tests/host --timeout=300 "$@"
     run_pytest conformance tests/conformance --timeout=300 "$@"
     run_pytest pyodide tests/pyodide --dist-dir=build/dist --runtime=node,chrome --timeout=600 "$@"
+    run_pytest e2e tests/e2e --timeout=600 "$@"
     $PY scripts/test_summary.py build/test-results "${RCS[@]}"
 }
 

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
-RUNTIMES = ("host", "conformance", "node", "chrome")
+RUNTIMES = ("host", "conformance", "node", "chrome", "e2e")
 PYODIDE_RUNTIME = re.compile(r"\[(node|chrome|firefox|safari)(?:-[^\]]*)?\]$")
 SEVERITY = {"passed": 0, "skipped": 1, "failed": 2}
 

@@ -87,10 +87,20 @@ def progress_handler(capabilities: Any) -> Callable[[str, Any], None]:
     return on_progress
 
 
+def with_server_trace(exc: BaseException) -> BaseException:
+    """Add the server's stack to the exception, so a printed traceback shows both sides."""
+    error_obj = getattr(exc, "error_obj", None) or getattr(exc, "_anvil_error_obj", None) or {}
+    frames = [frame for frame in error_obj.get("trace") or [] if isinstance(frame, list) and len(frame) == 2]
+    if frames:
+        exc.add_note("Server traceback (innermost first):\n" +
+                     "\n".join(f'  File "{file}", line {line}' for file, line in frames))
+    return exc
+
+
 def result_of(final: dict[str, Any], capabilities: Any) -> Any:
     apply_capability_updates(final, capabilities)
     if "error" in final:
-        raise error_from_wire(final["error"])
+        raise with_server_trace(error_from_wire(final["error"]))
     return final.get("response")
 
 

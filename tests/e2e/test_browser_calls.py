@@ -1,0 +1,222 @@
+"""anvil.server in a real page: one script tag, real server, headless Chromium, both blocking paths."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+
+import pytest
+
+from tests.support.live_server import LiveServer
+
+ROUND_TRIP = """
+import anvil, anvil.server, datetime as dt, math
+from shared import Point
+tz = dt.timezone(dt.timedelta(hours=-3, minutes=-30))
+value = {
+    "text": "héllo ✓", "n": 42, "f": 1.5, "t": True, "none": None, "long": 2**70, "neg_long": -(2**40),
+    "nan": math.nan, "inf": math.inf, "ninf": -math.inf, "day": dt.date(2024, 2, 29),
+    "when": dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=tz), "tuple": (1, (2, 3)),
+    "point": Point(1, Point(2, 3)), "nested": [{"a": [dt.date(2020, 1, 1)]}],
+    "media": anvil.BlobMedia("text/plain", b"\\x00\\xffbinary\\r\\n", name="b.bin"),
+}
+args, kwargs = anvil.server.call("echo", value, key=(5, 6))
+back = args[0]
+checks = {
+    "natives": [back["text"], back["n"], back["f"], back["t"], back["none"]] == ["héllo ✓", 42, 1.5, True, None],
+    "longs": back["long"] == 2**70 and back["neg_long"] == -(2**40),
+    "floats": math.isnan(back["nan"]) and back["inf"] == math.inf and back["ninf"] == -math.inf,
+    "date": back["day"] == dt.date(2024, 2, 29),
+    "datetime": back["when"] == value["when"] and back["when"].utcoffset() == value["when"].utcoffset(),
+    "tuple": back["tuple"] == [1, [2, 3]] and kwargs["key"] == [5, 6],
+    "portable": back["point"] == Point(1, Point(2, 3)) and type(back["point"]) is Point,
+    "nested": back["nested"] == [{"a": [dt.date(2020, 1, 1)]}],
+    "media": back["media"].get_bytes() == b"\\x00\\xffbinary\\r\\n" and back["media"].name == "b.bin"
+             and back["media"].content_type == "text/plain",
+    "moved": anvil.server.call("move", Point(1, 2), 10) == Point(11, 2),
+}
+result = [checks, anvil.server.last_call_path()]
+"""
+
+
+def test_every_value_type_round_trips_jspi(app_page) -> None:
+    checks, path = app_page.run(ROUND_TRIP)
+    assert path == "jspi"
+    assert checks == {name: True for name in checks}
+
+
+def test_every_value_type_round_trips_sync_http(app_page) -> None:
+    checks, path = app_page.run_sync(ROUND_TRIP)
+    assert path == "sync-http"
+    assert checks == {name: True for name in checks}
+
+
+EXCEPTIONS = """
+import anvil.server, traceback
+from shared import NotFound
+seen = {}
+for kind, cls in [("value", ValueError), ("custom", NotFound), ("timeout", anvil.server.TimeoutError)]:
+    try:
+        anvil.server.call("fail", kind)
+    except cls as e:
+        seen[kind] = [type(e).__name__, str(e), "".join(traceback.format_exception(e))]
+try:
+    anvil.server.call("no_such_function")
+except anvil.server.NoServerFunctionError as e:
+    seen["missing"] = str(e)
+try:
+    anvil.server.call("echo", {1, 2})
+except anvil.server.SerializationError as e:
+    seen["serialization"] = str(e)
+try:
+    anvil.server.call("fail", "other")
+except RuntimeError as e:
+    seen["builtin"] = str(e)
+result = seen
+"""
+
+
+@pytest.mark.parametrize("path", ["jspi", "sync-http"])
+def test_server_exceptions_arrive_as_their_classes_with_the_server_trace(app_page, path) -> None:
+    seen = app_page.run(EXCEPTIONS) if path == "jspi" else app_page.run_sync(EXCEPTIONS)
+    assert seen["value"][:2] == ["ValueError", "bad value"]
+    assert seen["custom"][:2] == ["NotFound", "no such thing"]
+    assert seen["timeout"][:2] == ["TimeoutError", "took too long"]
+    for kind in ("value", "custom", "timeout"):
+        assert "Server traceback" in seen[kind][2] and 'server_code/functions.py' in seen[kind][2], seen[kind][2]
+    assert seen["missing"] == 'No server function matching "no_such_function" has been registered'
+    assert seen["serialization"] == "Cannot serialize <class 'set'> object at msg['args'][0]"
+    assert seen["builtin"] == "other"
+
+
+def test_media_of_5_mb_both_ways_is_byte_exact(app_page) -> None:
+    size, seed = 5 * 1024 * 1024, 7
+    expected = hashlib.sha256(random.Random(seed).randbytes(size)).hexdigest()
+    up, down = app_page.run(f"""
+import anvil, anvil.server, hashlib, random
+data = random.Random({seed}).randbytes({size})
+up = anvil.server.call("media_digest", anvil.BlobMedia("application/octet-stream", data, name="up.bin"))
+down = anvil.server.call("make_media", {size}, {seed})
+result = [up, [hashlib.sha256(down.get_bytes()).hexdigest(), down.length, down.content_type, down.name]]
+""", timeout_ms=120_000)
+    assert up == [expected, size, "application/octet-stream", "up.bin"]
+    assert down == [expected, size, "application/octet-stream", f"random-{seed}.bin"]
+
+
+def test_capability_updates_arrive_while_the_call_runs(app_page) -> None:
+    updates, outcome, narrowed = app_page.run("""
+import anvil.server
+cap = anvil.server.call("issue_capability", "report")
+updates = []
+cap.set_update_handler(updates.append)
+outcome = anvil.server.call("progress", cap, 4)
+narrowed = anvil.server.call("read_capability", cap.narrow(["page-2"]))
+result = [updates, outcome, narrowed]
+""")
+    assert updates == [{"step": 0}, {"step": 1}, {"step": 2}, {"step": 3}]
+    assert outcome == "done"
+    assert narrowed == ["doc", "report", "page-2"]
+
+
+def test_concurrent_calls_overlap(app_page) -> None:
+    outcome = app_page.run("""
+import anvil.server, asyncio
+async def both():
+    waiting = asyncio.ensure_future(anvil.server.call_async("wait_for_gate", 20))
+    await asyncio.sleep(0.2)
+    opened = await anvil.server.call_async("open_gate")
+    return [opened, await waiting]
+result = await both()
+""")
+    assert outcome == [True, True]
+
+
+def test_browser_side_api(app_page) -> None:
+    info = app_page.run("""
+import anvil.server
+errors = []
+for name in ["get_session_id", "callable"]:
+    try:
+        getattr(anvil.server, name)()
+    except RuntimeError as e:
+        errors.append(str(e))
+try:
+    anvil.server.session["x"] = 1
+except RuntimeError as e:
+    errors.append(str(e))
+result = [anvil.server.context.type, anvil.server.context.remote_caller, anvil.server.is_app_online(),
+          anvil.server.get_app_origin(), anvil.server.get_api_origin(), errors]
+""")
+    origin = app_page.server.url
+    assert info[:5] == ["browser", None, True, origin, origin + "/_/api"]
+    assert info[5] == ["anvil.server.get_session_id is only available in server code",
+                       "anvil.server.callable is only available in server code",
+                       "anvil.server.session is only available in server code"]
+
+
+def test_session_persists_and_reset_session_starts_a_new_one(app_page) -> None:
+    first, second, after_reset = app_page.run("""
+import anvil.server
+anvil.server.call("remember", "colour", "teal")
+first = anvil.server.call("recall", "colour")
+second = anvil.server.call("recall", "colour")
+anvil.server.reset_session()
+result = [first, second, anvil.server.call("recall", "colour")]
+""")
+    assert [first, second, after_reset] == ["teal", "teal", None]
+
+
+def test_event_handler_can_block_on_a_call(app_page) -> None:
+    app_page.run("""
+import anvil.js, anvil.server
+button = anvil.js.document.createElement("button")
+button.id = "go"
+button.textContent = "Go"
+anvil.js.document.body.appendChild(button)
+def on_click(event):
+    button.textContent = anvil.server.call("hello", "click")
+button.addEventListener("click", anvil.js.event_handler(on_click))
+result = True
+""")
+    app_page.page.click("#go")
+    app_page.page.wait_for_function("() => document.getElementById('go').textContent === 'hello click'")
+
+
+def test_server_restart_mid_call(browser, tmp_path) -> None:
+    """In-flight calls fail with AppOfflineError; after the server is back, calls work without a reload."""
+    from tests.e2e.conftest import APPS, AppPage
+
+    server = LiveServer(APPS / "browser").start()
+    page = browser.new_page()
+    try:
+        app = AppPage(page, server).open()
+        page.evaluate("""() => { window.inFlight = anvilPyodide.app.runPython(`
+import anvil.server
+try:
+    anvil.server.call("sleep", 30)
+    outcome = "finished"
+except anvil.server.AppOfflineError as e:
+    outcome = "offline: " + str(e)
+outcome
+`); }""")
+        time.sleep(1.0)
+        server.stop()
+        outcome = page.evaluate("() => window.inFlight")
+        assert outcome.startswith("offline: Connection to server failed"), outcome
+        server.start()
+        after = app.run("""
+import anvil.server
+try:
+    anvil.server.call("hello", "again")
+    first = "worked"
+except anvil.server.SessionExpiredError:
+    first = "session expired"      # sessions live in the server's memory, so a restart ends them
+    anvil.server.reset_session()
+result = [first, anvil.server.call("hello", "again")]
+""")
+        assert after[1] == "hello again"
+        assert after[0] in ("worked", "session expired")
+    finally:
+        page.close()
+        server.stop()
