@@ -220,3 +220,75 @@ result = [first, anvil.server.call("hello", "again")]
     finally:
         page.close()
         server.stop()
+
+
+def test_file_input_as_media(app_page, tmp_path) -> None:
+    payload = bytes(range(256)) * 1000
+    upload = tmp_path / "upload.bin"
+    upload.write_bytes(payload)
+    app_page.run("""
+import anvil.js
+field = anvil.js.document.createElement("input")
+field.type = "file"
+field.id = "file"
+anvil.js.document.body.appendChild(field)
+result = True
+""")
+    app_page.page.set_input_files("#file", str(upload))
+    digest = app_page.run("""
+import anvil.js, anvil.server
+media = anvil.js.to_media(anvil.js.document.getElementById("file").files.item(0))
+result = [media.name, anvil.server.call("media_digest", media)]
+""")
+    assert digest == ["upload.bin", [hashlib.sha256(payload).hexdigest(), len(payload), "application/octet-stream",
+                                     "upload.bin"]]
+
+
+def test_capabilities_stop_being_valid_after_reset_session(app_page) -> None:
+    before, after, refused = app_page.run("""
+import anvil.server
+cap = anvil.server.call("issue_capability", "old")
+before = cap.is_valid
+anvil.server.reset_session()
+try:
+    anvil.server.call("read_capability", cap)
+    refused = None
+except anvil.server.InvalidObjectError as e:
+    refused = str(e)
+result = [before, cap.is_valid, refused]
+""")
+    assert before is True and after is False
+    assert refused and "not issued to this session" in refused
+
+
+def test_http_transport_when_websockets_are_unavailable(browser, browser_app) -> None:
+    """With data-transport="http" (or no WebSocket), promising calls go over /_/server-call-http."""
+    from tests.e2e.conftest import AppPage
+
+    page = browser.new_page()
+    try:
+        page.add_init_script("delete window.WebSocket;")
+        app = AppPage(page, browser_app).open()
+        kind, reply = app.run("""
+import _anvil_bridge, anvil.server
+result = [_anvil_bridge.transportKind, anvil.server.call("echo", 2**40)]
+""")
+        assert kind == "http" and reply == [[2 ** 40], {}]
+    finally:
+        page.close()
+
+
+def test_startup_error_is_shown_on_the_page(browser, tmp_path) -> None:
+    app_dir = tmp_path / "broken"
+    (app_dir / "client_code").mkdir(parents=True)
+    (app_dir / "client_code" / "main.py").write_text("raise ValueError('main exploded')\n")
+    with LiveServer(app_dir) as server:
+        page = browser.new_page()
+        try:
+            page.goto(server.url + "/")
+            page.wait_for_function("() => window.anvilPyodide && anvilPyodide.error", timeout=90_000)
+            shown = page.inner_text("#anvil-pyodide-status")
+            assert "The app could not start" in shown and "main exploded" in shown
+            assert page.get_attribute("#anvil-pyodide-status", "role") == "alert"
+        finally:
+            page.close()
