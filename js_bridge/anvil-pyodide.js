@@ -5,8 +5,9 @@
 // loads Pyodide, the runtime and the app's client code from the server that served this script, then
 // runs the module named by data-main. Without data-main nothing starts by itself: call
 // `await anvilPyodide.start({ main: "main" })` (options: main, serverUrl, transport: "websocket"|"http",
-// onStatus(text, isError)). Progress shows in a small status box; a failure shows there (and in the
-// console) instead of leaving a blank page.
+// spinnerDelay (ms before the loading spinner shows; default 100), onStatus(text, isError)). The script
+// tag takes the same as data-main, data-transport, data-spinner-delay. Progress shows in a small status
+// box; a failure shows there (and in the console) instead of leaving a blank page.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -55,7 +56,9 @@
 
   window.anvilPyodide = { start, app: null, error: null, serverUrl };
   if (script.dataset.main !== undefined) {
-    const begin = () => start({ main: script.dataset.main || "main", transport: script.dataset.transport }).catch(() => {});
+    const options = { main: script.dataset.main || "main", transport: script.dataset.transport };
+    if (script.dataset.spinnerDelay !== undefined) options.spinnerDelay = script.dataset.spinnerDelay;
+    const begin = () => start(options).catch(() => {});
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);
     else begin();
   }

@@ -5,6 +5,7 @@
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
+import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
 
 const CLIENT_CODE_DIR = "/home/pyodide/client_code";
@@ -22,8 +23,11 @@ async function fetchOk(url, what) {
 }
 
 /** What Python's anvil.server uses to reach the server (registered as the module `_anvil_bridge`). */
-function makeBridge(serverUrl, transport) {
+function makeBridge(serverUrl, transport, spinnerDelayMs) {
+  const spinner = new GlobalSpinner({ showDelayMs: spinnerDelayMs });
   return {
+    spinner,
+    elementSpinners: new ElementSpinners(),
     origin: serverUrl,
     transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
     sessionToken: null,
@@ -64,7 +68,8 @@ function makeBridge(serverUrl, transport) {
   };
 }
 
-export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind } = {}) {
+export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind,
+                               spinnerDelay = 100 } = {}) {
   if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
   onStatus("Loading the Python runtime…");
   const build = await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
@@ -77,7 +82,9 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
   pyodide.unpackArchive(clientCode, "zip", { extractDir: CLIENT_CODE_DIR });
   const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
   const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl }) : new HttpTransport({ origin: serverUrl });
-  const bridge = makeBridge(serverUrl, transport);
+  const delay = Number(spinnerDelay);
+  if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
+  const bridge = makeBridge(serverUrl, transport, delay);
   pyodide.registerJsModule("_anvil_bridge", bridge);
   pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
   onStatus(`Running ${main}…`);

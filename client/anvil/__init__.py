@@ -7,10 +7,11 @@ Example:
 """
 
 from ._backend import IN_BROWSER, IS_SERVER_SIDE
+from ._error_hook import set_default_error_handling
 from ._live_object import LiveObjectProxy
 from ._media import BlobMedia, Media
 
-__all__ = ["BlobMedia", "Media", "LiveObjectProxy", "is_server_side"]
+__all__ = ["BlobMedia", "Media", "LiveObjectProxy", "is_server_side", "set_default_error_handling"]
 
 
 def is_server_side() -> bool:

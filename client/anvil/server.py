@@ -50,9 +50,8 @@ if IN_BROWSER:  # browser code: calls go through the page's JavaScript bridge
         reset_session,
         session,
     )
-    from ._browser.calls import call, call_async, last_call_path  # noqa: F401
-
-    call_s = call
+    from ._browser.calls import call, call_async, call_s, last_call_path  # noqa: F401
+    from ._browser.indicator import LoadingIndicator, loading_indicator, no_loading_indicator  # noqa: F401
 else:  # server code: these work against the server's dispatcher and sessions
     from anvil_pyodide.server_api import (  # noqa: F401
         call,

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from .._errors import AppOfflineError, error_from_wire
 from .._wire import MediaAssembler, decode_message, encode_message, media_ids
+from .indicator import GlobalSpinnerDuring
 from .updates import apply_capability_updates, show_output
 
 _last_path = ""
@@ -116,6 +117,15 @@ def _offline(bridge: Any, error: Any) -> AppOfflineError | None:
 
 def call(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     """Call a server function and wait for its result (see the module docstring for how it waits)."""
+    return blocking_call(fn_name, args, kwargs, silent=False)
+
+
+def call_s(fn_name: str, *args: Any, **kwargs: Any) -> Any:
+    """``call`` without the loading spinner."""
+    return blocking_call(fn_name, args, kwargs, silent=True)
+
+
+def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Any:
     global _last_path
     from pyodide.ffi import can_run_sync, create_proxy, run_sync
 
@@ -123,25 +133,26 @@ def call(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     bridge = _bridge()
     on_progress = progress_handler(capabilities)
     try:
-        if can_run_sync():
-            _last_path = "jspi"
-            listener = create_proxy(on_progress)
-            try:
-                reply = run_sync(bridge.call(call_id, text, _frames_to_js(frames), listener))
-            finally:
-                listener.destroy()
-            return result_of(decode_reply(str(reply.text), _frames_from_js(reply.frames)), capabilities)
-        _last_path = "sync-http"
-        final = None
-        for incoming in bridge.syncCall(text, _frames_to_js(frames)):
-            message = decode_reply(str(incoming.text), _frames_from_js(incoming.frames))
-            if "response" in message or "error" in message:
-                final = message
-            else:
-                apply_progress(message, capabilities)
-        if final is None:
-            raise AppOfflineError("Connection to server failed (no response)")
-        return result_of(final, capabilities)
+        with GlobalSpinnerDuring(silent):
+            if can_run_sync():
+                _last_path = "jspi"
+                listener = create_proxy(on_progress)
+                try:
+                    reply = run_sync(bridge.call(call_id, text, _frames_to_js(frames), listener))
+                finally:
+                    listener.destroy()
+                return result_of(decode_reply(str(reply.text), _frames_from_js(reply.frames)), capabilities)
+            _last_path = "sync-http"
+            final = None
+            for incoming in bridge.syncCall(text, _frames_to_js(frames)):
+                message = decode_reply(str(incoming.text), _frames_from_js(incoming.frames))
+                if "response" in message or "error" in message:
+                    final = message
+                else:
+                    apply_progress(message, capabilities)
+            if final is None:
+                raise AppOfflineError("Connection to server failed (no response)")
+            return result_of(final, capabilities)
     except Exception as e:
         offline = _offline(bridge, e) if type(e).__name__ == "JsException" else None
         if offline is not None:
@@ -150,14 +161,19 @@ def call(fn_name: str, *args: Any, **kwargs: Any) -> Any:
 
 
 async def call_async(fn_name: str, *args: Any, **kwargs: Any) -> Any:
-    """``await`` a server call without blocking (for ``async def`` code)."""
+    """``await anvil.server.call_async(name, ...)``: a server call that never blocks (for ``async def`` code)."""
+    return await awaitable_call(fn_name, args, kwargs, silent=False)
+
+
+async def awaitable_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Any:
     from pyodide.ffi import create_proxy
 
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs)
     bridge = _bridge()
     listener = create_proxy(progress_handler(capabilities))
     try:
-        reply = await bridge.call(call_id, text, _frames_to_js(frames), listener)
+        with GlobalSpinnerDuring(silent):
+            reply = await bridge.call(call_id, text, _frames_to_js(frames), listener)
     except Exception as e:
         offline = _offline(bridge, e)
         if offline is not None:
