@@ -41,8 +41,12 @@
   async function start(options = {}) {
     const onStatus = options.onStatus || showStatus;
     try {
-      const runtime = await import(`${options.serverUrl || serverUrl}/_/runtime/runtime.mjs`);
-      const app = await runtime.start({ serverUrl, ...options, onStatus });
+      const base = options.serverUrl || serverUrl;
+      const described = await fetch(`${base}/_/runtime/build.json`, { credentials: "same-origin" });
+      if (!described.ok) throw new Error(`Could not load the runtime description: HTTP ${described.status}`);
+      const build = await described.json();
+      const runtime = await import(`${base}/_/runtime/${build.buildId}/runtime.mjs`);
+      const app = await runtime.start({ serverUrl, ...options, build, onStatus });
       window.anvilPyodide.app = app;
       return app;
     } catch (error) {

@@ -69,10 +69,10 @@ function makeBridge(serverUrl, transport, spinnerDelayMs) {
 }
 
 export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind,
-                               spinnerDelay = 100 } = {}) {
+                               spinnerDelay = 100, build: knownBuild } = {}) {
   if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
   onStatus("Loading the Python runtime…");
-  const build = await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
+  const build = knownBuild || await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
   const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;
   const { loadPyodide } = await import(indexURL + "pyodide.mjs");
   const pyodide = await loadPyodide({ indexURL });

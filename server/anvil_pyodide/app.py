@@ -70,7 +70,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/check-app-online", check_app_online),
         Route("/_/app/client_code.zip", client_code_endpoint),
         Route("/_/runtime/build.json", runtime_description_endpoint),
-        Mount(f"/_/runtime/{build_id(runtime_dirs[0])}", runtime_files(runtime_dirs, IMMUTABLE)),
+        Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/", app_page_endpoint),
     ], lifespan=lifespan)
@@ -79,7 +79,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     app.state.dispatcher = dispatcher
     app.state.uplinks = uplinks
     app.state.running_http_calls = set()
-    app.state.runtime_description = runtime_description(runtime_dirs[0])
+    app.state.runtime_description = runtime_description(runtime_dirs)
     app.state.call_handler = BrowserCallHandler(dispatcher, sessions, config,
                                                 import_module=AppModuleImporter(config.app_dir))
     return app

@@ -7,6 +7,7 @@ A CALL becomes a server function run; the reply (``response`` or ``error``, plus
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from .dispatcher import Dispatcher
 from .outbox import Chunk, Outbox
 from .sessions import Session, SessionStore
 from .tracebacks import app_trace
+
+log = logging.getLogger("anvil_pyodide.calls")
 
 ECHO = "anvil.private.echo"
 RESET_SESSION = "anvil.private.reset_session"
@@ -53,6 +56,17 @@ def error_message(call_id: Any, exc: BaseException, trace: list[list[Any]] | Non
     return {"id": call_id, "error": error_to_wire(exc, trace), "objects": []}
 
 
+def unsendable_value(exc: Exception) -> anvil.server.SerializationError:
+    """The error a caller gets when the server function's return value cannot be sent.
+
+    Example:
+        >>> str(unsendable_value(OSError("the file vanished")))
+        "The server function's return value could not be sent: OSError: the file vanished"
+    """
+    detail = str(exc) if isinstance(exc, anvil.server.SerializationError) else f"{type(exc).__name__}: {exc}"
+    return anvil.server.SerializationError(f"The server function's return value could not be sent: {detail}")
+
+
 def capability_updates(capabilities: list[Capability]) -> dict[str, Any]:
     """The pending update of each capability, keyed by the JSON of its scope."""
     updates = {}
@@ -74,9 +88,20 @@ class BrowserCallHandler:
         self.import_module = import_module
 
     async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: BrowserPeer) -> None:
+        """Run one CALL and put its reply in the peer's outbox; every call gets a reply, whatever fails."""
         call_id = message.get("id")
-        reply = await self._reply(call_id, message, media, peer)
-        peer.outbox.put(reply.message, list(reply.chunks()))
+        try:
+            reply = await self._reply(call_id, message, media, peer)
+        except Exception:  # a server bug: still answer, so the caller never waits forever
+            log.exception("call %r to %r failed inside the server", call_id, message.get("command"))
+            reply = EncodedMessage(error_message(call_id, anvil.server.InternalError(
+                "The server failed while handling this call (details are in the server log)")))
+        try:
+            chunks = list(reply.chunks())
+        except Exception as e:  # a returned Media whose content cannot be read
+            trace = app_trace(e, self.config.app_dir)
+            reply, chunks = EncodedMessage(error_message(call_id, unsendable_value(e), trace)), []
+        peer.outbox.put(reply.message, chunks)
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
                      peer: BrowserPeer) -> EncodedMessage:
@@ -87,6 +112,8 @@ class BrowserCallHandler:
         if command == RESET_SESSION:
             peer.session = self.sessions.create()
             return encode_message({"id": call_id, "response": peer.session.token})
+        if peer.session is not None:  # every call (keepalives too) counts as use; an idle one may have expired
+            peer.session = self.sessions.get(peer.session.token)
         if peer.session is None:
             return EncodedMessage(error_message(call_id, anvil.server.SessionExpiredError("Session expired")))
         if command == ECHO:
@@ -116,9 +143,8 @@ class BrowserCallHandler:
             response["capUpdates"] = updates
         try:
             return encode_message(response, sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
-        except anvil.server.SerializationError as e:
-            return EncodedMessage(error_message(call_id, anvil.server.SerializationError(
-                f"The server function's return value could not be sent: {e}")))
+        except Exception as e:  # an unsendable value, or a portable class's __serialize__ failing
+            return EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, self.config.app_dir)))
 
     def _capability_check(self, session: Session) -> Any:
         def check(cap: Capability) -> None:

@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="send what server functions print to the browser console (default: off)")
     serve.add_argument("--worker-threads", type=int, default=defaults.worker_threads,
                        help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
+    serve.add_argument("--max-media-bytes", type=int, default=defaults.max_media_bytes, metavar="BYTES",
+                       help=f"largest total of media in one call (default: {defaults.max_media_bytes})")
     serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
     return parser
 
@@ -49,6 +51,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         forward_output=args.forward_output,
         session_idle_timeout=args.session_timeout,
         worker_threads=args.worker_threads,
+        max_media_bytes=args.max_media_bytes,
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,

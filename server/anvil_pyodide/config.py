@@ -13,7 +13,8 @@ from pathlib import Path
 
 @dataclass
 class ServerConfig:
-    """How one app is served. Every field has a CLI option (``anvil-pyodide serve --help``)."""
+    """How one app is served. Every field but ``max_message_bytes`` (the protocol's frame limit) has a
+    CLI option (``anvil-pyodide serve --help``)."""
 
     app_dir: Path | None = None
     #: Seconds a server function may run before the caller gets anvil.server.TimeoutError (None: no limit).

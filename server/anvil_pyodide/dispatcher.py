@@ -77,11 +77,46 @@ class Dispatcher:
         context.run(current_call.set, state)
         loop = asyncio.get_running_loop()
         if function.is_async:
-            return loop.create_task(context.run(function.fn, *args, **kwargs), context=context)
-        return loop.run_in_executor(self.executor, functools.partial(context.run, function.fn, *args, **kwargs))
+            return loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)), context=context)
+        return loop.run_in_executor(self.executor, functools.partial(context.run, _contained, function.fn, *args,
+                                                                     **kwargs))
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def terminated(exc: BaseException) -> anvil.server.ExecutionTerminatedError:
+    """What the caller gets when server code stops with a BaseException (``sys.exit()``, KeyboardInterrupt).
+
+    Such an exception must not escape into the server: on the event loop it would stop the whole server.
+
+    Example:
+        >>> str(terminated(SystemExit(3)))
+        'The server function stopped with SystemExit: 3'
+    """
+    detail = f": {exc}" if str(exc) else ""
+    return anvil.server.ExecutionTerminatedError(f"The server function stopped with {type(exc).__name__}{detail}")
+
+
+def _contained(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a synchronous server function (in a worker thread); any BaseException becomes ExecutionTerminatedError."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception:
+        raise
+    except BaseException as e:
+        raise terminated(e).with_traceback(e.__traceback__) from None
+
+
+async def _contained_async(work: Any) -> Any:
+    """Await an async server function; sys.exit() and KeyboardInterrupt become ExecutionTerminatedError.
+
+    (CancelledError still propagates: the call timeout cancels the task.)
+    """
+    try:
+        return await work
+    except (SystemExit, KeyboardInterrupt) as e:
+        raise terminated(e).with_traceback(e.__traceback__) from None
 
 
 def check_user_requirement(function: ServerFunction) -> None:

@@ -1,7 +1,13 @@
 """``/_/server-call-http``: the same CALL semantics as the WebSocket, over one HTTP POST.
 
 Request: multipart form with ``json-data`` (the CALL) and, per media chunk, ``chunk-json-<m>-<n>``
-(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes). Response: see :mod:`http_framing`.
+(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes), with a Content-Length (411 without one,
+413 over the size limits). Response: see :mod:`http_framing`.
+
+Example:
+    >>> import asyncio
+    >>> asyncio.run(_field_bytes("{}"))
+    b'{}'
 """
 
 from __future__ import annotations
@@ -53,8 +59,10 @@ async def read_media(form: Any, message: dict[str, Any], max_bytes: int) -> dict
 async def http_call_endpoint(request: Request) -> Response:
     state = request.app.state
     config = state.config
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > config.max_message_bytes + config.max_media_bytes:
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():  # a chunked body could otherwise be of any size; browsers always send a length
+        return PlainTextResponse("Content-Length required", status_code=411)
+    if int(declared) > config.max_message_bytes + config.max_media_bytes:
         return PlainTextResponse("Request too large", status_code=413)
     try:
         form = await request.form(max_files=100_000, max_fields=100_000, max_part_size=config.max_message_bytes)

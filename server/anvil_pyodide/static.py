@@ -37,12 +37,16 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 
-def build_id(runtime_dir: Path) -> str:
-    """A short id that changes whenever the runtime build changes (the lock lists every wheel's hash)."""
-    lock = runtime_dir / "pyodide-lock.json"
-    digest = hashlib.sha256(lock.read_bytes() if lock.exists() else b"")
-    for path in sorted(runtime_dir.glob("*.whl")):
-        digest.update(path.name.encode())
+def build_id(directories: list[Path]) -> str:
+    """A short id that changes whenever the runtime changes: the Pyodide lock (which lists every wheel's
+    hash), the wheels' names, and the JavaScript of the bridge."""
+    digest = hashlib.sha256()
+    for directory in directories:
+        for path in sorted(directory.glob("*")):
+            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css"):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            elif path.suffix == ".whl":
+                digest.update(path.name.encode())
     return digest.hexdigest()[:12]
 
 
@@ -82,10 +86,10 @@ def runtime_files(directories: list[Path], cache_control: str) -> ASGIApp:
     return CacheControl(GZipMiddleware(first_match, minimum_size=1024), cache_control)
 
 
-def runtime_description(runtime_dir: Path) -> dict[str, str]:
+def runtime_description(directories: list[Path]) -> dict[str, str]:
     """What the page loader needs: the build id (the immutable asset path) and the runtime wheel's name."""
-    wheels = sorted(runtime_dir.glob("anvil_pyodide_runtime-*.whl"))
-    return {"buildId": build_id(runtime_dir), "runtimeWheel": wheels[-1].name if wheels else ""}
+    wheels = sorted(directories[0].glob("anvil_pyodide_runtime-*.whl"))
+    return {"buildId": build_id(directories), "runtimeWheel": wheels[-1].name if wheels else ""}
 
 
 async def runtime_description_endpoint(request: Request) -> Response:

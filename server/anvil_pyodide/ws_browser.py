@@ -1,7 +1,9 @@
 """``/_/ws``: browsers' WebSocket. Text frames are JSON messages; binary frames carry media chunks.
 
 Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
-message type too (1003); a bad CALL is answered with an error. Other sockets are never affected.
+message type too (1003); a bad CALL is answered with an error, and so is a call whose media breaks
+the chunk rules or the size limit (the rest of its chunks are then dropped, the socket stays open).
+Other sockets are never affected.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ CLOSE_UNSUPPORTED = 1003
 CLOSE_BAD_DATA = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+#: A close frame's reason may hold at most 123 bytes of UTF-8 (RFC 6455 §5.5).
+MAX_CLOSE_REASON_BYTES = 123
 
 
 class ProtocolViolation(Exception):
@@ -34,6 +38,16 @@ class ProtocolViolation(Exception):
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
         self.code = code
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to fit a close frame (longer reasons make the close itself fail).
+
+    Example:
+        >>> len(close_reason("é" * 200).encode())
+        122
+    """
+    return text.encode("utf-8")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
 
 
 def same_origin(websocket: WebSocket) -> bool:
@@ -55,6 +69,8 @@ class BrowserSocket:
         self.max_message_bytes = max_message_bytes
         self.max_media_bytes = max_media_bytes
         self.waiting_for_media: dict[Any, tuple[dict[str, Any], MediaAssembler]] = {}
+        #: Calls whose media failed (answered with an error): call id → media ids whose chunks are still coming.
+        self.discarding: dict[Any, set[str]] = {}
         self.chunk_header: dict[str, Any] | None = None
         self.calls: set[asyncio.Task[None]] = set()
 
@@ -71,7 +87,7 @@ class BrowserSocket:
                     self.on_binary(frame["bytes"])
         except ProtocolViolation as e:
             log.warning("closing browser socket: %s", e)
-            await self.websocket.close(code=e.code, reason=str(e)[:120])
+            await self.websocket.close(code=e.code, reason=close_reason(str(e)))
         except WebSocketDisconnect:
             pass
         finally:
@@ -103,6 +119,7 @@ class BrowserSocket:
             raise ProtocolViolation(CLOSE_POLICY, "CALL without a string id")
         if call_id in self.waiting_for_media:
             raise ProtocolViolation(CLOSE_POLICY, f"CALL id {call_id!r} reused while its media is arriving")
+        self.discarding.pop(call_id, None)
         try:
             expected = media_ids(message)
         except anvil.server.SerializationError as e:
@@ -118,7 +135,7 @@ class BrowserSocket:
             check_chunk_header(header)
         except anvil.server.SerializationError as e:
             raise ProtocolViolation(CLOSE_BAD_DATA, str(e)) from None
-        if header.get("requestId") not in self.waiting_for_media:
+        if header.get("requestId") not in self.waiting_for_media and header.get("requestId") not in self.discarding:
             raise ProtocolViolation(CLOSE_POLICY, f"chunk for unknown request {header.get('requestId')!r}")
         self.chunk_header = header
 
@@ -127,16 +144,30 @@ class BrowserSocket:
         if header is None:
             raise ProtocolViolation(CLOSE_POLICY, "binary frame without a CHUNK_HEADER before it")
         call_id = header["requestId"]
+        if call_id in self.discarding:
+            self.drop_chunk(call_id, header)
+            return
         message, assembler = self.waiting_for_media[call_id]
         try:
             assembler.add_chunk(header, data)
         except anvil.server.SerializationError as e:
             del self.waiting_for_media[call_id]
             self.peer.outbox.put(error_message(call_id, e))
+            self.discarding[call_id] = set(media_ids(message)) - set(assembler.contents())
+            self.drop_chunk(call_id, header)
             return
         if assembler.complete:
             del self.waiting_for_media[call_id]
             self.start(message, assembler.contents())
+
+    def drop_chunk(self, call_id: Any, header: dict[str, Any]) -> None:
+        """Skip a chunk of a call whose media already failed: its sender is still sending the rest
+        (closing the socket would fail the other calls on it too)."""
+        remaining = self.discarding[call_id]
+        if header["lastChunk"]:
+            remaining.discard(header["mediaId"])
+        if not remaining:
+            del self.discarding[call_id]
 
     def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
         task = asyncio.create_task(self.handler.handle(message, media, self.peer))

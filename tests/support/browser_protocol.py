@@ -3,6 +3,12 @@
 Example (in an async test):
     async with BrowserClient(server.ws_url) as client:
         assert await client.call("echo", 1) == [[1], {}]
+        call_id = await client.send_call("slow")      # concurrency: send now, collect later
+        client.messages[call_id]                      # every message so far (progress, output)
+        client.expect("raw-1")                        # bad-input tests: hand-made frames
+        await client.send_raw('{"type": "CALL", "id": "raw-1", "command": "echo", "args": 5}')
+        await client.outcome("raw-1")                 # raises the error's exception class
+        code, reason = await client.wait_closed()     # once the server closes the socket
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ class BrowserClient:
         self.closed: asyncio.Future[tuple[int | None, str | None]] | None = None
 
     async def __aenter__(self) -> "BrowserClient":
-        self.ws = await websockets.connect(self.url, additional_headers=self.headers, max_size=None)
+        self.ws = await websockets.connect(self.url, additional_headers=self.headers, max_size=None,
+                                           proxy=None)
         self.closed = asyncio.get_running_loop().create_future()
         self.reader = asyncio.create_task(self._read())
         return self
@@ -41,6 +48,16 @@ class BrowserClient:
         await self.ws.close()
         if self.reader is not None:
             self.reader.cancel()
+            await asyncio.gather(self.reader, return_exceptions=True)
+
+    async def send_raw(self, *frames: str | bytes) -> None:
+        """Send frames exactly as given (text for str, binary for bytes), for bad-input tests."""
+        for frame in frames:
+            await self.ws.send(frame)
+
+    async def wait_closed(self, timeout: float = 10) -> tuple[int | None, str | None]:
+        """``(code, reason)`` of the server's close frame, once the server closes the socket."""
+        return await asyncio.wait_for(asyncio.shield(self.closed), timeout)
 
     async def send_call(self, command: str, *args: Any, call_id: str | None = None, **kwargs: Any) -> str:
         call_id = call_id or f"call-{next(self.ids)}"
@@ -59,7 +76,15 @@ class BrowserClient:
 
     async def call(self, command: str, *args: Any, **kwargs: Any) -> Any:
         """Call and return the response, raising the error as the right exception class."""
-        final = await self.result(await self.send_call(command, *args, **kwargs))
+        return await self.outcome(await self.send_call(command, *args, **kwargs))
+
+    def expect(self, call_id: str) -> None:
+        """Collect the reply to a call that ``send_raw`` sends (``send_call`` does this itself)."""
+        self.finals[call_id] = asyncio.get_running_loop().create_future()
+
+    async def outcome(self, call_id: str) -> Any:
+        """A call's response, or its error raised as the right exception class."""
+        final = await self.result(call_id)
         if "error" in final:
             raise error_from_wire(final["error"])
         return final["response"]
@@ -76,9 +101,16 @@ class BrowserClient:
                         header = json.loads(await self.ws.recv())
                         assembler.add_chunk(header, await self.ws.recv())
                     contents = assembler.contents()
-                decoded = decode_message(message, contents).message
-                self.messages.setdefault(decoded.get("id"), []).append(decoded)
-                future = self.finals.get(decoded.get("id"))
+                call_id = message.get("id")
+                future = self.finals.get(call_id)
+                try:
+                    decoded = decode_message(message, contents).message
+                except Exception as e:  # a reply we cannot decode fails its call, not the reader
+                    self.messages.setdefault(call_id, []).append(message)
+                    if future is not None and not future.done():
+                        future.set_exception(e)
+                    continue
+                self.messages.setdefault(call_id, []).append(decoded)
                 if future is not None and not future.done() and ("response" in decoded or "error" in decoded):
                     future.set_result(decoded)
         except websockets.ConnectionClosed as e:
@@ -86,4 +118,4 @@ class BrowserClient:
                 self.closed.set_result((e.rcvd.code if e.rcvd else None, e.rcvd.reason if e.rcvd else None))
             for future in self.finals.values():
                 if not future.done():
-                    future.set_exception(ConnectionError("socket closed"))
+                    future.set_exception(ConnectionError(f"socket closed ({e.rcvd.code if e.rcvd else None})"))

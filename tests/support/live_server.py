@@ -15,8 +15,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+#: An opener that ignores proxy settings: test traffic stays on 127.0.0.1.
+LOCAL_ONLY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port() -> int:
@@ -35,10 +38,11 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[str] | None = None
+        self._log: Any = None
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"anvil-pyodide-server-{self.port}.log"
 
     def start(self, timeout: float = 30) -> "LiveServer":
-        log = self.log_path.open("w")
+        self._log = log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "anvil_pyodide", "serve", str(self.app_dir), "--host", "127.0.0.1",
              "--port", str(self.port), *self.extra_args],
@@ -48,7 +52,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output()}")
             try:
-                with urllib.request.urlopen(self.url + "/_/check-app-online", timeout=1) as reply:
+                with LOCAL_ONLY.open(self.url + "/_/check-app-online", timeout=1) as reply:
                     if reply.status == 200:
                         return self
             except OSError:
@@ -67,6 +71,9 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def __enter__(self) -> "LiveServer":
         return self.start()

@@ -52,6 +52,13 @@ def _bridge() -> Any:
     return _anvil_bridge
 
 
+def _js_null() -> Any:
+    """JavaScript's ``null`` as Pyodide gives it (distinct from None in recent Pyodide)."""
+    from pyodide.ffi import jsnull
+
+    return jsnull
+
+
 def resolve_element(element_or_css_selector: Any) -> Any:
     """A DOM element from an element, a CSS selector, or an object with a ``dom_node``; ValueError if none."""
     if element_or_css_selector is None:
@@ -63,7 +70,7 @@ def resolve_element(element_or_css_selector: Any) -> Any:
             element = js.document.querySelector(element_or_css_selector)
         except Exception as e:  # noqa: BLE001 - the browser's SyntaxError for a bad selector
             raise ValueError(f"loading_indicator: {element_or_css_selector!r} is not a valid CSS selector") from e
-        if element is None:
+        if element is None or element is _js_null():
             raise ValueError(f"loading_indicator: no element matches the selector {element_or_css_selector!r}")
         return element
     element = getattr(element_or_css_selector, "dom_node", element_or_css_selector)

@@ -94,3 +94,30 @@ def remember(key, value):
 @anvil.server.callable
 def recall(key):
     return anvil.server.session.get(key)
+
+
+_overlap_lock = threading.Lock()
+_running = 0
+_most_at_once = 0
+
+
+@anvil.server.callable
+def overlapping(seconds):
+    """Sleeps, counting how many of these run at the same moment."""
+    global _running, _most_at_once
+    with _overlap_lock:
+        _running += 1
+        _most_at_once = max(_most_at_once, _running)
+    time.sleep(seconds)
+    with _overlap_lock:
+        _running -= 1
+    return seconds
+
+
+@anvil.server.callable
+def most_at_once():
+    """The largest number of ``overlapping`` calls seen at once since the last reset."""
+    global _most_at_once
+    with _overlap_lock:
+        seen, _most_at_once = _most_at_once, 0
+    return seen

@@ -1,0 +1,155 @@
+"""Our calls to an uplink's functions: the CALL we send, and what we do with the answer.
+
+The CALL carries who is calling (``call-stack``: the caller's frame type decides whether the uplink
+trusts it), the client (with its real ip), a snapshot of the caller's session (``sessionData``),
+the app's info, and the arguments; media follow as chunks. The answer is decoded with its own
+media; an ``error`` is raised as its own exception class (its trace kept); on success the uplink's
+``sessionData`` is merged into the caller's session (:mod:`.session_merge`) and its ``capUpdates``
+are delivered to the capabilities the call passed (``send_update``, so they reach the browser).
+
+Example:
+    >>> from anvil_pyodide.call_context import CallContext, CallState, ClientInfo, StackFrame
+    >>> from anvil_pyodide.sessions import InMemorySessionStore
+    >>> session = InMemorySessionStore().create()
+    >>> session.data["user"] = "ada"
+    >>> state = CallState(session, CallContext(ClientInfo("browser", "10.0.0.7"), StackFrame("browser", False)))
+    >>> message = call_message("server-abcdefghij", "train", [1], {}, state, take_snapshot(session.data),
+    ...                        {"id": "demo", "branch": "master", "environment": {"description": "demo", "tags": []}})
+    >>> message["call-stack"], message["client"], message["sessionData"]
+    ([{'type': 'browser', 'protocol-version': 8}], {'type': 'browser', 'ip': '10.0.0.7', 'location': None}, {'session': {'user': 'ada'}, 'objects': []})
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from typing import Any
+
+import anvil.server
+from anvil._capability import Capability
+from anvil._errors import error_from_wire
+from anvil._wire import decode_message, encode_message
+from anvil._wire.decode import ModuleImporter
+
+from .call_context import CallState
+from .capability_mac import sign_scope
+from .session_merge import SessionSnapshot, merge_returned, take_snapshot
+from .uplink_connection import UplinkConnection
+
+PROTOCOL_VERSION = 8
+_ID_CHARS = string.ascii_letters + string.digits
+
+
+def random_id(length: int = 10) -> str:
+    """``length`` random letters and digits (the form of anvil-uplink's own ids)."""
+    return "".join(secrets.choice(_ID_CHARS) for _ in range(length))
+
+
+def call_message(call_id: str, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState,
+                 snapshot: SessionSnapshot, app_info: dict[str, Any]) -> dict[str, Any]:
+    """The server→uplink CALL (not yet encoded) for a call made in ``state``."""
+    caller = state.context.remote_caller
+    client = state.context.client
+    return {
+        "type": "CALL",
+        "id": call_id,
+        "call-stack-id": f"stack-{random_id()}",
+        "call-stack": [{"type": caller.type if caller is not None else "server_module",
+                        "protocol-version": PROTOCOL_VERSION}],
+        "client": {"type": client.type, "ip": client.ip, "location": None},
+        "sessionData": snapshot.wire,
+        "session-id": state.session.token,
+        "app-id": app_info.get("id"),
+        "app-info": app_info,
+        "command": command,
+        "args": list(args),
+        "kwargs": dict(kwargs),
+        "vt_global": [],
+    }
+
+
+def scope_key(scope_json: str) -> str | None:
+    """A ``capUpdates`` key in our JSON formatting (anvil-uplink's ``json.dumps`` spacing may differ).
+
+    Example:
+        >>> scope_key('["doc",7]') == scope_key('["doc", 7]') == json.dumps(["doc", 7])
+        True
+    """
+    try:
+        return json.dumps(json.loads(scope_json))
+    except (TypeError, ValueError):
+        return None
+
+
+def apply_capability_updates(updates: Any, capabilities: list[Capability]) -> None:
+    """Deliver each update to the capabilities passed in with that scope (``send_update``).
+
+    anvil-uplink 0.7.0 drops a capability's narrowing when it receives one, so its updates are keyed
+    by the base scope: an update that matches no full scope goes to the capabilities with that base.
+
+    Example:
+        >>> cap = Capability(["doc", 7])
+        >>> cap.set_update_handler(print)
+        >>> apply_capability_updates({'["doc",7]': {"saved": True}}, [cap])
+        {'saved': True}
+    """
+    if not isinstance(updates, dict):
+        return
+    for key, update in updates.items():
+        wanted = scope_key(key) if isinstance(key, str) else None
+        if wanted is None:
+            continue
+        matching = [cap for cap in capabilities if json.dumps(cap.scope) == wanted]
+        if not matching:
+            matching = [cap for cap in capabilities if cap._narrowing and json.dumps(cap._base_scope) == wanted]
+        for cap in matching:
+            cap.send_update(update)
+
+
+def _unique(capabilities: list[Capability]) -> list[Capability]:
+    """Each capability object once (Capability's ``==`` compares scopes; these are distinct objects)."""
+    return list({id(cap): cap for cap in capabilities}.values())
+
+
+async def call_uplink(connection: UplinkConnection, command: str, args: list[Any], kwargs: dict[str, Any],
+                      state: CallState, app_info: dict[str, Any], import_module: ModuleImporter | None = None) -> Any:
+    """Run ``command`` on ``connection``'s uplink for the call ``state``; returns its value or raises its error."""
+    call_id = f"server-{random_id()}"
+    snapshot = take_snapshot(state.session.data)
+    secret = state.session.secret
+    encoded = encode_message(call_message(call_id, command, args, kwargs, state, snapshot, app_info),
+                             remote_is_trusted=True, sign_capability=lambda cap: sign_scope(secret, cap._base_scope))
+    chunks = list(encoded.chunks())  # before sending: a Media that cannot be read fails here, not mid-stream
+    message, media = await connection.request(call_id, command, state, encoded.message, chunks)
+    try:
+        answer = decode_message(message, media, remote_is_trusted=True, import_module=import_module).message
+    except anvil.server.AnvilWrappedError as e:
+        raise anvil.server.SerializationError(f'The uplink\'s answer to "{command}" could not be read: {e}') from None
+    if "error" in answer:
+        raise error_from_wire(answer["error"])
+    if "response" not in answer:
+        raise anvil.server.InvalidResponseError(f'The uplink\'s answer to "{command}" has no response')
+    if "sessionData" in answer:
+        returned = _returned_session(answer["sessionData"], command, import_module)
+        if returned is not None:
+            with state.session.lock:
+                merge_returned(state.session.data, snapshot, returned)
+    apply_capability_updates(answer.get("capUpdates"), _unique(encoded.capabilities + list(state.capabilities)))
+    return answer["response"]
+
+
+def _returned_session(session_data: Any, command: str, import_module: ModuleImporter | None) -> dict[str, Any] | None:
+    """The session dict an answer's ``sessionData`` holds; None when it holds none (nothing to apply)."""
+    try:
+        returned = decode_message(session_data, remote_is_trusted=True, import_module=import_module).message
+    except anvil.server.AnvilWrappedError as e:
+        raise anvil.server.SerializationError(
+            f'The session "{command}" returned could not be read (no session change was applied): {e}') from None
+    session = returned.get("session")
+    if session is None:
+        return None
+    if not isinstance(session, dict):
+        raise anvil.server.SerializationError(
+            f'The session "{command}" returned is not a dict (no session change was applied)')
+    return session
