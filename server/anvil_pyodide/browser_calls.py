@@ -22,6 +22,7 @@ from .capability_mac import sign_scope, verify_scope
 from .config import ServerConfig
 from .dispatcher import Dispatcher
 from .outbox import Chunk, Outbox
+from .output import LineBuffer
 from .sessions import Session, SessionStore
 from .tracebacks import app_trace
 
@@ -134,6 +135,9 @@ class BrowserCallHandler:
                                                  decoded.message.get("kwargs", {}), state)
         except Exception as e:  # the function's own error, reported to its caller
             return EncodedMessage(error_message(call_id, e, app_trace(e, self.config.app_dir)))
+        finally:
+            if state.flush_output is not None:
+                state.flush_output()
         return self._response(call_id, value, decoded.capabilities, session)
 
     def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session) -> EncodedMessage:
@@ -164,10 +168,16 @@ class BrowserCallHandler:
 
         for cap in capabilities:
             cap._listener = send_progress
-        write_output = None
+        write_output = flush_output = None
         if self.config.forward_output:
-            def write_output(text: str) -> None:
-                outbox.put_threadsafe({"id": call_id, "output": text, "objects": []})
+            def output_message(text: str) -> dict[str, Any]:
+                return {"id": call_id, "output": text, "objects": []}
+
+            lines = LineBuffer(lambda text: outbox.put_threadsafe(output_message(text)))
+            write_output = lines.write
+
+            def flush_output() -> None:  # on the loop, after the function returned: ahead of the reply
+                lines.flush(lambda text: outbox.put(output_message(text)))
         context = CallContext(client=ClientInfo("browser", peer.ip), remote_caller=StackFrame("browser", False))
         return CallState(session=session, context=context, capabilities=capabilities, write_output=write_output,
-                         origin=peer.origin)
+                         flush_output=flush_output, origin=peer.origin)

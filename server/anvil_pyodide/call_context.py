@@ -64,6 +64,8 @@ class CallState:
     context: CallContext
     capabilities: list["Capability"] = field(default_factory=list)
     write_output: Callable[[str], None] | None = None
+    #: Sends output still buffered when the call ends (before its reply).
+    flush_output: Callable[[], None] | None = None
     #: The app's origin as this call's client reached it, e.g. "http://127.0.0.1:8000".
     origin: str | None = None
     #: The dispatcher and event loop serving this call (for server-to-server ``anvil.server.call``).

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Callable, TextIO
 
 from .call_context import current_call
@@ -37,6 +38,38 @@ class RoutingStream:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.fallback, name)
+
+
+class LineBuffer:
+    """Passes printed text on a whole line at a time; ``flush`` sends what is left (at the end of a call).
+
+    Example:
+        >>> sent = []
+        >>> buffer = LineBuffer(sent.append)
+        >>> buffer.write("hi"); buffer.write("\nthere")
+        >>> buffer.flush(sent.append)
+        >>> sent
+        ['hi\n', 'there']
+    """
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self.emit = emit
+        self.pending = ""
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> None:
+        with self.lock:
+            self.pending += text
+            if "\n" not in self.pending:
+                return
+            lines, _, self.pending = self.pending.rpartition("\n")
+        self.emit(lines + "\n")
+
+    def flush(self, emit: Callable[[str], None]) -> None:
+        with self.lock:
+            rest, self.pending = self.pending, ""
+        if rest:
+            emit(rest)
 
 
 def _writer_of_current_call() -> Callable[[str], None] | None:

@@ -264,8 +264,17 @@ async def test_print_output_is_forwarded_with_forward_output(tuned_server: LiveS
     messages = client.messages[call_id]
     assert messages[-1] is final
     outputs = messages[:-1]
-    assert outputs and all(set(m) == {"id", "output"} for m in outputs)
-    assert "".join(m["output"] for m in outputs) == "hello from the server\n"
+    assert all(set(m) == {"id", "output"} for m in outputs)
+    assert [m["output"] for m in outputs] == ["hello from the server\n"]
+
+
+async def test_print_output_is_forwarded_a_line_at_a_time_and_flushed_before_the_reply(tuned_server: LiveServer) -> None:
+    async with BrowserClient(tuned_server.ws_url) as client:
+        call_id = await client.send_call("print_pieces")
+        final = await client.result(call_id)
+    messages = client.messages[call_id]
+    assert messages[-1] is final and final["response"] == "printed"
+    assert [m["output"] for m in messages[:-1]] == ["one two\n", "three\n", "four"]
 
 
 async def test_print_output_is_not_forwarded_by_default(server: LiveServer) -> None:

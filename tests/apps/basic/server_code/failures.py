@@ -32,6 +32,15 @@ def shout(text):
 
 
 @anvil.server.callable
+def print_pieces():
+    """Output in pieces: two whole lines, then a last line without its newline."""
+    print("one", end="")
+    print(" two")
+    print("three\nfour", end="")
+    return "printed"
+
+
+@anvil.server.callable
 def exit_now():
     """App code that calls sys.exit (a BaseException, not an Exception)."""
     import sys
