@@ -4,7 +4,9 @@ measured in the same page:
 - sequential ``anvil.server.call`` round trip vs a raw JS WebSocket echo CALL to the same server's /_/ws;
 - decoding a ~1 MB response in Python vs ``JSON.parse`` of the same text;
 - 8 MB media up and down through ``anvil.server.call`` vs a raw ``fetch`` of the same bytes;
-- navigation to the first completed call vs navigation to a bare Pyodide being ready.
+- navigation to the first completed call vs navigation to a bare Pyodide being ready;
+- 1,000 concurrent ``call_async`` calls (calls/s) vs a raw JS pipelined WebSocket loop of echo CALLs;
+- ``defer(fn, 0)`` vs a bare ``setTimeout(fn, 0)``.
 
 Example:
     >>> median([3.0, 1.0, 2.0])
@@ -119,6 +121,57 @@ JS_RAW_FETCH = """async ([base, size]) => {
 }"""
 
 
+CONCURRENT = 1000
+HOPS = 200
+
+PY_CONCURRENT = f"""
+import time
+from anvil_labs.non_blocking import call_async
+start = time.perf_counter()
+calls = [call_async("noop") for _ in range({CONCURRENT})]
+for c in calls:
+    await c
+result = (time.perf_counter() - start) * 1000
+"""
+
+JS_PIPELINED = """async ([url, calls]) => {
+  const ws = new WebSocket(url);
+  await new Promise((ok) => ws.onopen = ok);
+  let received = 0;
+  const done = new Promise((ok) => ws.onmessage = () => { if (++received === calls) ok(); });
+  const start = performance.now();
+  for (let n = 0; n < calls; n++) {
+    ws.send(JSON.stringify({type: "CALL", id: "pipe-" + n, command: "anvil.private.echo", args: ["x"], kwargs: {}, objects: []}));
+  }
+  await done;
+  const elapsed = performance.now() - start;
+  ws.close();
+  return elapsed;
+}"""
+
+PY_DEFER = f"""
+import asyncio, time
+from anvil_labs.non_blocking import defer
+loop = asyncio.get_event_loop()
+async def hop():
+    landed = loop.create_future()
+    defer(lambda: landed.set_result(None), 0)
+    await landed
+await hop()
+start = time.perf_counter()
+for _ in range({HOPS}):
+    await hop()
+result = (time.perf_counter() - start) * 1000 / {HOPS}
+"""
+
+JS_SET_TIMEOUT = """async (hops) => {
+  await new Promise((ok) => setTimeout(ok, 0));
+  const start = performance.now();
+  for (let i = 0; i < hops; i++) await new Promise((ok) => setTimeout(ok, 0));
+  return (performance.now() - start) / hops;
+}"""
+
+
 def navigation_ms(context: Any, url: str, marker: str) -> float:
     """Median time from navigation start to ``document.body.dataset[marker]`` being set (warm cache)."""
     times = []
@@ -154,6 +207,10 @@ def run() -> dict[str, Any]:
             parse_ms = page.evaluate(JS_PARSE)
             media_up_ms, media_down_ms = run_python(page, PY_MEDIA)
             fetch_up_ms, fetch_down_ms = page.evaluate(JS_RAW_FETCH, [base_url, MEDIA_BYTES])
+            concurrent_ms = run_python(page, PY_CONCURRENT)
+            pipelined_ms = page.evaluate(JS_PIPELINED, [app.ws_url + "/_/ws", CONCURRENT])
+            defer_ms = run_python(page, PY_DEFER)
+            timeout_ms = page.evaluate(JS_SET_TIMEOUT, HOPS)
             first_call_ms = navigation_ms(context, app.url + "/", "firstCall")
             bare_ms = navigation_ms(context, bare.url + "/", "ready")
             context.close()
@@ -169,6 +226,12 @@ def run() -> dict[str, Any]:
                          "baseline": "raw fetch POST of 8 MB"},
         "media_down_8mb": {"ours_ms": media_down_ms, "baseline_ms": fetch_down_ms,
                            "ratio": media_down_ms / fetch_down_ms, "baseline": "raw fetch GET of 8 MB"},
+        "call_async_1000": {"ours_ms": concurrent_ms, "baseline_ms": pipelined_ms, "ratio": concurrent_ms / pipelined_ms,
+                            "ours_calls_per_s": CONCURRENT * 1000 / concurrent_ms,
+                            "baseline_calls_per_s": CONCURRENT * 1000 / pipelined_ms,
+                            "baseline": "raw JS pipelined WebSocket loop of 1,000 echo CALLs (time for all)"},
+        "defer_0": {"ours_ms": defer_ms, "baseline_ms": timeout_ms, "ratio": defer_ms / timeout_ms,
+                    "baseline": "bare setTimeout(fn, 0), per hop"},
         "navigation": {"ours_ms": first_call_ms, "baseline_ms": bare_ms, "ratio": first_call_ms / bare_ms,
                        "baseline": "navigation to a bare Pyodide ready (same server, warm cache)"},
     }
