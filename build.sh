@@ -7,7 +7,8 @@
 #   ./build.sh test [pytest args] setup, then tests/host + tests/conformance (CPython), tests/pyodide
 #                                 (node + chrome) and tests/e2e (real pages in headless Chromium against
 #                                 the real server); junit XML in build/test-results/, summary at the end.
-#   ./build.sh demo               setup, then `anvil-pyodide serve demo` on http://127.0.0.1:8000/ (PORT= to change)
+#   ./build.sh demo               setup, then `anvil-pyodide serve demo` on http://127.0.0.1:8000/ (PORT= to change;
+#                                 uplinks connect with UPLINK_KEY, default demo-uplink-key)
 #   ./build.sh bench              setup, then bench/run_all.py
 #
 # Every setup step is skipped when a stamp in build/stamps/ matches the hash of that step's inputs,
@@ -131,7 +132,8 @@ cmd_test() {
 cmd_demo() {
     cmd_setup
     log "serving the demo app at http://127.0.0.1:${PORT:-8000}/  (Ctrl-C to stop)"
-    exec $PY -m anvil_pyodide serve demo --host 127.0.0.1 --port "${PORT:-8000}" "$@"
+    exec $PY -m anvil_pyodide serve demo --host 127.0.0.1 --port "${PORT:-8000}" \
+        --uplink-key "${UPLINK_KEY:-demo-uplink-key}" "$@"
 }
 
 cmd_bench() {
