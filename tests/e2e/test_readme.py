@@ -1,0 +1,222 @@
+"""Every code block in README.md is exercised here. Each block is preceded by a marker
+``<!-- readme-test: KIND [NAME] -->`` that says how it is tested; a block without one fails the suite."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+from tests.support.browser_protocol import BrowserClient
+from tests.support.live_server import LiveServer
+
+README = ROOT / "README.md"
+MARKER = re.compile(r"<!-- readme-test: (\w+)(?: (\w+))? -->\n```(\w*)\n(.*?)\n```", re.S)
+FENCE = re.compile(r"^```\w*$", re.M)
+UPLINK_KEY = "readme-uplink-key"
+UPLINK_PYTHON = os.environ.get("ANVIL_UPLINK_PYTHON", str(ROOT / ".venv-uplink" / "bin" / "python"))
+
+
+def blocks() -> list[tuple[str, str | None, str]]:
+    """(kind, name, code) for every marked block, in README order."""
+    return [(kind, name, code) for kind, name, _, code in MARKER.findall(README.read_text())]
+
+
+def block(kind: str, name: str | None = None) -> str:
+    found = [code for k, n, code in blocks() if k == kind and (name is None or n == name)]
+    assert len(found) == 1, f"README should have exactly one '{kind} {name or ''}' block"
+    return found[0]
+
+
+def test_every_code_block_is_marked_for_a_test() -> None:
+    fences = len(FENCE.findall(README.read_text()))
+    assert fences % 2 == 0
+    assert len(blocks()) == fences // 2, "a README code block has no <!-- readme-test: ... --> marker"
+    assert {kind for kind, _, _ in blocks()} == {"commands", "shared", "server", "client", "html", "js", "cli",
+                                                  "uplink", "layout"}
+
+
+@pytest.fixture(scope="module")
+def readme_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An app folder made of README's shared, server and client-main blocks."""
+    app = tmp_path_factory.mktemp("readme-app")
+    (app / "server_code").mkdir()
+    (app / "client_code").mkdir()
+    for kind, name, code in blocks():
+        if kind in ("shared", "server"):
+            folder = "client_code" if kind == "shared" else "server_code"
+            (app / folder / f"{name}.py").write_text(code + "\n")
+    (app / "client_code" / "main.py").write_text(block("client", "main") + "\n")
+    return app
+
+
+@pytest.fixture(scope="module")
+def readme_server(readme_app: Path) -> Iterator[LiveServer]:
+    with LiveServer(readme_app, "--uplink-key", UPLINK_KEY) as server:
+        yield server
+
+
+def open_page(browser: Any, url: str) -> Any:
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_function("() => document.body.textContent.startsWith('Refused:') || (window.anvilPyodide && anvilPyodide.error)",
+                           timeout=90_000)
+    assert page.evaluate("() => !anvilPyodide.error"), page.inner_text("body")
+    return page
+
+
+def run_async(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own (Playwright's sync API keeps a loop running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def run_block(page: Any, code: str) -> None:
+    page.evaluate("code => anvilPyodide.app.runPython(code)", code)
+
+
+def test_the_three_file_app_runs_in_the_default_page(browser: Any, readme_server: LiveServer) -> None:
+    page = open_page(browser, readme_server.url + "/")
+    try:
+        assert page.inner_text("body") == "Refused: 300x400 is too big"
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
+        run_block(page, "print(__import__('anvil.server').server.call('area', __import__('shapes').Rectangle(3, 4)))")
+        assert "12" in console
+    finally:
+        page.close()
+
+
+def test_the_event_handler_block(browser: Any, readme_server: LiveServer) -> None:
+    page = open_page(browser, readme_server.url + "/")
+    try:
+        run_block(page, block("client", "events"))
+        page.click("button")
+        page.wait_for_function("() => document.title === '2'")
+    finally:
+        page.close()
+
+
+def test_the_indicator_and_non_blocking_blocks(browser: Any, readme_server: LiveServer) -> None:
+    page = open_page(browser, readme_server.url + "/")
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
+        run_block(page, block("client", "indicators"))
+        assert page.evaluate("() => document.querySelectorAll('.anvil-spinner-layer').length") == 0
+        run_block(page, block("client", "non_blocking"))
+        page.wait_for_timeout(1500)  # the deferred save runs 1 s after the (single) edit
+        assert "area 6" in console and "6" in console and "saving" in console
+        assert "tick" not in console  # cancelled before its first run
+    finally:
+        page.close()
+
+
+def test_the_html_snippet_is_a_working_page(browser: Any, readme_app: Path, tmp_path: Path) -> None:
+    assert 'data-main="main"' in block("html")
+    app = tmp_path / "html-app"
+    subprocess.run(["cp", "-r", str(readme_app), str(app)], check=True)
+    (app / "index.html").write_text(f"<!doctype html><html><body>{block('html')}</body></html>")
+    with LiveServer(app) as server:
+        open_page(browser, server.url + "/").close()
+
+
+def test_the_js_api_block(browser: Any, readme_app: Path, tmp_path: Path) -> None:
+    app = tmp_path / "js-app"
+    subprocess.run(["cp", "-r", str(readme_app), str(app)], check=True)
+    (app / "index.html").write_text('<!doctype html><html><body><script src="/_/runtime/anvil-pyodide.js"></script>'
+                                    '</body></html>')
+    with LiveServer(app) as server:
+        page = browser.new_page()
+        try:
+            page.goto(server.url + "/")
+            page.wait_for_timeout(500)
+            assert page.evaluate("() => anvilPyodide.app") is None  # no data-main: nothing started by itself
+            page.evaluate(f"async () => {{ {block('js')} }}")
+            assert page.inner_text("body") == "Refused: 300x400 is too big"
+        finally:
+            page.close()
+
+
+def test_the_server_features_block(readme_server: LiveServer) -> None:
+    import anvil.server
+
+    async def scenario() -> list[Any]:
+        async with BrowserClient(readme_server.ws_url) as client:
+            first = await client.call("reports.monthly", "May")
+            second = await client.call("two_steps", "June")
+            cap = await client.call("share", 7)
+            doc = await client.call("read", cap)
+            try:
+                await client.call("private")
+                refused = None
+            except anvil.server.PermissionDenied as e:
+                refused = str(e)
+            return [first, second, doc, refused, client.messages]
+
+    first, second, doc, refused, messages = run_async(scenario())
+    assert first["month"] == "May" and first["caller"] == "browser" and len(first["session"]) == 4
+    assert second["month"] == "June" and second["caller"] == "server_module"
+    assert doc == 7 and refused
+    assert any(m.get("capUpdates") for ms in messages.values() for m in ms if "response" not in m)
+
+
+def test_the_uplink_block(readme_server: LiveServer, tmp_path: Path) -> None:
+    script = tmp_path / "uplink_script.py"
+    code = block("uplink").replace('"KEY"', repr(UPLINK_KEY)).replace("ws://127.0.0.1:8000",
+                                                                       readme_server.ws_url)
+    script.write_text(code)
+    process = subprocess.Popen([UPLINK_PYTHON, str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        async def call_greet() -> str:
+            async with BrowserClient(readme_server.ws_url) as client:
+                for _ in range(100):
+                    try:
+                        return await client.call("greet", "readme")
+                    except Exception:  # noqa: BLE001 - the uplink is still connecting
+                        await asyncio.sleep(0.1)
+            raise AssertionError("the README uplink never served greet")
+
+        assert run_async(call_greet()) == "Hello readme, from an uplink"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_commands_block_names_real_build_commands() -> None:
+    usage = subprocess.run(["./build.sh", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for line in block("commands").splitlines():
+        command = shlex.split(line, comments=True)
+        assert command[0] == "./build.sh" and f"./build.sh {command[1]}" in usage
+
+
+def test_the_cli_block_matches_the_real_options() -> None:
+    from anvil_pyodide.cli import build_parser
+
+    text = block("cli")
+    options = re.findall(r"\[(--[\w-]+)(?: ([^\]]+))?\]", text)
+    argv = ["serve", "APP_DIR"]
+    for option, value in options:
+        argv += [option] + ([value] if value else [])
+    args = build_parser().parse_args(argv)
+    assert args.port == 8000 and args.forward_output and args.max_media_bytes == 268435456
+    help_text = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "anvil_pyodide", "serve", "--help"],
+                               capture_output=True, text=True, check=True).stdout
+    assert {option for option, _ in options} <= set(re.findall(r"--[\w-]+", help_text))
+
+
+def test_the_layout_block_names_real_folders() -> None:
+    for line in block("layout").splitlines():
+        folder = line.split()[0] if line and not line.startswith(" ") else None
+        if folder:
+            assert (ROOT / folder).is_dir(), folder
+    for sub in re.findall(r"(\w+)/ \(", block("layout")):
+        assert (ROOT / "tests" / sub).is_dir() or (ROOT / "client" / sub).is_dir(), sub
