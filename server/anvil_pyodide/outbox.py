@@ -2,6 +2,7 @@
 
 Example:
     >>> import asyncio
+import json
     >>> async def demo():
     ...     outbox = Outbox(asyncio.get_running_loop())
     ...     outbox.put({"id": "a", "response": 1})
@@ -13,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 Chunk = tuple[dict[str, Any], bytes]
@@ -40,3 +42,17 @@ class Outbox:
 
     async def get(self) -> Outgoing | None:
         return await self._queue.get()
+
+
+async def pump_to_websocket(outbox: Outbox, websocket: Any) -> None:
+    """Send what is put in ``outbox`` over ``websocket`` (JSON text, then each chunk's header and bytes)
+    until the outbox is closed; raises what a failed send raises (the peer went away)."""
+    while True:
+        item = await outbox.get()
+        if item is None:
+            return
+        message, chunks = item
+        await websocket.send_text(json.dumps(message, allow_nan=False))
+        for header, data in chunks:
+            await websocket.send_text(json.dumps(header))
+            await websocket.send_bytes(data)

@@ -41,7 +41,7 @@ from anvil._errors import error_from_wire, error_to_wire
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 
 from .call_context import CallState
-from .outbox import Chunk, Outbox
+from .outbox import Chunk, Outbox, pump_to_websocket
 from .sessions import Session
 
 log = logging.getLogger("anvil_pyodide.uplink")
@@ -162,19 +162,10 @@ class UplinkConnection:
         self.waiting_for_media.clear()
 
     async def _write(self) -> None:
-        while True:
-            item = await self.outbox.get()
-            if item is None:
-                return
-            message, chunks = item
-            try:
-                await self.websocket.send_text(json.dumps(message, allow_nan=False))
-                for header, data in chunks:
-                    await self.websocket.send_text(json.dumps(header))
-                    await self.websocket.send_bytes(data)
-            except Exception as e:  # noqa: BLE001 - the uplink went away; the reader sees it too
-                log.info("%s: could not send: %r", self.name, e)
-                return
+        try:
+            await pump_to_websocket(self.outbox, self.websocket)
+        except Exception as e:  # noqa: BLE001 - the uplink went away; the reader sees it too
+            log.info("%s: could not send: %r", self.name, e)
 
     def send(self, message: dict[str, Any], chunks: list[Chunk] | None = None) -> None:
         """Queue a message (and its media chunks) for the uplink; call from the event loop."""

@@ -19,7 +19,7 @@ from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .browser_calls import BrowserCallHandler, BrowserPeer, error_message
-from .outbox import Outbox
+from .outbox import Outbox, pump_to_websocket
 from .session_http import SESSION_COOKIE, SESSION_QUERY, resolve_session
 
 log = logging.getLogger("anvil_pyodide.ws")
@@ -175,18 +175,10 @@ class BrowserSocket:
         task.add_done_callback(self.calls.discard)
 
     async def write_replies(self) -> None:
-        while True:
-            item = await self.peer.outbox.get()
-            if item is None:
-                return
-            message, chunks = item
-            try:
-                await self.websocket.send_text(json.dumps(message, allow_nan=False))
-                for header, data in chunks:
-                    await self.websocket.send_text(json.dumps(header))
-                    await self.websocket.send_bytes(data)
-            except (WebSocketDisconnect, RuntimeError):
-                return  # the browser went away; its calls finish but their replies have nowhere to go
+        try:
+            await pump_to_websocket(self.peer.outbox, self.websocket)
+        except (WebSocketDisconnect, RuntimeError):
+            return  # the browser went away; its calls finish but their replies have nowhere to go
 
 
 async def browser_websocket_endpoint(websocket: WebSocket) -> None:
