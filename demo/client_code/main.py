@@ -190,17 +190,12 @@ anvil.set_default_error_handling(report_error)
 render_tasks(anvil.server.call("list_tasks"))
 element("notes").value = anvil.server.call_s("load_notes")
 update_online()
-on("task-add", "click", add_task)
-on("report-run", "click", run_report)
-on("visitors-refresh", "click", refresh_visitors)
-on("ping", "click", ping)
-on("async-ok", "click", async_ok)
-on("async-fail", "click", async_fail)
-on("sync-fail", "click", sync_fail)
-on("notes", "input", notes_changed)
-on("clock-stop", "click", stop_clock)
-on("job-run", "click", run_job)
-on("upload", "change", upload)
-on("download-make", "click", make_download)
-on("uplink-ask", "click", ask_uplink)
+for element_id, event, handler in [
+    ("task-add", "click", add_task), ("report-run", "click", run_report), ("visitors-refresh", "click", refresh_visitors),
+    ("ping", "click", ping), ("async-ok", "click", async_ok), ("async-fail", "click", async_fail),
+    ("sync-fail", "click", sync_fail), ("notes", "input", notes_changed), ("clock-stop", "click", stop_clock),
+    ("job-run", "click", run_job), ("upload", "change", upload), ("download-make", "click", make_download),
+    ("uplink-ask", "click", ask_uplink),
+]:
+    on(element_id, event, handler)
 document.body.dataset.ready = "true"
