@@ -41,7 +41,7 @@ class RoutingStream:
 
 
 class LineBuffer:
-    """Passes printed text on a whole line at a time; ``flush`` sends what is left (at the end of a call).
+    r"""Passes printed text on a whole line at a time; ``flush`` sends what is left (at the end of a call).
 
     Example:
         >>> sent = []
