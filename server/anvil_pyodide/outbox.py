@@ -2,7 +2,6 @@
 
 Example:
     >>> import asyncio
-import json
     >>> async def demo():
     ...     outbox = Outbox(asyncio.get_running_loop())
     ...     outbox.put({"id": "a", "response": 1})
