@@ -9,6 +9,7 @@
   wheel from the dist loaded, so `@run_in_pyodide` tests can `import anvil`.
 * `copy_source_to_pyodide` (also as the fixture `pyodide_copy_source`): put a host-side source
   file into the Pyodide file system and its directory on `sys.path`.
+* pytest-pyodide's own file server binds every interface (`("", 0)`); we make it bind 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -17,16 +18,31 @@ import contextlib
 import json
 import os
 import shutil
+import socketserver
 import tempfile
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_pyodide.server
 from pytest_pyodide import SeleniumChromeRunner, set_webdriver_script_timeout
 from pytest_pyodide.utils import parse_driver_timeout
 
 os.environ["SE_OFFLINE"] = "true"
+
+
+class _LoopbackTCPServer(socketserver.TCPServer):
+    """A TCPServer that listens on 127.0.0.1 when asked for every interface."""
+
+    def __init__(self, server_address: tuple[str, int], *args: Any, **kwargs: Any) -> None:
+        host, port = server_address
+        super().__init__((host or "127.0.0.1", port), *args, **kwargs)
+
+
+# pytest-pyodide's server module looks TCPServer up on its `socketserver` global when it starts a server.
+pytest_pyodide.server.socketserver = types.SimpleNamespace(TCPServer=_LoopbackTCPServer)  # type: ignore[attr-defined]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
