@@ -9,6 +9,7 @@ import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
 
 const CLIENT_CODE_DIR = "/home/pyodide/client_code";
+const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 async function fetchOk(url, what) {
@@ -87,8 +88,16 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
   const bridge = makeBridge(serverUrl, transport, delay);
   pyodide.registerJsModule("_anvil_bridge", bridge);
   pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
-  onStatus(`Running ${main}…`);
-  await pyodide.runPythonAsync(`import runpy\nrunpy.run_module(${JSON.stringify(main)}, run_name="__main__")`);
+  // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it
+  // replaces main (see client/anvil/_browser/entry.py).
+  const entry = typeof document === "object" ? document.getElementById(ENTRY_ELEMENT_ID) : null;
+  if (entry) {
+    onStatus("Opening the page…");
+    await pyodide.runPythonAsync(`from anvil._browser.entry import run_page_entry\nrun_page_entry(${JSON.stringify(ENTRY_ELEMENT_ID)})`);
+  } else {
+    onStatus(`Running ${main}…`);
+    await pyodide.runPythonAsync(`import runpy\nrunpy.run_module(${JSON.stringify(main)}, run_name="__main__")`);
+  }
   onStatus(null);
   return {
     pyodide,

@@ -7,11 +7,14 @@ Example:
     >>> row = LiveObjectProxy({"backend": "anvil.tables.Row", "id": "[1,2]", "methods": ["get"]})
     >>> row.backend, row.id
     ('anvil.tables.Row', '[1,2]')
+    >>> callable(row.get), hasattr(row, "delete")       # methods in the spec, called through the server
+    (True, False)
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 
@@ -29,6 +32,12 @@ class LiveObjectProxy:
     def id(self) -> str:
         return self._spec["id"]
 
+    def __getattr__(self, name: str) -> Any:
+        """A method the object offers (its spec's ``methods``), called on the side that owns it."""
+        if name.startswith("_") or name not in (self._spec.get("methods") or ()):
+            raise AttributeError(f"{self!r} has no attribute {name!r}")
+        return functools.partial(_call_method, self, name)
+
     def _wire_spec(self) -> dict[str, Any]:
         return copy.deepcopy(self._spec)
 
@@ -42,3 +51,14 @@ class LiveObjectProxy:
 
     def __repr__(self) -> str:
         return f"<LiveObject: {self.backend} {self.id}>"
+
+
+def _call_method(obj: LiveObjectProxy, method: str, *args: Any, **kwargs: Any) -> Any:
+    """In the browser, a blocking server call of the object's method (as ``anvil.server.call``)."""
+    from ._backend import IN_BROWSER
+
+    if not IN_BROWSER:
+        raise NotImplementedError(f"Calling {method}() of {obj!r} is only supported in browser code")
+    from ._browser.calls import blocking_call
+
+    return blocking_call(method, args, kwargs, silent=False, live_object=obj._wire_spec())

@@ -50,9 +50,35 @@ if IN_BROWSER:  # browser code: calls go through the page's JavaScript bridge
         reset_session,
         session,
     )
+    from ._browser.api import (  # noqa: F401 - server-only names: each raises a clear RuntimeError here
+        FormResponse,
+        HttpResponse,
+        background_task,
+        get_background_task,
+        http_endpoint,
+        list_background_tasks,
+        request,
+        route,
+        task_state,
+    )
     from ._browser.calls import call, call_async, call_s, last_call_path  # noqa: F401
     from ._browser.indicator import LoadingIndicator, loading_indicator, no_loading_indicator  # noqa: F401
 else:  # server code: these work against the server's dispatcher and sessions
+    from anvil_pyodide.server_api import (  # noqa: F401
+        Task,
+        background_task,
+        get_background_task,
+        launch_background_task,
+        list_background_tasks,
+        task_state,
+    )
+    from anvil_pyodide.server_api import (  # noqa: F401
+        FormResponse,
+        HttpResponse,
+        http_endpoint,
+        request,
+        route,
+    )
     from anvil_pyodide.server_api import (  # noqa: F401
         call,
         call_async,

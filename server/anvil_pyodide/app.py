@@ -4,7 +4,7 @@ Example:
     >>> from pathlib import Path
     >>> app = create_app(ServerConfig(app_dir=Path("demo")))
     >>> sorted(r.path for r in app.routes if r.path.startswith("/_/") and "runtime" not in r.path)
-    ['/_/app/client_code.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
+    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
 """
 
 from __future__ import annotations
@@ -24,15 +24,22 @@ from .browser_calls import BrowserCallHandler
 from .config import ServerConfig
 from .dispatcher import Dispatcher
 from .http_call import http_call_endpoint
+from .http_endpoint import default_endpoints
+from .http_endpoint_paths import PathTable
+from .http_endpoint_serve import api_endpoint
 from .output import install_output_routing
 from .registry import FunctionRegistry, default_registry
+from .routes import AppPathRoute, default_routes, page_route_endpoint
 from .sessions import InMemorySessionStore, SessionStore
-from .static import (IMMUTABLE, REVALIDATE, app_page_endpoint, build_id, client_code_endpoint, runtime_description,
+from .task_setup import create_task_manager
+from .static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
                      runtime_description_endpoint, runtime_files)
 from .uplink import UplinkHub, uplink_websocket_endpoint
 from .ws_browser import browser_websocket_endpoint
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: Every method HTTP endpoints and routes may take (they answer 405 themselves).
+HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def default_runtime_dirs() -> list[Path]:
@@ -46,7 +53,8 @@ async def check_app_online(request: Request) -> PlainTextResponse:
 
 
 def create_app(config: ServerConfig, registry: FunctionRegistry = default_registry,
-               sessions: SessionStore | None = None) -> Starlette:
+               sessions: SessionStore | None = None, endpoints: PathTable | None = None,
+               routes: PathTable | None = None) -> Starlette:
     """Build the server for ``config.app_dir`` (whose server code is already imported into ``registry``)."""
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
@@ -54,6 +62,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     uplinks = UplinkHub(config)
     dispatcher = Dispatcher(registry, config, remote=uplinks)
     uplinks.dispatcher = dispatcher
+    dispatcher.tasks = create_task_manager(config, registry, uplinks)
     runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
     if config.forward_output:
         install_output_routing()
@@ -61,6 +70,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        dispatcher.tasks.close()
         dispatcher.close()
 
     app = Starlette(routes=[
@@ -72,13 +82,16 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/runtime/build.json", runtime_description_endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
-        Route("/", app_page_endpoint),
+        Route("/_/api/{path:path}", api_endpoint, methods=HTTP_METHODS),
+        AppPathRoute("/{path:path}", page_route_endpoint, methods=HTTP_METHODS),  # routes, then / (the page), else 404
     ], lifespan=lifespan)
     app.state.config = config
     app.state.sessions = sessions
     app.state.dispatcher = dispatcher
     app.state.uplinks = uplinks
     app.state.running_http_calls = set()
+    app.state.http_endpoints = default_endpoints if endpoints is None else endpoints
+    app.state.routes = default_routes if routes is None else routes
     app.state.runtime_description = runtime_description(runtime_dirs)
     app.state.call_handler = BrowserCallHandler(dispatcher, sessions, config,
                                                 import_module=AppModuleImporter(config.app_dir))

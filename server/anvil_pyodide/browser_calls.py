@@ -24,6 +24,7 @@ from .dispatcher import Dispatcher
 from .outbox import Chunk, Outbox
 from .output import LineBuffer
 from .sessions import Session, SessionStore
+from .task_live import as_named_call
 from .tracebacks import app_trace
 
 log = logging.getLogger("anvil_pyodide.calls")
@@ -106,6 +107,7 @@ class BrowserCallHandler:
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
                      peer: BrowserPeer) -> EncodedMessage:
+        message = as_named_call(message)  # a LiveObject method call (a background Task's getters)
         problem = call_shape_error(message)
         if problem is not None:
             return EncodedMessage(error_message(call_id, anvil.server.SerializationError(problem)))

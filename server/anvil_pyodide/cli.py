@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
     serve.add_argument("--max-media-bytes", type=int, default=defaults.max_media_bytes, metavar="BYTES",
                        help=f"largest total of media in one call (default: {defaults.max_media_bytes})")
+    serve.add_argument("--task-journal", metavar="FILE",
+                       help="file recording background task ids across restarts (default: a per-app file in the "
+                            "system's temporary folder)")
     serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
     return parser
 
@@ -55,6 +58,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
+        task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
     )
 
 

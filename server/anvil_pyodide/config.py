@@ -35,3 +35,6 @@ class ServerConfig:
     client_uplink_key: str | None = None
     #: Where the built runtime (Pyodide, runtime wheel, JS) is served from.
     runtime_dir: Path | None = None
+    #: File recording launched background task ids, so old ids report "missing" after a restart
+    #: (None: a per-app file in the system's temporary folder).
+    task_journal: Path | None = None

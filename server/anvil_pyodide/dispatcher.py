@@ -63,6 +63,16 @@ class Dispatcher:
             work = self.remote.call(command, args, kwargs, state)
         else:
             raise no_function_error(command)
+        return await self._timed(work, command)
+
+    async def run_function(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
+                           state: CallState) -> Any:
+        """Run an in-process function that is not looked up by name (an HTTP endpoint, a route), with the
+        same threads, context and timeout as a named call."""
+        state.dispatcher, state.loop = self, asyncio.get_running_loop()
+        return await self._timed(self._run_local(function, args, kwargs, state), function.name)
+
+    async def _timed(self, work: Any, command: str) -> Any:
         if self.config.call_timeout is None:
             return await work
         try:

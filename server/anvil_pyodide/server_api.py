@@ -25,7 +25,13 @@ from anvil._errors import SerializationError
 from anvil._media import Media
 
 from .call_context import CallContext, CallState, current_call, require_call
+from .http_endpoint import http_endpoint  # noqa: F401 - anvil.server.http_endpoint
+from .http_endpoint_reply import HttpResponse  # noqa: F401 - anvil.server.HttpResponse
+from .http_request import request  # noqa: F401 - anvil.server.request
+from .routes import FormResponse, route  # noqa: F401 - anvil.server.route, anvil.server.FormResponse
 from .registry import default_registry
+from .task_api import (  # noqa: F401 - anvil.server background tasks
+    Task, background_task, get_background_task, launch_background_task, list_background_tasks, task_state)
 
 
 def callable(fn_or_name: Any = None, require_user: Any = False) -> Any:  # noqa: A001 - Anvil's name

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .session_http import SESSION_COOKIE, resolve_session, session_cookie
+from .sessions import Session
 
 DEFAULT_PAGE = """<!doctype html>
 <html lang="en">
@@ -122,11 +123,29 @@ async def client_code_endpoint(request: Request) -> Response:
 async def app_page_endpoint(request: Request) -> Response:
     """The app's page (its index.html, or a default that loads ``main``), with a session cookie."""
     state = request.app.state
-    page_file = state.config.app_dir / "index.html"
-    html = page_file.read_text(encoding="utf-8") if page_file.is_file() else DEFAULT_PAGE
-    response = HTMLResponse(html, headers={"Cache-Control": REVALIDATE})
     session, _ = resolve_session(state.sessions, None, request.cookies.get(SESSION_COOKIE))
     if session is None:
         session = state.sessions.create()
+    return app_page_response(request, session)
+
+
+def with_head_html(html: str, extra: str) -> str:
+    """``html`` with ``extra`` added at the end of its ``<head>`` (or first, when it has none).
+
+    Example:
+        >>> with_head_html("<html><head><title>t</title></head></html>", "<meta x>")
+        '<html><head><title>t</title><meta x></head></html>'
+    """
+    at = html.lower().find("</head>")
+    return html[:at] + extra + html[at:] if at >= 0 else extra + html
+
+
+def app_page_response(request: Request, session: Session, extra_head: str = "") -> Response:
+    """The app's page for ``session`` (its cookie set), with ``extra_head`` added to its ``<head>``."""
+    state = request.app.state
+    page_file = state.config.app_dir / "index.html"
+    html = page_file.read_text(encoding="utf-8") if page_file.is_file() else DEFAULT_PAGE
+    response = HTMLResponse(with_head_html(html, extra_head) if extra_head else html,
+                            headers={"Cache-Control": REVALIDATE})
     response.headers["Set-Cookie"] = session_cookie(session, request.url.scheme == "https")
     return response

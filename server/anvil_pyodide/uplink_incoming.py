@@ -37,6 +37,7 @@ from .call_context import CallContext, CallState, ClientInfo, StackFrame
 from .capability_mac import sign_scope, verify_scope
 from .config import ServerConfig
 from .sessions import Session
+from .task_live import as_named_call
 from .tracebacks import app_trace
 from .uplink_connection import UplinkConnection
 
@@ -92,9 +93,7 @@ class UplinkCallHandler:
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
                      connection: UplinkConnection) -> EncodedMessage:
-        if "liveObjectCall" in message and "command" not in message:
-            return EncodedMessage(error_message(call_id, anvil.server.NoServerFunctionError(
-                "LiveObject calls are not supported by this server")))
+        message = as_named_call(message)  # a LiveObject method call (a background Task's getters)
         problem = call_shape_error(message)
         if problem is not None:
             return EncodedMessage(error_message(call_id, anvil.server.SerializationError(problem)))

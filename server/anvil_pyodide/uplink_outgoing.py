@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
-from typing import Any
+from typing import Any, Callable
 
 import anvil.server
 from anvil._capability import Capability
@@ -57,7 +57,9 @@ def call_message(call_id: str, command: str, args: list[Any], kwargs: dict[str, 
         "call-stack-id": f"stack-{random_id()}",
         "call-stack": [{"type": caller.type if caller is not None else "server_module",
                         "protocol-version": PROTOCOL_VERSION}],
-        "client": {"type": client.type, "ip": client.ip, "location": None},
+        "client": {"type": client.type, "ip": client.ip, "location": None,
+                   **({"background-task-id": state.context.background_task_id}
+                      if state.context.background_task_id else {})},
         "sessionData": snapshot.wire,
         "session-id": state.session.token,
         "app-id": app_info.get("id"),
@@ -113,19 +115,28 @@ def _unique(capabilities: list[Capability]) -> list[Capability]:
 
 
 async def call_uplink(connection: UplinkConnection, command: str, args: list[Any], kwargs: dict[str, Any],
-                      state: CallState, app_info: dict[str, Any], import_module: ModuleImporter | None = None) -> Any:
-    """Run ``command`` on ``connection``'s uplink for the call ``state``; returns its value or raises its error."""
-    call_id = f"server-{random_id()}"
+                      state: CallState, app_info: dict[str, Any], import_module: ModuleImporter | None = None, *,
+                      call_id: str | None = None, message_type: str = "CALL",
+                      on_answer: Callable[[dict[str, Any]], None] | None = None) -> Any:
+    """Run ``command`` on ``connection``'s uplink for the call ``state``; returns its value or raises its error.
+
+    A background task is the same exchange with ``message_type="LAUNCH_BACKGROUND"`` and the task id as
+    ``call_id``; ``on_answer`` sees the decoded answer first (its ``taskState``).
+    """
+    call_id = call_id or f"server-{random_id()}"
     snapshot = take_snapshot(state.session.data)
     secret = state.session.secret
-    encoded = encode_message(call_message(call_id, command, args, kwargs, state, snapshot, app_info),
-                             remote_is_trusted=True, sign_capability=lambda cap: sign_scope(secret, cap._base_scope))
+    message = {**call_message(call_id, command, args, kwargs, state, snapshot, app_info), "type": message_type}
+    encoded = encode_message(message, remote_is_trusted=True,
+                             sign_capability=lambda cap: sign_scope(secret, cap._base_scope))
     chunks = list(encoded.chunks())  # before sending: a Media that cannot be read fails here, not mid-stream
     message, media = await connection.request(call_id, command, state, encoded.message, chunks)
     try:
         answer = decode_message(message, media, remote_is_trusted=True, import_module=import_module).message
     except anvil.server.AnvilWrappedError as e:
         raise anvil.server.SerializationError(f'The uplink\'s answer to "{command}" could not be read: {e}') from None
+    if on_answer is not None:
+        on_answer(answer)
     if "error" in answer:
         raise error_from_wire(answer["error"])
     if "response" not in answer:

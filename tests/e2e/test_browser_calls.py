@@ -136,11 +136,15 @@ def test_browser_side_api(app_page) -> None:
     info = app_page.run("""
 import anvil.server
 errors = []
-for name in ["get_session_id", "callable"]:
+for name in ["get_session_id", "callable", "launch_background_task", "http_endpoint", "route", "HttpResponse"]:
     try:
         getattr(anvil.server, name)()
     except RuntimeError as e:
         errors.append(str(e))
+try:
+    anvil.server.request.method
+except RuntimeError as e:
+    errors.append(str(e))
 try:
     anvil.server.session["x"] = 1
 except RuntimeError as e:
@@ -150,9 +154,9 @@ result = [anvil.server.context.type, anvil.server.context.remote_caller, anvil.s
 """)
     origin = app_page.server.url
     assert info[:5] == ["browser", None, True, origin, origin + "/_/api"]
-    assert info[5] == ["anvil.server.get_session_id is only available in server code",
-                       "anvil.server.callable is only available in server code",
-                       "anvil.server.session is only available in server code"]
+    names = ["get_session_id", "callable", "launch_background_task", "http_endpoint", "route", "HttpResponse",
+             "request", "session"]
+    assert info[5] == [f"anvil.server.{name} is only available in server code" for name in names]
 
 
 def test_session_persists_and_reset_session_starts_a_new_one(app_page) -> None:

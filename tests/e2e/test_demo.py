@@ -88,7 +88,7 @@ def test_tasks_table_and_portable_class_both_ways(demo: Any) -> None:
     demo.fill("#task-due", "2031-05-04")
     demo.click("#task-add")
     assert wait_text(demo, "#task-message", "^Added") == "Added 'Book the venue'"
-    assert "Book the venue\t2031-05-04" in text(demo, "#task-rows")
+    assert "Book the venue\t2031-05-04" in wait_text(demo, "#task-rows", "Book the venue")  # re-rendered after the message
     demo.fill("#task-title", "book the VENUE")
     demo.click("#task-add")
     assert wait_text(demo, "#task-message", "already") == "There is already a task called 'book the VENUE'"

@@ -191,6 +191,26 @@ def test_the_uplink_block(readme_server: LiveServer, tmp_path: Path) -> None:
         process.wait(10)
 
 
+def test_the_http_endpoints_and_routes_block(browser: Any, readme_server: LiveServer) -> None:
+    import httpx
+
+    with httpx.Client(base_url=readme_server.url + "/_/api", trust_env=False, timeout=20) as client:
+        assert client.get("/rectangles/3/4?unit=mm").json() == {"area": 12, "unit": "mm"}
+        assert client.post("/reverse", content=b"abc").status_code == 401
+        assert client.post("/reverse", content=b"abc", auth=("admin", "nope")).status_code == 403
+        reply = client.post("/reverse", content=b"\x00abc", auth=("admin", "secret"),
+                            headers={"Content-Type": "application/x-demo"})
+        assert (reply.content, reply.headers["content-type"]) == (b"cba\x00", "application/x-demo")
+        preflight = client.options("/reverse", headers={"Origin": "http://elsewhere.example",
+                                                        "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+    page = open_page(browser, readme_server.url + "/rectangles/3/4/page")   # the route runs main: "Refused: ..."
+    try:
+        assert page.evaluate("() => !!document.getElementById('anvil-pyodide-entry')")
+    finally:
+        page.close()
+
+
 def test_the_commands_block_names_real_build_commands() -> None:
     usage = subprocess.run(["./build.sh", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for line in block("commands").splitlines():

@@ -78,15 +78,18 @@ def _server_only(name: str) -> Any:
 
 
 class _ServerOnlySession:
-    """``anvil.server.session`` exists only in server code."""
+    """``anvil.server.session`` (and ``task_state``) exist only in server code."""
+
+    def __init__(self, name: str = "session") -> None:
+        self._name = name
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("__") or name == "_name":
             raise AttributeError(name)
-        raise RuntimeError("anvil.server.session is only available in server code")
+        raise RuntimeError(f"anvil.server.{self._name} is only available in server code")
 
     def _refuse(self, *args: Any) -> Any:
-        raise RuntimeError("anvil.server.session is only available in server code")
+        raise RuntimeError(f"anvil.server.{self._name} is only available in server code")
 
     __getitem__ = __setitem__ = __delitem__ = __contains__ = __iter__ = __len__ = _refuse
 
@@ -95,3 +98,12 @@ session = _ServerOnlySession()
 get_session_id = _server_only("get_session_id")
 callable = _server_only("callable")  # noqa: A001 - Anvil's name
 launch_background_task = _server_only("launch_background_task")
+background_task = _server_only("background_task")
+get_background_task = _server_only("get_background_task")
+list_background_tasks = _server_only("list_background_tasks")
+task_state = _ServerOnlySession("task_state")
+request = _ServerOnlySession("request")
+http_endpoint = _server_only("http_endpoint")
+route = _server_only("route")
+HttpResponse = _server_only("HttpResponse")
+FormResponse = _server_only("FormResponse")

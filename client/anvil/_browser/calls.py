@@ -13,6 +13,8 @@ Example (the encoding half, which runs anywhere):
     >>> call_id, text, frames, caps = encode_call("add", (1, 2**40), {})
     >>> json.loads(text)["objects"]
     [{'type': ['Long'], 'value': '1099511627776', 'path': ['args', 1]}]
+    >>> json.loads(encode_call("get_state", (), {}, {"backend": "B", "id": "t1", "mac": "m"})[1])["liveObjectCall"]
+    {'backend': 'B', 'id': 't1', 'mac': 'm', 'method': 'get_state', 'permissions': None}
 """
 
 from __future__ import annotations
@@ -40,13 +42,21 @@ def _bridge() -> Any:
     return _anvil_bridge
 
 
-def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, str, list[tuple[str, bytes]], Any]:
-    """The CALL's id, JSON text, media frames and the capabilities it carries (SerializationError here)."""
+def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                live_object: dict[str, Any] | None = None) -> tuple[str, str, list[tuple[str, bytes]], Any]:
+    """The CALL's id, JSON text, media frames and the capabilities it carries (SerializationError here).
+
+    With ``live_object`` (a LiveObject's spec) it calls that object's method ``fn_name`` instead:
+    ``"liveObjectCall": {"backend", "id", "mac", "permissions", "method"}`` replaces ``command``.
+    """
     if not isinstance(fn_name, str):
         raise TypeError(f"anvil.server.call expects the function name (a str) first, not {type(fn_name).__name__}")
     call_id = uuid.uuid4().hex
-    encoded = encode_message({"type": "CALL", "id": call_id, "command": fn_name, "args": list(args),
-                              "kwargs": dict(kwargs)})
+    target: dict[str, Any] = {"command": fn_name}
+    if live_object is not None:
+        target = {"liveObjectCall": {**{k: live_object.get(k) for k in ("backend", "id", "mac", "permissions")},
+                                     "method": fn_name}}
+    encoded = encode_message({"type": "CALL", "id": call_id, **target, "args": list(args), "kwargs": dict(kwargs)})
     encoded.message.setdefault("vt_global", [])
     frames = [(json.dumps(header), data) for header, data in encoded.chunks()]
     return call_id, json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
@@ -125,11 +135,12 @@ def call_s(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     return blocking_call(fn_name, args, kwargs, silent=True)
 
 
-def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Any:
+def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool,
+                  live_object: dict[str, Any] | None = None) -> Any:
     global _last_path
     from pyodide.ffi import can_run_sync, create_proxy, run_sync
 
-    call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs)
+    call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs, live_object)
     bridge = _bridge()
     on_progress = progress_handler(capabilities)
     try:

@@ -1,0 +1,50 @@
+"""A background task returned to the browser is a live object: its getters work there, kill is refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import APPS, AppPage
+from tests.support.live_server import LiveServer
+
+
+def test_browser_polls_a_background_task(browser: Any, tmp_path: Path) -> None:
+    app = tmp_path / "tasks"
+    shutil.copytree(APPS / "tasks_app", app)
+    (app / "client_code" / "main.py").write_text("import anvil.js\nanvil.js.document.body.dataset.ready = 'yes'\n")
+    with LiveServer(app) as server:
+        page = browser.new_page()
+        try:
+            outcome = AppPage(page, server).open().run("""
+import asyncio, anvil.server
+task = anvil.server.call("start", "count_to", 5)
+seen_running = task.get_termination_status()
+for _ in range(400):
+    if task.get_termination_status() is not None:
+        break
+    await asyncio.sleep(0.05)
+refused = None
+try:
+    task.kill()
+except anvil.server.BackgroundTaskError as e:
+    refused = str(e)
+failing = anvil.server.call("start", "tasks.fail", "value")
+for _ in range(400):
+    if failing.get_termination_status() is not None:
+        break
+    await asyncio.sleep(0.05)
+try:
+    failing.is_completed()
+    failure = None
+except ValueError as e:
+    failure = str(e)
+result = [seen_running, task.get_task_name(), task.get_state()["progress"], task.get_return_value()["counted"],
+          task.is_completed(), task.get_termination_status(), bool(refused), failing.get_termination_status(), failure,
+          len(task.get_id()) > 0]
+""")
+        finally:
+            page.close()
+    assert outcome[0] in (None, "completed")
+    assert outcome[1:] == ["count_to", 5, 5, True, "completed", True, "failed", "bad value in task", True]
