@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable
 
 import anvil.server
 from anvil._capability import Capability
@@ -79,6 +79,30 @@ def capability_updates(capabilities: list[Capability]) -> dict[str, Any]:
     return updates
 
 
+def capability_check(session: Session) -> Any:
+    """A decode hook refusing any Capability whose MAC was not made with ``session``'s secret."""
+    def check(cap: Capability) -> None:
+        if not verify_scope(session.secret, cap._base_scope, cap._mac):
+            raise anvil.server.InvalidObjectError(f"Invalid Capability: {cap.scope!r} was not issued to this session")
+    return check
+
+
+async def reply_or_error(make_reply: Awaitable[EncodedMessage], call_id: Any, app_dir: Any,
+                         where: str) -> tuple[dict[str, Any], list[Chunk]]:
+    """The reply's message and chunks; a server failure still gives the caller an error reply."""
+    try:
+        reply = await make_reply
+    except Exception:  # a server bug: still answer, so the caller never waits forever
+        log.exception("%s: call %r failed inside the server", where, call_id)
+        reply = EncodedMessage(error_message(call_id, anvil.server.InternalError(
+            "The server failed while handling this call (details are in the server log)")))
+    try:
+        chunks = list(reply.chunks())
+    except Exception as e:  # a returned Media whose content cannot be read
+        reply, chunks = EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, app_dir))), []
+    return reply.message, chunks
+
+
 class BrowserCallHandler:
     """Runs browser CALLs: checks, decodes, dispatches, encodes the reply into the peer's outbox."""
 
@@ -92,18 +116,9 @@ class BrowserCallHandler:
     async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: BrowserPeer) -> None:
         """Run one CALL and put its reply in the peer's outbox; every call gets a reply, whatever fails."""
         call_id = message.get("id")
-        try:
-            reply = await self._reply(call_id, message, media, peer)
-        except Exception:  # a server bug: still answer, so the caller never waits forever
-            log.exception("call %r to %r failed inside the server", call_id, message.get("command"))
-            reply = EncodedMessage(error_message(call_id, anvil.server.InternalError(
-                "The server failed while handling this call (details are in the server log)")))
-        try:
-            chunks = list(reply.chunks())
-        except Exception as e:  # a returned Media whose content cannot be read
-            trace = app_trace(e, self.config.app_dir)
-            reply, chunks = EncodedMessage(error_message(call_id, unsendable_value(e), trace)), []
-        peer.outbox.put(reply.message, chunks)
+        reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id,
+                                             self.config.app_dir, f"browser call to {message.get('command')!r}")
+        peer.outbox.put(reply, chunks)
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
                      peer: BrowserPeer) -> EncodedMessage:
@@ -128,7 +143,7 @@ class BrowserCallHandler:
         session = peer.session
         try:
             decoded = decode_message(message, media, import_module=self.import_module,
-                                     check_capability=self._capability_check(session))
+                                     check_capability=capability_check(session))
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = self._call_state(call_id, session, peer, decoded.capabilities)
@@ -151,12 +166,6 @@ class BrowserCallHandler:
             return encode_message(response, sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
         except Exception as e:  # an unsendable value, or a portable class's __serialize__ failing
             return EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, self.config.app_dir)))
-
-    def _capability_check(self, session: Session) -> Any:
-        def check(cap: Capability) -> None:
-            if not verify_scope(session.secret, cap._base_scope, cap._mac):
-                raise anvil.server.InvalidObjectError(f"Invalid Capability: {cap.scope!r} was not issued to this session")
-        return check
 
     def _call_state(self, call_id: Any, session: Session, peer: BrowserPeer,
                     capabilities: list[Capability]) -> CallState:

@@ -60,5 +60,31 @@ class FunctionRegistry:
             self._functions.clear()
 
 
+def registration_decorator(what: str, register: Callable[[Callable[..., Any], str], Any], fn_or_name: Any) -> Any:
+    """The three forms of a registering decorator: ``@what``, ``@what("name")`` and ``@what()``.
+
+    ``register(fn, name)`` is called with the function and its name (the function's own by default).
+
+    Example:
+        >>> seen = []
+        >>> def register(fn, name): seen.append(name)
+        >>> _ = registration_decorator("thing", register, "custom")(len)
+        >>> _ = registration_decorator("thing", register, len)
+        >>> seen
+        ['custom', 'len']
+    """
+    def apply(fn: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
+        register(fn, name or fn.__name__)
+        return fn
+
+    if isinstance(fn_or_name, str):
+        return lambda fn: apply(fn, fn_or_name)
+    if fn_or_name is None:
+        return apply
+    if callable(fn_or_name):
+        return apply(fn_or_name)
+    raise TypeError(f"@anvil.server.{what} takes a function or a name, not {type(fn_or_name).__name__}")
+
+
 #: The registry ``@anvil.server.callable`` writes to.
 default_registry = FunctionRegistry()

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import builtins
 from collections.abc import MutableMapping
 from typing import Any, Callable, Iterator
 
@@ -29,7 +28,7 @@ from .http_endpoint import http_endpoint  # noqa: F401 - anvil.server.http_endpo
 from .http_endpoint_reply import HttpResponse  # noqa: F401 - anvil.server.HttpResponse
 from .http_request import request  # noqa: F401 - anvil.server.request
 from .routes import FormResponse, route  # noqa: F401 - anvil.server.route, anvil.server.FormResponse
-from .registry import default_registry
+from .registry import default_registry, registration_decorator
 from .task_api import (  # noqa: F401 - anvil.server background tasks
     Task, background_task, get_background_task, launch_background_task, list_background_tasks, task_state)
 
@@ -40,17 +39,8 @@ def callable(fn_or_name: Any = None, require_user: Any = False) -> Any:  # noqa:
     Use as ``@anvil.server.callable``, ``@anvil.server.callable("name")`` or
     ``@anvil.server.callable(require_user=True)``.
     """
-    def register(fn: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
-        default_registry.register(name or fn.__name__, fn, require_user)
-        return fn
-
-    if isinstance(fn_or_name, str):
-        return lambda fn: register(fn, fn_or_name)
-    if fn_or_name is None:
-        return register
-    if builtins.callable(fn_or_name):
-        return register(fn_or_name)
-    raise TypeError(f"@anvil.server.callable takes a function or a name, not {type(fn_or_name).__name__}")
+    return registration_decorator(
+        "callable", lambda fn, name: default_registry.register(name, fn, require_user), fn_or_name)
 
 
 def call(fn_name: str, *args: Any, **kwargs: Any) -> Any:

@@ -12,10 +12,9 @@ Example:
 
 from __future__ import annotations
 
-import builtins
 from typing import Any, Callable
 
-from .registry import FunctionRegistry
+from .registry import FunctionRegistry, registration_decorator
 
 #: The registry ``@anvil.server.background_task`` writes to (imported again in each task's process).
 default_task_registry = FunctionRegistry()
@@ -28,14 +27,4 @@ def background_task(fn_or_name: Any = None, *, registry: FunctionRegistry | None
     """
     target = registry if registry is not None else default_task_registry
 
-    def register(fn: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
-        target.register(name or fn.__name__, fn)
-        return fn
-
-    if isinstance(fn_or_name, str):
-        return lambda fn: register(fn, fn_or_name)
-    if fn_or_name is None:
-        return register
-    if builtins.callable(fn_or_name):
-        return register(fn_or_name)
-    raise TypeError(f"@anvil.server.background_task takes a function or a name, not {type(fn_or_name).__name__}")
+    return registration_decorator("background_task", lambda fn, name: target.register(name, fn), fn_or_name)

@@ -32,9 +32,10 @@ from anvil._capability import Capability
 from anvil._wire import EncodedMessage, decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from .browser_calls import call_shape_error, capability_updates, error_message
+from .browser_calls import (call_shape_error, capability_check, capability_updates, error_message, reply_or_error,
+                            unsendable_value)
 from .call_context import CallContext, CallState, ClientInfo, StackFrame
-from .capability_mac import sign_scope, verify_scope
+from .capability_mac import sign_scope
 from .config import ServerConfig
 from .sessions import Session
 from .task_live import as_named_call
@@ -79,17 +80,9 @@ class UplinkCallHandler:
     async def handle(self, message: dict[str, Any], media: dict[str, bytes], connection: UplinkConnection) -> None:
         """Run one CALL and queue its answer; every call is answered, whatever fails (anvil-uplink waits forever)."""
         call_id = message.get("id")
-        try:
-            reply = await self._reply(call_id, message, media, connection)
-        except Exception:  # noqa: BLE001 - a server bug: still answer
-            log.exception("%s: call %r to %r failed inside the server", connection.name, call_id, message.get("command"))
-            reply = EncodedMessage(error_message(call_id, anvil.server.InternalError(
-                "The server failed while handling this call (details are in the server log)")))
-        try:
-            chunks = list(reply.chunks())
-        except Exception as e:  # noqa: BLE001 - a returned Media that cannot be read
-            reply, chunks = EncodedMessage(error_message(call_id, _unsendable(e), app_trace(e, self.config.app_dir))), []
-        connection.send(reply.message, chunks)
+        reply, chunks = await reply_or_error(self._reply(call_id, message, media, connection), call_id,
+                                             self.config.app_dir, connection.name)
+        connection.send(reply, chunks)
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
                      connection: UplinkConnection) -> EncodedMessage:
@@ -110,7 +103,7 @@ class UplinkCallHandler:
                 raise anvil.server.PermissionDenied(f"Cannot call {command!r} from a client uplink")
             decoded = decode_message(message, media, remote_is_trusted=connection.is_server,
                                      import_module=self.import_module,
-                                     check_capability=None if connection.is_server else _capability_check(session))
+                                     check_capability=None if connection.is_server else capability_check(session))
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = self._call_state(connection, outer, session, origin, decoded.capabilities)
@@ -142,17 +135,5 @@ class UplinkCallHandler:
             return encode_message(response, remote_is_trusted=is_server,
                                   sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
         except Exception as e:  # noqa: BLE001 - an unsendable value, or a portable class's __serialize__ failing
-            return EncodedMessage(error_message(call_id, _unsendable(e), app_trace(e, self.config.app_dir)))
-
-
-def _unsendable(exc: Exception) -> anvil.server.SerializationError:
-    detail = str(exc) if isinstance(exc, anvil.server.SerializationError) else f"{type(exc).__name__}: {exc}"
-    return anvil.server.SerializationError(f"The server function's return value could not be sent: {detail}")
-
-
-def _capability_check(session: Session) -> Any:
-    def check(cap: Capability) -> None:
-        if not verify_scope(session.secret, cap._base_scope, cap._mac):
-            raise anvil.server.InvalidObjectError(f"Invalid Capability: {cap.scope!r} was not issued to this session")
-    return check
+            return EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, self.config.app_dir)))
 
