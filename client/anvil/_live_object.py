@@ -58,7 +58,8 @@ def _call_method(obj: LiveObjectProxy, method: str, *args: Any, **kwargs: Any) -
     from ._backend import IN_BROWSER
 
     if not IN_BROWSER:
-        raise NotImplementedError(f"Calling {method}() of {obj!r} is only supported in browser code")
+        raise RuntimeError(f"Calling {method}() of {obj!r} is only supported in browser code; server code holds "
+                           f"the object itself (for a background Task: anvil.server.get_background_task(obj.id))")
     from ._browser.calls import blocking_call
 
     return blocking_call(method, args, kwargs, silent=False, live_object=obj._wire_spec())
