@@ -99,6 +99,7 @@ def test_tasks_table_and_portable_class_both_ways(demo: Any) -> None:
 def test_slow_report_under_the_global_spinner(demo: Any) -> None:
     demo.click("#report-run")
     demo.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=5000)
+    demo.wait_for_timeout(500)  # let the 400 ms fade-in finish, so the screenshot shows it
     screenshot(demo, "spinner")
     assert re.fullmatch(r"\d+ of \d+ tasks done · generated \d\d:\d\d:\d\d", wait_text(demo, "#report-out", "generated"))
     demo.wait_for_selector("#anvil-spinner", state="detached", timeout=5000)

@@ -42,6 +42,7 @@ def test_global_spinner_shows_during_a_slow_call_and_goes_after(app_page: AppPag
     assert spinner.get_attribute("role") == "progressbar"
     assert app_page.page.get_attribute("body", "aria-busy") == "true"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    app_page.page.wait_for_timeout(500)  # let the 400 ms fade-in finish, so the screenshot shows it
     app_page.page.screenshot(path=str(ARTIFACTS / "global-spinner.png"))
     finish_python(app_page)
     app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=5000)
