@@ -211,6 +211,22 @@ def test_the_http_endpoints_and_routes_block(browser: Any, readme_server: LiveSe
         page.close()
 
 
+def test_the_background_tasks_block(readme_server: LiveServer) -> None:
+    assert "def crunch(n)" in block("server", "tasks")
+
+    async def scenario() -> list[Any]:
+        async with BrowserClient(readme_server.ws_url) as client:
+            task = await client.call("start_crunch", 40)
+            for _ in range(600):
+                status, done = await client.call("crunch_progress", task.id)
+                if status is not None:
+                    return [status, done]
+                await asyncio.sleep(0.05)
+        raise AssertionError("the README's background task never finished")
+
+    assert run_async(scenario()) == ["completed", 40]
+
+
 def test_the_commands_block_names_real_build_commands() -> None:
     usage = subprocess.run(["./build.sh", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for line in block("commands").splitlines():
