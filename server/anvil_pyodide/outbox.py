@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
+
+log = logging.getLogger("anvil_pyodide.outbox")
 
 Chunk = tuple[dict[str, Any], bytes]
 Outgoing = tuple[dict[str, Any], list[Chunk]]
@@ -43,6 +46,13 @@ class Outbox:
         return await self._queue.get()
 
 
+def unencodable_reply(call_id: Any) -> dict[str, Any]:
+    """The error sent instead of a reply that cannot be turned into JSON."""
+    return {"id": call_id if isinstance(call_id, (str, int)) else None, "objects": [],
+            "error": {"type": "anvil.server.InternalError", "message": "The server could not encode its reply",
+                      "trace": []}}
+
+
 async def pump_to_websocket(outbox: Outbox, websocket: Any) -> None:
     """Send what is put in ``outbox`` over ``websocket`` (JSON text, then each chunk's header and bytes)
     until the outbox is closed; raises what a failed send raises (the peer went away)."""
@@ -51,7 +61,12 @@ async def pump_to_websocket(outbox: Outbox, websocket: Any) -> None:
         if item is None:
             return
         message, chunks = item
-        await websocket.send_text(json.dumps(message, allow_nan=False))
+        try:
+            text = json.dumps(message, allow_nan=False)
+        except (TypeError, ValueError) as e:  # a hand-made reply that is not JSON: still answer the call
+            log.error("could not encode a reply to %r: %s", message.get("id"), e)
+            text, chunks = json.dumps(unencodable_reply(message.get("id"))), []
+        await websocket.send_text(text)
         for header, data in chunks:
             await websocket.send_text(json.dumps(header))
             await websocket.send_bytes(data)

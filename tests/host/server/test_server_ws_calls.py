@@ -284,3 +284,29 @@ async def test_print_output_is_not_forwarded_by_default(server: LiveServer) -> N
         await client.call("echo", 1)  # anything still queued for the first call has arrived by now
     assert client.messages[call_id] == [final]
     assert "output" not in final
+
+
+async def test_a_reply_that_is_not_json_still_answers_the_call() -> None:
+    """The socket writer never dies on a bad reply: the caller gets an InternalError and later replies flow."""
+    import asyncio
+
+    from anvil_pyodide.outbox import Outbox, pump_to_websocket
+
+    class RecordingSocket:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        async def send_text(self, text: str) -> None:
+            self.sent.append(text)
+
+        async def send_bytes(self, data: bytes) -> None:
+            self.sent.append(repr(data))
+
+    outbox, socket = Outbox(asyncio.get_running_loop()), RecordingSocket()
+    outbox.put({"id": "bad", "error": {"type": "X", "message": object()}, "objects": []})
+    outbox.put({"id": "good", "response": 1, "objects": []})
+    outbox.close()
+    await pump_to_websocket(outbox, socket)
+    bad, good = [json.loads(text) for text in socket.sent]
+    assert bad["id"] == "bad" and bad["error"]["type"] == "anvil.server.InternalError"
+    assert good == {"id": "good", "response": 1, "objects": []}
