@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and test entry point for anvil-pyodide.
 #
-#   ./build.sh setup              Chromium + chromedriver (apt, only if missing), .venv (dev.txt + project
+#   ./build.sh setup              Chromium + chromedriver and redis-server (apt, only if missing), .venv (dev.txt + project
 #                                 editable), .venv-uplink, node_modules (npm ci), the runtime wheel in
 #                                 build/wheels/ and the self-contained Pyodide dist in build/dist/.
 #   ./build.sh test [pytest args] setup, then tests/host + tests/conformance (CPython), tests/pyodide
@@ -43,6 +43,16 @@ setup_chromium() {
     if [[ $EUID -ne 0 ]]; then sudo=(sudo); fi
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+}
+
+# Redis for the Redis store's tests (they start their own redis-server on a free port).
+setup_redis() {
+    if [[ -x /usr/bin/redis-server ]]; then return; fi
+    log "installing redis-server (apt)"
+    local sudo=()
+    if [[ $EUID -ne 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server
 }
 
 setup_venv() {
@@ -101,6 +111,7 @@ setup_dist() {
 
 cmd_setup() {
     setup_chromium
+    setup_redis
     setup_venv
     setup_venv_uplink
     setup_node
