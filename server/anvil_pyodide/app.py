@@ -20,22 +20,22 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from .app_loader import AppModuleImporter
-from .browser_calls import BrowserCallHandler
+from .calls.handler import BrowserCallHandler
 from .config import ServerConfig
-from .dispatcher import Dispatcher
-from .http_call import http_call_endpoint
-from .http_endpoint import default_endpoints
-from .http_endpoint_paths import PathTable
-from .http_endpoint_serve import api_endpoint
-from .output import install_output_routing
-from .registry import FunctionRegistry, default_registry
-from .routes import AppPathRoute, default_routes, page_route_endpoint
-from .sessions import InMemorySessionStore, SessionStore
-from .task_setup import create_task_manager
-from .static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
+from .calls.dispatcher import Dispatcher
+from .transports.http_call import http_call_endpoint
+from .web.endpoints import default_endpoints
+from .web.paths import PathTable
+from .web.serve import api_endpoint
+from .calls.output import install_output_routing
+from .calls.registry import FunctionRegistry, default_registry
+from .web.routes import AppPathRoute, default_routes, page_route_endpoint
+from .sessions.store import InMemorySessionStore, SessionStore
+from .tasks.setup import create_task_manager
+from .assets.static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
                      runtime_description_endpoint, runtime_files)
-from .uplink import UplinkHub, uplink_websocket_endpoint
-from .ws_browser import browser_websocket_endpoint
+from .transports.uplink_ws import UplinkHub, uplink_websocket_endpoint
+from .transports.browser_ws import browser_websocket_endpoint
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).

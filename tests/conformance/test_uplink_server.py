@@ -688,8 +688,8 @@ async def test_bad_answers_fail_only_their_call(server: LiveServer) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module_name", ["session_merge", "uplink", "uplink_connection", "uplink_hub",
-                                         "uplink_incoming", "uplink_outgoing"])
+@pytest.mark.parametrize("module_name", ["uplink.session_merge", "transports.uplink_ws", "uplink.connection",
+                                         "uplink.hub", "uplink.incoming", "uplink.outgoing"])
 def test_docstring_examples(module_name: str) -> None:
     module = importlib.import_module(f"anvil_pyodide.{module_name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -2,7 +2,7 @@
 
 The request is a multipart form: ``json-data`` (the CALL) and, per media chunk,
 ``chunk-json-<m>-<n>`` / ``chunk-data-<m>-<n>``. The response is ``multipart/x-mixed-replace``
-framed by :mod:`anvil_pyodide.http_framing` (every part has a Content-Length).
+framed by :mod:`anvil_pyodide.transports.http_framing` (every part has a Content-Length).
 
 Example (in a test):
     with HttpCaller(server.url) as http:
@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import httpx
 from anvil._errors import error_from_wire
 from anvil._wire import MediaAssembler, decode_message, encode_message, media_ids
-from anvil_pyodide.http_framing import parse_parts
+from anvil_pyodide.transports.http_framing import parse_parts
 
 Form = list[tuple[str, tuple[str | None, bytes | str, str | None]]]
 

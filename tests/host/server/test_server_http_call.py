@@ -17,7 +17,7 @@ import anvil.server
 import httpx
 import pytest
 from anvil import BlobMedia
-from anvil_pyodide.http_framing import parse_parts
+from anvil_pyodide.transports.http_framing import parse_parts
 from basic_shared import OutOfStock, Point
 
 from tests.support.browser_protocol import BrowserClient

@@ -3,7 +3,7 @@
 Example:
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from anvil_pyodide.registry import FunctionRegistry
+    >>> from anvil_pyodide.calls.registry import FunctionRegistry
     >>> registry = FunctionRegistry()
     >>> config = ServerConfig(app_dir=Path("demo"), task_journal=Path(tempfile.mkdtemp()) / "tasks.jsonl")
     >>> manager = create_task_manager(config, registry)
@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import ServerConfig
-from .registry import FunctionRegistry
-from .task_journal import TaskJournal, default_journal_path
-from .task_live import LIVE_OBJECT_CALL, live_object_call
-from .task_private import PRIVATE_FUNCTIONS
-from .task_runner import ProcessTaskRunner
-from .tasks import TaskManager
+from ..config import ServerConfig
+from ..calls.registry import FunctionRegistry
+from .journal import TaskJournal, default_journal_path
+from .live import LIVE_OBJECT_CALL, live_object_call
+from .private import PRIVATE_FUNCTIONS
+from .runner import ProcessTaskRunner
+from .worker import run_task
+from .manager import TaskManager
 
 
 def create_task_manager(config: ServerConfig, registry: FunctionRegistry, uplinks: Any = None) -> TaskManager:
@@ -31,4 +32,4 @@ def create_task_manager(config: ServerConfig, registry: FunctionRegistry, uplink
     for name, fn in PRIVATE_FUNCTIONS.items():
         registry.register(name, fn)
     journal = TaskJournal(config.task_journal or default_journal_path(config.app_dir))
-    return TaskManager(ProcessTaskRunner(config.app_dir), uplinks=uplinks, journal=journal)
+    return TaskManager(ProcessTaskRunner(config.app_dir, entry=run_task), uplinks=uplinks, journal=journal)

@@ -28,11 +28,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from .http_endpoint import check_methods
-from .http_endpoint_paths import PathEntry, PathTable, check_template
-from .http_endpoint_reply import to_response
-from .http_endpoint_serve import BadRequest, raw_path, read_http_request, request_session, run_for_request, server_error
-from .static import app_page_endpoint, app_page_response
+from .endpoints import check_methods
+from .paths import PathEntry, PathTable, check_template
+from .reply import to_response
+from .serve import BadRequest, raw_path, read_http_request, request_session, run_for_request, server_error
+from ..assets.static import app_page_endpoint, app_page_response
 
 ENTRY_ELEMENT_ID = "anvil-pyodide-entry"
 ENTRY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from anvil._capability import Capability
 
-    from .sessions import Session
+    from ..sessions.store import Session
 
 
 @dataclass(frozen=True)

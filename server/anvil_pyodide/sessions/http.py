@@ -1,7 +1,7 @@
 """Finding a request's session: the ``_anvil_session`` URL token first, then the session cookie.
 
 Example:
-    >>> from anvil_pyodide.sessions import InMemorySessionStore
+    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
     >>> store = InMemorySessionStore()
     >>> session, created = resolve_session(store, None, None)
     >>> created, resolve_session(store, session.token, None) == (session, False)
@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from .sessions import Session, SessionStore
+from .store import Session, SessionStore
 
 SESSION_COOKIE = "anvil-session"
 SESSION_QUERY = "_anvil_session"

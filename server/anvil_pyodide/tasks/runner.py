@@ -10,7 +10,7 @@ task that crashes its interpreter (``os._exit``, a segfault) ends only itself: i
 the same three methods.
 
 Example:
-    >>> runner = ProcessTaskRunner(Path("."))
+    >>> runner = ProcessTaskRunner(Path("."), entry=print)
     >>> runner.kill("no-such-task")
     False
     >>> sorted(FINAL_REPORTS)
@@ -25,13 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from .task_packing import Packed
+from .packing import Packed
 
 FINAL_REPORTS = frozenset({"completed", "failed", "killed", "missing"})
 
 #: ``report(kind, body)``: ``("state", packed)``, ``("completed", packed)``, ``("failed", error object)``,
 #: ``("killed", None)`` or ``("missing", why)``. Called from a runner thread.
 Report = Callable[[str, Any], None]
+#: What a task's process runs: ``entry(app_dir, task_id, name, packed call, packed session, connection)``
+#: (:func:`.worker.run_task`; a module-level function, so that ``spawn`` can find it in the child).
+TaskEntry = Callable[[str, str, str, Packed, Packed, Any], None]
 
 
 @dataclass(frozen=True)
@@ -59,19 +62,18 @@ class TaskRunner(Protocol):
 class ProcessTaskRunner:
     """One ``multiprocessing`` process per task (daemonic: they end with the server)."""
 
-    def __init__(self, app_dir: Path, start_method: str = "spawn") -> None:
+    def __init__(self, app_dir: Path, entry: TaskEntry, start_method: str = "spawn") -> None:
         self.app_dir = Path(app_dir).resolve()
+        self.entry = entry
         self.context = multiprocessing.get_context(start_method)
         self.processes: dict[str, Any] = {}
         self.killed: set[str] = set()
         self.lock = threading.Lock()
 
     def launch(self, launch: TaskLaunch, report: Report) -> None:
-        from .task_worker import run_task  # (task_worker imports anvil.server, which imports this module)
-
         receive, send = self.context.Pipe(duplex=False)
         process = self.context.Process(
-            target=run_task, name=f"anvil-task-{launch.task_id}", daemon=True,
+            target=self.entry, name=f"anvil-task-{launch.task_id}", daemon=True,
             args=(str(self.app_dir), launch.task_id, launch.name, launch.call, launch.session, send))
         with self.lock:
             self.processes[launch.task_id] = process

@@ -26,9 +26,9 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from .config import ServerConfig
-from .uplink_connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
-from .uplink_hub import UplinkHub
+from ..config import ServerConfig
+from ..uplink.connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
+from ..uplink.hub import UplinkHub
 
 log = logging.getLogger("anvil_pyodide.uplink")
 

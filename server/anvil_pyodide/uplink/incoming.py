@@ -32,15 +32,15 @@ from anvil._capability import Capability
 from anvil._wire import EncodedMessage, decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from .browser_calls import (call_shape_error, capability_check, capability_updates, error_message, reply_or_error,
+from ..calls.handler import (call_shape_error, capability_check, capability_updates, error_message, reply_or_error,
                             unsendable_value)
-from .call_context import CallContext, CallState, ClientInfo, StackFrame
-from .capability_mac import sign_scope
-from .config import ServerConfig
-from .sessions import Session
-from .task_live import as_named_call
-from .tracebacks import app_trace
-from .uplink_connection import UplinkConnection
+from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
+from ..calls.capability_mac import sign_scope
+from ..config import ServerConfig
+from ..sessions.store import Session
+from ..tasks.live import as_named_call
+from ..calls.tracebacks import app_trace
+from .connection import UplinkConnection
 
 ECHO = "anvil.private.echo"
 GET_SESSION_ID = "anvil.private.get_session_id"

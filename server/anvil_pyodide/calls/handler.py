@@ -17,14 +17,14 @@ from anvil._errors import error_to_wire
 from anvil._wire import EncodedMessage, decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from .call_context import CallContext, CallState, ClientInfo, StackFrame
+from .context import CallContext, CallState, ClientInfo, StackFrame
 from .capability_mac import sign_scope, verify_scope
-from .config import ServerConfig
+from ..config import ServerConfig
 from .dispatcher import Dispatcher
 from .outbox import Chunk, Outbox
 from .output import LineBuffer
-from .sessions import Session, SessionStore
-from .task_live import as_named_call
+from ..sessions.store import Session, SessionStore
+from ..tasks.live import as_named_call
 from .tracebacks import app_trace
 
 log = logging.getLogger("anvil_pyodide.calls")

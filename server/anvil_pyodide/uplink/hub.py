@@ -36,13 +36,13 @@ from typing import Any
 
 import anvil.server
 
-from .app_loader import AppModuleImporter
-from .call_context import CallState
-from .config import ServerConfig
-from .dispatcher import no_function_error
-from .uplink_connection import UplinkConnection
-from .uplink_incoming import UplinkCallHandler
-from .uplink_outgoing import call_uplink
+from ..app_loader import AppModuleImporter
+from ..calls.context import CallState
+from ..config import ServerConfig
+from ..calls.dispatcher import no_function_error
+from .connection import UplinkConnection
+from .incoming import UplinkCallHandler
+from .outgoing import call_uplink
 
 log = logging.getLogger("anvil_pyodide.uplink")
 

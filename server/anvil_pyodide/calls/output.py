@@ -16,7 +16,7 @@ import sys
 import threading
 from typing import Callable, TextIO
 
-from .call_context import current_call
+from .context import current_call
 
 
 class RoutingStream:

@@ -21,8 +21,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .session_http import SESSION_COOKIE, resolve_session, session_cookie
-from .sessions import Session
+from ..sessions.http import SESSION_COOKIE, resolve_session, session_cookie
+from ..sessions.store import Session
 
 DEFAULT_PAGE = """<!doctype html>
 <html lang="en">

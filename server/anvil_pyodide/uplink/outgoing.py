@@ -8,8 +8,8 @@ media; an ``error`` is raised as its own exception class (its trace kept); on su
 are delivered to the capabilities the call passed (``send_update``, so they reach the browser).
 
 Example:
-    >>> from anvil_pyodide.call_context import CallContext, CallState, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions import InMemorySessionStore
+    >>> from anvil_pyodide.calls.context import CallContext, CallState, ClientInfo, StackFrame
+    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
     >>> session = InMemorySessionStore().create()
     >>> session.data["user"] = "ada"
     >>> state = CallState(session, CallContext(ClientInfo("browser", "10.0.0.7"), StackFrame("browser", False)))
@@ -32,10 +32,10 @@ from anvil._errors import error_from_wire
 from anvil._wire import decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from .call_context import CallState
-from .capability_mac import sign_scope
+from ..calls.context import CallState
+from ..calls.capability_mac import sign_scope
 from .session_merge import SessionSnapshot, merge_returned, take_snapshot
-from .uplink_connection import UplinkConnection
+from .connection import UplinkConnection
 
 PROTOCOL_VERSION = 8
 _ID_CHARS = string.ascii_letters + string.digits

@@ -23,13 +23,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .call_context import CallContext, CallState, ClientInfo
-from .http_endpoint import Endpoint
-from .http_endpoint_reply import to_response
-from .http_request import HttpRequest, current_request, is_json_type
-from .registry import ServerFunction
-from .session_http import SESSION_COOKIE, resolve_session
-from .sessions import Session
+from ..calls.context import CallContext, CallState, ClientInfo
+from .endpoints import Endpoint
+from .reply import to_response
+from .request import HttpRequest, current_request, is_json_type
+from ..calls.registry import ServerFunction
+from ..sessions.http import SESSION_COOKIE, resolve_session
+from ..sessions.store import Session
 
 log = logging.getLogger("anvil_pyodide.http")
 

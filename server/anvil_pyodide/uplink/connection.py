@@ -40,9 +40,9 @@ import anvil.server
 from anvil._errors import error_from_wire, error_to_wire
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 
-from .call_context import CallState
-from .outbox import Chunk, Outbox, pump_to_websocket
-from .sessions import Session
+from ..calls.context import CallState
+from ..calls.outbox import Chunk, Outbox, pump_to_websocket
+from ..sessions.store import Session
 
 log = logging.getLogger("anvil_pyodide.uplink")
 

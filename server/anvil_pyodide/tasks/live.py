@@ -21,9 +21,9 @@ from typing import Any
 
 from anvil._errors import BackgroundTaskError, InvalidObjectError, NoServerFunctionError
 
-from .call_context import require_call
-from .capability_mac import verify_scope
-from .tasks import BACKEND, METHODS
+from ..calls.context import require_call
+from ..calls.capability_mac import verify_scope
+from .manager import BACKEND, METHODS
 
 LIVE_OBJECT_CALL = "anvil.private.live_object_call"
 SPEC_KWARG = "_anvil_live_object"

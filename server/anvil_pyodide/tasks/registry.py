@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .registry import FunctionRegistry, registration_decorator
+from ..calls.registry import FunctionRegistry, registration_decorator
 
 #: The registry ``@anvil.server.background_task`` writes to (imported again in each task's process).
 default_task_registry = FunctionRegistry()

@@ -23,10 +23,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from .browser_calls import BrowserPeer, error_message
+from ..calls.handler import BrowserPeer, error_message
 from .http_framing import closing, frame_part
-from .outbox import Outbox
-from .session_http import SESSION_COOKIE, SESSION_QUERY, resolve_session, session_cookie
+from ..calls.outbox import Outbox
+from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session, session_cookie
 
 
 async def _field_bytes(value: Any) -> bytes:

@@ -2,10 +2,10 @@
 
 Example:
     >>> import asyncio
-    >>> from anvil_pyodide.registry import FunctionRegistry
+    >>> from anvil_pyodide.calls.registry import FunctionRegistry
     >>> from anvil_pyodide.config import ServerConfig
-    >>> from anvil_pyodide.call_context import CallState, CallContext, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions import InMemorySessionStore
+    >>> from anvil_pyodide.calls.context import CallState, CallContext, ClientInfo, StackFrame
+    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
     >>> registry = FunctionRegistry()
     >>> _ = registry.register("double", lambda x: 2 * x)
     >>> dispatcher = Dispatcher(registry, ServerConfig())
@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 import anvil.server
 
-from .call_context import CallState, current_call
-from .config import ServerConfig
+from .context import CallState, current_call
+from ..config import ServerConfig
 from .registry import FunctionRegistry, ServerFunction
 
 

@@ -26,16 +26,17 @@ from typing import Any
 
 from anvil._errors import NoServerFunctionError, SerializationError, error_to_wire
 
-from .app_loader import load_app
-from .call_context import CallContext, CallState, ClientInfo, StackFrame, current_call
-from .config import ServerConfig
-from .dispatcher import Dispatcher, terminated
-from .registry import default_registry
-from .sessions import Session
-from .task_packing import Packed, pack, unpack
-from .task_registry import default_task_registry
-from .task_state import TaskStateDict, task_state
-from .tracebacks import app_trace
+from .. import server_api
+from ..app_loader import load_app
+from ..calls.context import CallContext, CallState, ClientInfo, StackFrame, current_call
+from ..config import ServerConfig
+from ..calls.dispatcher import Dispatcher, terminated
+from ..calls.registry import default_registry
+from ..sessions.store import Session
+from .packing import Packed, pack, unpack
+from .registry import default_task_registry
+from .state import TaskStateDict, task_state
+from ..calls.tracebacks import app_trace
 
 
 class Reporter:
@@ -62,6 +63,7 @@ def run_task(app_dir: str, task_id: str, name: str, call: Packed, session: Packe
     root = Path(app_dir)
     reporter = Reporter(connection)
     try:
+        server_api.install()
         load_app(root)
         function = default_task_registry.lookup(name)
         if function is None:

@@ -32,12 +32,13 @@ from anvil._errors import (BackgroundTaskError, BackgroundTaskKilled, Background
                            error_from_wire)
 from anvil._live_object import LiveObjectProxy
 
-from .call_context import CallState, current_call
-from .capability_mac import sign_scope
-from .task_journal import TaskJournal
-from .task_packing import Packed, pack, unpack
-from .task_registry import default_task_registry
-from .task_runner import FINAL_REPORTS, TaskLaunch, TaskRunner
+from ..calls.context import CallState, current_call
+from ..calls.capability_mac import sign_scope
+from .journal import TaskJournal
+from .packing import Packed, pack, unpack
+from .registry import default_task_registry
+from .runner import FINAL_REPORTS, TaskLaunch, TaskRunner
+from .uplink import launch_on_uplink
 
 BACKEND = "anvil.private.BackgroundTask"
 #: The methods a browser may call on a Task it was given (``kill`` is refused to browsers).
@@ -177,7 +178,6 @@ class TaskManager:
         connection = self.uplinks.route(f"task:{name}") if self.uplinks is not None else None
         if connection is None or state is None:
             raise NoServerFunctionError(f'No background task matching "{name}" has been registered')
-        from .task_uplink import launch_on_uplink
         record = self.add_record(task_id, name)
         launch_on_uplink(self, record, connection, list(args), dict(kwargs), state)
         return Task(self, record)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .call_context import current_call, require_call
-from .task_registry import background_task
-from .task_state import task_state
-from .tasks import Task, TaskManager
+from ..calls.context import current_call, require_call
+from .registry import background_task
+from .state import task_state
+from .manager import Task, TaskManager
 
 __all__ = ["Task", "background_task", "get_background_task", "launch_background_task", "list_background_tasks",
            "task_state"]

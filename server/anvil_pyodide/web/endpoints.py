@@ -16,7 +16,7 @@ import builtins
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .http_endpoint_paths import PathEntry, PathTable, check_template
+from .paths import PathEntry, PathTable, check_template
 
 DEFAULT_METHODS = ("GET", "POST")
 

@@ -23,17 +23,19 @@ Example:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anvil._errors import BackgroundTaskError, UplinkDisconnectedError, error_to_wire
 from anvil._wire import decode_message
 
-from .call_context import CallContext, CallState, ClientInfo, StackFrame
-from .sessions import Session
-from .task_packing import pack
-from .tasks import TaskManager, TaskRecord
-from .uplink_connection import UplinkConnection
-from .uplink_outgoing import call_uplink, random_id
+from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
+from ..sessions.store import Session
+from .packing import pack
+from ..uplink.connection import UplinkConnection
+from ..uplink.outgoing import call_uplink, random_id
+
+if TYPE_CHECKING:
+    from .manager import TaskManager, TaskRecord
 
 #: Seconds to wait for an uplink's answer to GET_TASK_STATE.
 STATE_TIMEOUT = 10.0
@@ -46,7 +48,7 @@ def state_request(request_id: str, task_id: str) -> dict[str, Any]:
 class UplinkTask:
     """One task running on an uplink: launches it, fetches its state, records its end."""
 
-    def __init__(self, manager: TaskManager, record: TaskRecord, connection: UplinkConnection, state: CallState) -> None:
+    def __init__(self, manager: "TaskManager", record: "TaskRecord", connection: UplinkConnection, state: CallState) -> None:
         self.manager, self.record, self.connection = manager, record, connection
         self.loop = state.loop
         hub = manager.uplinks
@@ -99,7 +101,7 @@ class UplinkTask:
             f'The background task "{self.record.name}" runs on an uplink, which cannot kill it (it keeps running)')
 
 
-def launch_on_uplink(manager: TaskManager, record: TaskRecord, connection: UplinkConnection, args: list[Any],
+def launch_on_uplink(manager: "TaskManager", record: "TaskRecord", connection: UplinkConnection, args: list[Any],
                      kwargs: dict[str, Any], state: CallState) -> None:
     """Start ``record``'s task on ``connection`` (from the event loop or a worker thread); returns at once."""
     task = UplinkTask(manager, record, connection, state)

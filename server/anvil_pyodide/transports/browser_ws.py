@@ -18,9 +18,9 @@ import anvil.server
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .browser_calls import BrowserCallHandler, BrowserPeer, error_message
-from .outbox import Outbox, pump_to_websocket
-from .session_http import SESSION_COOKIE, SESSION_QUERY, resolve_session
+from ..calls.handler import BrowserCallHandler, BrowserPeer, error_message
+from ..calls.outbox import Outbox, pump_to_websocket
+from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session
 
 log = logging.getLogger("anvil_pyodide.ws")
 
