@@ -20,6 +20,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from .users import UserStore
+
 #: Identifies one server process among all that share a store: ``"host:pid:random"``.
 ProcessId = str
 
@@ -83,8 +85,9 @@ class StoredTask:
     ended: float | None = None
 
 
-class Store(ABC):
-    """Sessions, task records and uplink registrations, shared by every process using the same URL.
+class Store(UserStore, ABC):
+    """Sessions, task records, uplink registrations and users (:class:`~.users.UserStore`), shared by every
+    process using the same URL.
 
     All methods are coroutines; any of them raises :class:`StoreUnavailableError` when the store
     cannot be reached. ``description`` names the store in messages (no password).

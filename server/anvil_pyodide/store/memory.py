@@ -21,11 +21,12 @@ import time
 from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
+from .memory_users import MemoryUsers
 from .base import ProcessId, SessionRecord, Store, StoreSettings, StoredTask, final_status
 from .task_update import apply_task_update
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryUsers, Store):
     """Dicts guarded by the event loop (every method runs on it without awaiting in between)."""
 
     shared = False

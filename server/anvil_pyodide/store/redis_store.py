@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import ProcessId, SessionRecord, Store, StoreSettings, StoreUnavailableError, StoredTask, final_status
+from .redis_users import RedisUsers
 from .task_update import apply_task_update
 
 PREFIX = "anvil-pyodide:"
@@ -54,7 +55,7 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class RedisStore(Store):
+class RedisStore(RedisUsers, Store):
     """The store in one Redis database, shared by every process given the same URL."""
 
     shared = True

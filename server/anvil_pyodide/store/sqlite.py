@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, TypeVar
 
 from .base import ProcessId, SessionRecord, Store, StoreSettings, StoreUnavailableError, StoredTask, final_status
+from .sqlite_users import USERS_SCHEMA, SqliteUsers
 from .task_update import apply_task_update
 
 T = TypeVar("T")
@@ -51,12 +52,12 @@ CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (start);
 CREATE TABLE IF NOT EXISTS processes (id TEXT PRIMARY KEY, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS uplink_names (name TEXT NOT NULL, process TEXT NOT NULL,
     PRIMARY KEY (name, process)) WITHOUT ROWID;
-"""
+""" + USERS_SCHEMA
 
 TASK_COLUMNS = "id, name, start, status, state, value, error, process, ended"
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteUsers, Store):
     """The store in one SQLite database file (created, with its folder, on first use)."""
 
     shared = True
