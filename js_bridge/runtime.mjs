@@ -86,6 +86,7 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
   const delay = Number(spinnerDelay);
   if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
   const bridge = makeBridge(serverUrl, transport, delay);
+  transport.onSessionToken = (token) => { bridge.sessionToken = token; };
   pyodide.registerJsModule("_anvil_bridge", bridge);
   pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
   // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it

@@ -21,6 +21,16 @@ export class OfflineError extends Error {
   }
 }
 
+/** The server's SESSION message (a log-in moved the page to a new session): adopt its token. */
+function takeSession(transport, message) {
+  if (!message || message.type !== "SESSION") return false;
+  if (typeof message.token === "string" && message.token) {
+    transport.setSessionToken(message.token);
+    if (transport.onSessionToken) transport.onSessionToken(message.token);
+  }
+  return true;
+}
+
 function withSession(url, sessionToken) {
   return sessionToken ? `${url}?_anvil_session=${encodeURIComponent(sessionToken)}` : url;
 }
@@ -63,10 +73,10 @@ export class WebSocketTransport {
     });
   }
 
-  /** Use a new session token for the next connection (after reset_session); reconnects. */
+  /** Use a new session token for later connections (after reset_session or a log-in: the server has
+   * already moved this connection to that session, so it stays open). */
   setSessionToken(token) {
     this.sessionToken = token;
-    if (this.socket) this.socket.close(1000, "session changed");
   }
 
   connectSoon() {
@@ -118,6 +128,7 @@ export class WebSocketTransport {
       return;
     }
     const message = JSON.parse(data);
+    if (takeSession(this, message)) return;
     if (message.type === "CHUNK_HEADER") {
       this.chunkHeader = { text: data, message };
       return;
@@ -196,7 +207,8 @@ export class HttpTransport {
     }
     if (!response.ok) throw new OfflineError(`Connection to server failed (HTTP ${response.status})`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const messages = messagesFromParts(parseParts(bytes, boundaryOf(response.headers.get("content-type"))));
+    const messages = messagesFromParts(parseParts(bytes, boundaryOf(response.headers.get("content-type"))))
+      .filter((incoming) => !takeSession(this, incoming.message));
     for (const incoming of messages) {
       if (isFinal(incoming.message)) return { text: incoming.text, frames: incoming.frames };
       if (onMessage) onMessage(incoming.text, incoming.frames);

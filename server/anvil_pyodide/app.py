@@ -31,7 +31,9 @@ from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
 from .web.routes import AppPathRoute, default_routes, page_route_endpoint
 from .sessions.store import InMemorySessionStore, SessionStore
+from .store import StoreSettings, default_store_url, open_store
 from .tasks.setup import create_task_manager
+from .users.setup import create_users_service
 from .assets.static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
                      runtime_description_endpoint, runtime_files)
 from .transports.uplink_ws import UplinkHub, uplink_websocket_endpoint
@@ -59,8 +61,11 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
     sessions = sessions or InMemorySessionStore(config.session_idle_timeout)
+    state_store = open_store(config.store or default_store_url(config.app_dir),
+                             StoreSettings(config.session_idle_timeout))
+    users = create_users_service(state_store, sessions, config, registry)
     uplinks = UplinkHub(config)
-    dispatcher = Dispatcher(registry, config, remote=uplinks)
+    dispatcher = Dispatcher(registry, config, remote=uplinks, users=users)
     uplinks.dispatcher = dispatcher
     dispatcher.tasks = create_task_manager(config, registry, uplinks)
     runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
@@ -69,9 +74,13 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        dispatcher.tasks.close()
-        dispatcher.close()
+        await state_store.open()
+        try:
+            yield
+        finally:
+            dispatcher.tasks.close()
+            dispatcher.close()
+            await state_store.close()
 
     app = Starlette(routes=[
         WebSocketRoute("/_/ws", browser_websocket_endpoint),
@@ -87,6 +96,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     ], lifespan=lifespan)
     app.state.config = config
     app.state.sessions = sessions
+    app.state.store = state_store
     app.state.dispatcher = dispatcher
     app.state.uplinks = uplinks
     app.state.running_http_calls = set()

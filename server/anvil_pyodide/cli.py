@@ -9,12 +9,15 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
 from .server_api import install as install_server_api
+from .store.url import STORE_ENV
+from .users.options import add_user_options, user_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="file recording background task ids across restarts (default: a per-app file in the "
                             "system's temporary folder)")
     serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
+    serve.add_argument("--store", metavar="URL", default=os.environ.get(STORE_ENV),
+                       help="where users (and, as they move there, sessions and tasks) live: sqlite:///PATH, "
+                            "redis://HOST:PORT/DB or memory (default: APP_DIR/.anvil-data/state.sqlite3)")
+    add_user_options(serve)
     return parser
 
 
@@ -60,6 +67,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         client_uplink_key=args.client_uplink_key,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
+        store=args.store,
+        **user_settings(args),
     )
 
 
@@ -68,7 +77,11 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except ValueError as e:
+        print(f"anvil-pyodide: {e}", file=sys.stderr)
+        return 2
     install_server_api()
     try:
         modules = load_app(config.app_dir)

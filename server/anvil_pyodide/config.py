@@ -38,3 +38,15 @@ class ServerConfig:
     #: File recording launched background task ids, so old ids report "missing" after a restart
     #: (None: a per-app file in the system's temporary folder).
     task_journal: Path | None = None
+    #: Where sessions, task records, uplink registrations and users live: ``sqlite:///PATH``,
+    #: ``redis://HOST:PORT/DB`` or ``memory`` (None: ``APP_DIR/.anvil-data/state.sqlite3``).
+    store: str | None = None
+    # anvil.users ------------------------------------------------------------------------------
+    #: Wrong passwords in a row after which an account is locked (anvil.users.TooManyPasswordFailures).
+    max_password_failures: int = 10
+    #: Seconds a locked account stays locked.
+    password_lockout: float = 15 * 60
+    #: Shortest password signup_with_email accepts.
+    min_password_length: int = 8
+    #: Seconds a remembered login (``login_with_email(..., remember=True)``) lasts.
+    remember_login_seconds: float = 30 * 24 * 3600

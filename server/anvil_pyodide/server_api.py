@@ -33,6 +33,8 @@ from .web.reply import HttpResponse  # noqa: F401 - anvil.server.HttpResponse
 from .web.request import request  # noqa: F401 - anvil.server.request
 from .web.routes import FormResponse, route  # noqa: F401 - anvil.server.route, anvil.server.FormResponse
 from .calls.registry import default_registry, registration_decorator
+from .users import api as users  # noqa: F401 - anvil.users' server-side names
+from .users.session_link import is_reserved
 from .tasks.api import (  # noqa: F401 - anvil.server background tasks
     Task, background_task, get_background_task, launch_background_task, list_background_tasks, task_state)
 
@@ -102,25 +104,31 @@ class _SessionProxy(MutableMapping):
         return require_call("anvil.server.session").session.data
 
     def __getitem__(self, key: Any) -> Any:
+        if is_reserved(key):
+            raise KeyError(key)
         return self._data()[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if is_reserved(key):
+            raise KeyError(f"{key!r} is reserved for anvil.users (log users in with anvil.users.force_login)")
         where = _find_media(value, f"anvil.server.session[{key!r}]")
         if where is not None:
             raise SerializationError(f"anvil.server.session cannot hold Media objects (found one at {where})")
         self._data()[key] = value
 
     def __delitem__(self, key: Any) -> None:
+        if is_reserved(key):
+            raise KeyError(key)
         del self._data()[key]
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(list(self._data()))
+        return iter([key for key in list(self._data()) if not is_reserved(key)])
 
     def __len__(self) -> int:
-        return len(self._data())
+        return len(list(iter(self)))
 
     def __repr__(self) -> str:
-        return f"<anvil.server.session {self._data()!r}>" if current_call.get() else "<anvil.server.session (no call)>"
+        return f"<anvil.server.session {dict(self)!r}>" if current_call.get() else "<anvil.server.session (no call)>"
 
 
 class _ContextProxy:

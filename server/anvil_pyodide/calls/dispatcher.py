@@ -27,6 +27,7 @@ import anvil.server
 from .context import CallState, current_call
 from ..config import ServerConfig
 from .registry import FunctionRegistry, ServerFunction
+from ..users.requirement import check_require_user
 
 
 class RemoteFunctions(Protocol):
@@ -44,10 +45,13 @@ def no_function_error(command: str) -> anvil.server.NoServerFunctionError:
 class Dispatcher:
     """Looks up and runs server functions; one slow function never stalls the others."""
 
-    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None) -> None:
+    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None,
+                 users: Any = None) -> None:
         self.registry = registry
         self.config = config
         self.remote = remote
+        #: The users service (``anvil.users``; checks ``require_user``); None: nobody is ever logged in.
+        self.users = users
         self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
 
     def serves(self, command: str) -> bool:
@@ -81,15 +85,21 @@ class Dispatcher:
             raise anvil.server.TimeoutError(
                 f"Server code took too long (more than {self.config.call_timeout:g} s) in {command!r}") from None
 
-    def _run_local(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
-        check_user_requirement(function)
+    async def _run_local(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
+                         state: CallState) -> Any:
         context = contextvars.copy_context()
         context.run(current_call.set, state)
         loop = asyncio.get_running_loop()
+
+        def run_predicate(predicate: Any, user: Any) -> Any:  # app code: off the loop, in the call's context
+            return loop.run_in_executor(self.executor, functools.partial(context.run, predicate, user))
+
+        await check_require_user(function.require_user, function.name, self.users, state.session, run_predicate)
         if function.is_async:
-            return loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)), context=context)
-        return loop.run_in_executor(self.executor, functools.partial(context.run, _contained, function.fn, *args,
-                                                                     **kwargs))
+            return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
+                                          context=context)
+        return await loop.run_in_executor(self.executor, functools.partial(context.run, _contained, function.fn,
+                                                                           *args, **kwargs))
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -127,10 +137,3 @@ async def _contained_async(work: Any) -> Any:
         return await work
     except (SystemExit, KeyboardInterrupt) as e:
         raise terminated(e).with_traceback(e.__traceback__) from None
-
-
-def check_user_requirement(function: ServerFunction) -> None:
-    """``require_user`` needs a logged-in user; with no user provider configured there never is one."""
-    if function.require_user:
-        raise anvil.server.PermissionDenied(
-            f"You must be logged in to call {function.name!r} (require_user is set and no user is logged in)")

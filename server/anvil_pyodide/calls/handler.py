@@ -103,6 +103,15 @@ async def reply_or_error(make_reply: Awaitable[EncodedMessage], call_id: Any, ap
     return reply.message, chunks
 
 
+def follow_session(peer: BrowserPeer, session: Session) -> None:
+    """After a call that moved to a new session (a log-in), the connection follows it, and the browser is
+    told the new token (``{"type": "SESSION", "token": ...}``) ahead of the call's reply."""
+    if peer.session is None or session.token == peer.session.token:
+        return
+    peer.session = session
+    peer.outbox.put({"type": "SESSION", "token": session.token})
+
+
 class BrowserCallHandler:
     """Runs browser CALLs: checks, decodes, dispatches, encodes the reply into the peer's outbox."""
 
@@ -155,7 +164,8 @@ class BrowserCallHandler:
         finally:
             if state.flush_output is not None:
                 state.flush_output()
-        return self._response(call_id, value, decoded.capabilities, session)
+            follow_session(peer, state.session)
+        return self._response(call_id, value, decoded.capabilities, state.session)
 
     def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session) -> EncodedMessage:
         response: dict[str, Any] = {"id": call_id, "response": value}

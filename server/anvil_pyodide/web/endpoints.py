@@ -66,8 +66,8 @@ def http_endpoint(path: str, methods: Iterable[str] = DEFAULT_METHODS, enable_co
 
     ``enable_cors`` answers CORS preflights and lets any origin read the answers; ``require_credentials``
     answers 401 to requests without HTTP Basic credentials (the function checks ``anvil.server.request``'s
-    ``username`` and ``password`` itself); ``authenticate_users`` always answers 401: there is no user
-    service. ``cross_site_session`` is accepted and ignored. ``registry`` is for tests.
+    ``username`` and ``password`` itself); ``authenticate_users`` checks them against ``anvil.users``' accounts
+    (e-mail address and password; 401 otherwise) and sets ``anvil.server.request.user``. ``cross_site_session`` is accepted and ignored. ``registry`` is for tests.
     """
     checked = check_methods(methods, f"@anvil.server.http_endpoint({path!r})")
     table = default_endpoints if registry is None else registry

@@ -53,7 +53,8 @@ def is_json_type(content_type: str | None) -> bool:
 class HttpRequest:
     """One HTTP request. ``headers`` have lower-case names; ``body`` is Media (None when empty);
     ``body_json`` is the decoded body only for ``application/json`` requests, else None; ``username`` and
-    ``password`` come from HTTP Basic auth; ``user`` is always None (there is no user service)."""
+    ``password`` come from HTTP Basic auth; ``user`` is the user the request's session is logged in as (or,
+    with ``authenticate_users=True``, whose credentials it carries), else None."""
 
     def __init__(self, method: str, path: str, headers: dict[str, str] | None = None,
                  query_params: dict[str, str] | None = None, form_params: dict[str, str] | None = None,

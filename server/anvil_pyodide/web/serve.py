@@ -19,6 +19,7 @@ import secrets
 from typing import Any
 
 from anvil._media import BlobMedia
+from anvil._user_errors import AuthenticationFailed
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -30,6 +31,8 @@ from .request import HttpRequest, current_request, is_json_type
 from ..calls.registry import ServerFunction
 from ..sessions.http import SESSION_COOKIE, resolve_session
 from ..sessions.store import Session
+from ..store import StoreUnavailableError
+from ..users.session_link import link_user
 
 log = logging.getLogger("anvil_pyodide.http")
 
@@ -110,9 +113,20 @@ def cors_headers(methods: tuple[str, ...], requested_headers: str | None = None)
             "Access-Control-Max-Age": "600"}
 
 
-def unauthorized(realm: str) -> Response:
-    return PlainTextResponse("Unauthorized", status_code=401,
+def unauthorized(realm: str, why: str = "") -> Response:
+    return PlainTextResponse(f"Unauthorized: {why}" if why else "Unauthorized", status_code=401,
                              headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'})
+
+
+async def authenticated_user(users: Any, http_request: HttpRequest, session: Session) -> Any:
+    """``authenticate_users=True``: the user whose e-mail address and password came as HTTP Basic credentials
+    (wrong ones count towards the lock-out); the request's session is logged in as them. Raises
+    AuthenticationFailed (answered 401)."""
+    if users is None:
+        raise AuthenticationFailed("this server has no users service")
+    record = await users.check_password(http_request.username, http_request.password or "")
+    link_user(session, record.id, remembered=False)
+    return users.row(record)
 
 
 async def answer(request: Request, endpoint: Endpoint, params: dict[str, str]) -> Response:
@@ -121,10 +135,20 @@ async def answer(request: Request, endpoint: Endpoint, params: dict[str, str]) -
         http_request = await read_http_request(request, "/" + request.path_params.get("path", ""))  # decoded
     except BadRequest as e:
         return PlainTextResponse(str(e), status_code=e.status)
-    if endpoint.require_credentials or endpoint.authenticate_users:
-        if http_request.username is None or endpoint.authenticate_users:
-            return unauthorized(request.app.state.config.app_dir.name)
+    realm = request.app.state.config.app_dir.name
+    if (endpoint.require_credentials or endpoint.authenticate_users) and http_request.username is None:
+        return unauthorized(realm)
     session, _ = request_session(request, keep=False)
+    users = request.app.state.dispatcher.users
+    try:
+        if endpoint.authenticate_users:
+            http_request.user = await authenticated_user(users, http_request, session)
+        elif users is not None:
+            http_request.user = await users.current_user(session)
+    except AuthenticationFailed as e:
+        return unauthorized(realm, str(e))
+    except StoreUnavailableError as e:
+        return server_error(f"HTTP endpoint {endpoint.name} ({request.method} {request.url.path})", e)
     try:
         value = await run_for_request(request, http_request, session, endpoint.fn,
                                       {**http_request.query_params, **params})

@@ -33,6 +33,11 @@ OPTION_FOR_FIELD = {
     "client_uplink_key": "--client-uplink-key",
     "runtime_dir": "--runtime-dir",
     "task_journal": "--task-journal",
+    "store": "--store",
+    "max_password_failures": "--max-password-failures",
+    "password_lockout": "--password-lockout",
+    "min_password_length": "--min-password-length",
+    "remember_login_seconds": "--remember-login-days",
 }
 #: Fields that are not options: the positional APP_DIR, and the protocol's fixed frame limit.
 NOT_OPTIONS = {"app_dir", "max_message_bytes"}

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Callable
 
 import anvil.server
+import anvil.users
 import pytest
 from basic_shared import Point
 
@@ -156,5 +157,5 @@ async def test_server_function_calls_another(server: LiveServer) -> None:
 
 async def test_require_user_is_refused_without_a_user(server: LiveServer) -> None:
     async with BrowserClient(server.ws_url) as client:
-        with pytest.raises(anvil.server.PermissionDenied):
+        with pytest.raises(anvil.users.AuthenticationFailed, match="You must be logged in"):
             await client.call("needs_user")
