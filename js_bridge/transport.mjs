@@ -25,6 +25,7 @@ export class OfflineError extends Error {
 function takeSession(transport, message) {
   if (!message || message.type !== "SESSION") return false;
   if (typeof message.token === "string" && message.token) {
+    transport.socketToken = message.token; // the server moved this connection (if any) already
     transport.setSessionToken(message.token);
     if (transport.onSessionToken) transport.onSessionToken(message.token);
   }
@@ -49,6 +50,7 @@ export class WebSocketTransport {
     this.offlineTimeoutMs = offlineTimeoutMs;
     this.WebSocketImpl = WebSocketImpl;
     this.sessionToken = null;
+    this.socketToken = null; // the token the open socket was moved to or opened with
     this.socket = null;
     this.calls = new Map(); // id -> {text, frames, onMessage, resolve, reject, sent, queuedAt}
     this.incoming = null; // message whose media frames are arriving
@@ -73,10 +75,11 @@ export class WebSocketTransport {
     });
   }
 
-  /** Use a new session token for later connections (after reset_session or a log-in: the server has
-   * already moved this connection to that session, so it stays open). */
+  /** Use a new session token (after reset_session or a log-in). The socket stays open when the server has
+   * already moved it to that session (its SESSION message said so); otherwise it reconnects. */
   setSessionToken(token) {
     this.sessionToken = token;
+    if (this.socket && this.socketToken !== token) this.socket.close(1000, "session changed");
   }
 
   connectSoon() {
@@ -90,6 +93,7 @@ export class WebSocketTransport {
 
   open() {
     const socket = new this.WebSocketImpl(withSession(this.url, this.sessionToken));
+    this.socketToken = this.sessionToken;
     socket.binaryType = "arraybuffer";
     this.socket = socket;
     socket.onopen = () => {

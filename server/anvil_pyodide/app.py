@@ -4,7 +4,7 @@ Example:
     >>> from pathlib import Path
     >>> app = create_app(ServerConfig(app_dir=Path("demo")))
     >>> sorted(r.path for r in app.routes if r.path.startswith("/_/") and "runtime" not in r.path)
-    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
+    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/check-app-online', '/_/server-call-http', '/_/session-cookie', '/_/uplink', '/_/ws']
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from .web.routes import AppPathRoute, default_routes, page_route_endpoint
 from .sessions.store import InMemorySessionStore, SessionStore
 from .store import StoreSettings, default_store_url, open_store
 from .tasks.setup import create_task_manager
+from .users.cookie import session_cookie_endpoint
 from .users.setup import create_users_service
 from .assets.static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
                      runtime_description_endpoint, runtime_files)
@@ -87,6 +88,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         WebSocketRoute("/_/uplink", uplink_websocket_endpoint),
         Route("/_/server-call-http", http_call_endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
+        Route("/_/session-cookie", session_cookie_endpoint, methods=["POST"]),
         Route("/_/app/client_code.zip", client_code_endpoint),
         Route("/_/runtime/build.json", runtime_description_endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),

@@ -3,7 +3,8 @@
 A log-in moves the page to a new server session (the server answers with its token). With
 ``remember=True`` the server also issues a remembered-login token; the page keeps it in
 ``localStorage`` (per server origin) and ``get_user()`` presents it, so the log-in outlives the
-browser's session. ``logout()`` revokes every remembered login of the user, here and elsewhere.
+browser's session. A same-origin page also points its session cookie at the new session (for HTTP
+endpoints, which see the user as ``anvil.server.request.user``). ``logout()`` revokes every remembered login of the user, here and elsewhere.
 
 Example:
     >>> remember_key("http://127.0.0.1:8000")
@@ -55,10 +56,25 @@ def _keep_token(token: str | None) -> None:
         pass
 
 
+def _point_cookie_at(token: str) -> None:
+    """Same-origin pages: requests carrying the session cookie (HTTP endpoints) follow the new session too."""
+    try:
+        from js import XMLHttpRequest, location
+        origin = str(calls._bridge().origin)
+        if str(location.origin) != origin:
+            return  # another site's page: it gets no cookie of ours anyway
+        xhr = XMLHttpRequest.new()
+        xhr.open("POST", origin + "/_/session-cookie", False)
+        xhr.send(token)
+    except Exception:  # noqa: BLE001 - calls keep working without the cookie
+        pass
+
+
 def _adopt(reply: dict[str, Any]) -> Any:
     """Follow the session the server moved this page to; keep or drop the remembered-login token."""
     if reply.get("session"):
         calls._bridge().setSessionToken(reply["session"])
+        _point_cookie_at(reply["session"])
     if "remember" in reply:
         _keep_token(reply["remember"])
     return reply.get("user")

@@ -1,0 +1,44 @@
+"""``POST /_/session-cookie``: point this origin's session cookie at the page's current session.
+
+A log-in moves the page to a new session; the page then posts the new token here so that requests
+carrying the cookie (HTTP endpoints, routes, downloads) belong to the logged-in session too. Only
+pages of this server's own origin may (another site's page gets 403), and only for a live session.
+
+Example:
+    >>> from starlette.testclient import TestClient
+    >>> from starlette.applications import Starlette
+    >>> from starlette.routing import Route
+    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> app = Starlette(routes=[Route("/_/session-cookie", session_cookie_endpoint, methods=["POST"])])
+    >>> app.state.sessions = InMemorySessionStore()
+    >>> token = app.state.sessions.create().token
+    >>> client = TestClient(app)
+    >>> client.post("/_/session-cookie", content=token).cookies["anvil-session"] == token
+    True
+    >>> client.post("/_/session-cookie", content="stale").status_code
+    404
+    >>> client.post("/_/session-cookie", content=token, headers={"Origin": "https://evil.example"}).status_code
+    403
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from ..sessions.http import session_cookie
+
+
+async def session_cookie_endpoint(request: Request) -> Response:
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        return PlainTextResponse("Only pages of this server may set its session cookie", status_code=403)
+    body = await request.body()
+    token = body.decode("utf-8", "replace").strip() if len(body) <= 200 else ""
+    session = request.app.state.sessions.get(token) if token else None
+    if session is None:
+        return PlainTextResponse("No such session", status_code=404)
+    return Response(status_code=204, headers={"Set-Cookie": session_cookie(session, request.url.scheme == "https"),
+                                              "Cache-Control": "no-store"})
