@@ -211,6 +211,28 @@ def test_the_http_endpoints_and_routes_block(browser: Any, readme_server: LiveSe
         page.close()
 
 
+def test_the_users_blocks(browser: Any, readme_server: LiveServer) -> None:
+    import httpx
+
+    page = open_page(browser, readme_server.url + "/")
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
+        run_block(page, block("client", "users"))
+        assert console[-3:] == ["ada@example.com has visited 1 times", "Wrong e-mail address or password",
+                                "ada@example.com"]
+        refused = page.evaluate("code => anvilPyodide.app.runPython(code)", (
+            "import anvil.server\ntry:\n    anvil.server.call('all_users_report')\nexcept anvil.server.PermissionDenied"
+            " as e:\n    refused = str(e)\nrefused"))
+        assert "all_users_report" in refused
+    finally:
+        page.close()
+    with httpx.Client(base_url=readme_server.url + "/_/api", trust_env=False, timeout=20) as client:
+        assert client.get("/whoami").status_code == 401
+        assert client.get("/whoami", auth=("ada@example.com", "correct horse battery")).json() == \
+            {"email": "ada@example.com"}
+
+
 def test_the_background_tasks_block(readme_server: LiveServer) -> None:
     assert "def crunch(n)" in block("server", "tasks")
 
