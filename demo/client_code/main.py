@@ -9,6 +9,7 @@ import datetime
 import anvil
 import anvil.js
 import anvil.server
+import anvil.users
 from anvil_labs import non_blocking
 from models import Task, TaskRejected
 
@@ -174,6 +175,48 @@ def ask_uplink(event):
         show("uplink-out", "No uplink is connected: run  python demo/uplink_example.py", "error")
 
 
+# ---------------------------------------------------------------- account (anvil.users)
+
+def show_account(user, kind="ok"):
+    show("account-out", f"Logged in as {user['email']}" if user else "Not logged in", kind if user else "")
+
+
+def account_credentials():
+    return element("account-email").value, element("account-password").value
+
+
+def log_in(event):
+    try:
+        user = anvil.users.login_with_email(*account_credentials(), remember=element("account-remember").checked)
+    except anvil.users.AuthenticationFailed as e:  # TooManyPasswordFailures is one too
+        show("account-out", str(e), "error")
+        return
+    element("account-password").value = ""
+    show_account(user)
+
+
+def sign_up(event):
+    try:
+        user = anvil.users.signup_with_email(*account_credentials(), remember=element("account-remember").checked)
+    except (anvil.users.AuthenticationFailed, ValueError) as e:
+        show("account-out", str(e), "error")
+        return
+    element("account-password").value = ""
+    show_account(user)
+
+
+def log_out(event):
+    anvil.users.logout()
+    show_account(None)
+
+
+def open_board(event):
+    try:
+        show("account-out", anvil.server.call("my_board"), "ok")
+    except anvil.users.AuthenticationFailed as e:
+        show("account-out", f"{e} (log in first)", "error")
+
+
 # ---------------------------------------------------------------- online state
 
 def update_online():
@@ -190,12 +233,14 @@ anvil.set_default_error_handling(report_error)
 render_tasks(anvil.server.call("list_tasks"))
 element("notes").value = anvil.server.call_s("load_notes")
 update_online()
+show_account(anvil.users.get_user())
 for element_id, event, handler in [
     ("task-add", "click", add_task), ("report-run", "click", run_report), ("visitors-refresh", "click", refresh_visitors),
     ("ping", "click", ping), ("async-ok", "click", async_ok), ("async-fail", "click", async_fail),
     ("sync-fail", "click", sync_fail), ("notes", "input", notes_changed), ("clock-stop", "click", stop_clock),
     ("job-run", "click", run_job), ("upload", "change", upload), ("download-make", "click", make_download),
-    ("uplink-ask", "click", ask_uplink),
+    ("uplink-ask", "click", ask_uplink), ("account-login", "click", log_in), ("account-signup", "click", sign_up),
+    ("account-logout", "click", log_out), ("account-board", "click", open_board),
 ]:
     on(element_id, event, handler)
 document.body.dataset.ready = "true"

@@ -178,3 +178,33 @@ def test_the_uplink_example_answers(demo: Any, uplink: Any) -> None:
     demo.click("#uplink-ask")
     assert wait_text(demo, "#uplink-out", "^Hello").startswith("Hello demo page, from an uplink script on ")
     screenshot(demo, "uplink")
+
+
+def test_the_account_card_signs_up_logs_out_and_logs_in(demo: Any) -> None:
+    email = f"demo-{os.getpid()}-{hashlib.sha256(os.urandom(8)).hexdigest()[:8]}@example.com"
+    assert text(demo, "#account-out") in ("Not logged in", "")
+    demo.click("#account-board")
+    assert wait_text(demo, "#account-out", "logged in") == \
+        "You must be logged in to call this server function (log in first)"
+    demo.fill("#account-email", email)
+    demo.fill("#account-password", "short")
+    demo.click("#account-signup")
+    assert "at least 8 characters" in wait_text(demo, "#account-out", "at least")
+    demo.fill("#account-password", "correct horse battery")
+    demo.click("#account-signup")
+    assert wait_text(demo, "#account-out", "^Logged in") == f"Logged in as {email}"
+    demo.click("#account-board")
+    assert wait_text(demo, "#account-out", "^Welcome") == f"Welcome, {email}: this is visit 1 to your board"
+    demo.click("#account-logout")
+    assert wait_text(demo, "#account-out", "^Not logged in") == "Not logged in"
+    demo.fill("#account-password", "wrong password")
+    demo.click("#account-login")
+    assert wait_text(demo, "#account-out", "Incorrect") == "Incorrect email address or password"
+    demo.fill("#account-password", "correct horse battery")
+    demo.click("#account-login")
+    assert wait_text(demo, "#account-out", "^Logged in") == f"Logged in as {email}"
+    demo.click("#account-board")
+    assert wait_text(demo, "#account-out", "visit 2") == f"Welcome, {email}: this is visit 2 to your board"
+    screenshot(demo, "account")
+    demo.click("#account-logout")
+    wait_text(demo, "#account-out", "^Not logged in")
