@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,12 +29,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def temporary_store_url() -> str:
+    """A SQLite store in a fresh temporary folder (what a LiveServer uses unless given ``--store``)."""
+    return f"sqlite:///{tempfile.mkdtemp(prefix='anvil-pyodide-store-')}/state.sqlite3"
+
+
 class LiveServer:
-    """One server process for an app folder; ``url`` is ``http://127.0.0.1:<port>``."""
+    """One server process for an app folder; ``url`` is ``http://127.0.0.1:<port>``.
+
+    Unless ``--store`` is among the options it gets its own SQLite store in a temporary folder (kept
+    across ``stop()`` and ``start()``, like the default one in the app folder), so that tests sharing
+    an app folder do not share state.
+    """
 
     def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None) -> None:
         self.app_dir = Path(app_dir)
         self.extra_args = list(extra_args)
+        if "--store" not in self.extra_args:
+            self.extra_args += ["--store", temporary_store_url()]
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"

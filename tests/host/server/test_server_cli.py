@@ -32,7 +32,9 @@ OPTION_FOR_FIELD = {
     "uplink_key": "--uplink-key",
     "client_uplink_key": "--client-uplink-key",
     "runtime_dir": "--runtime-dir",
-    "task_journal": "--task-journal",
+    "store": "--store",
+    "task_retention": "--task-retention",
+    "workers": "--workers",
 }
 #: Fields that are not options: the positional APP_DIR, and the protocol's fixed frame limit.
 NOT_OPTIONS = {"app_dir", "max_message_bytes"}
