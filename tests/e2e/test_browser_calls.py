@@ -243,7 +243,7 @@ result = [first, cart, still, anvil.server.call("hello", "again")]
         if store == "memory":  # sessions lived in the server's memory: the restart ended them
             assert after[:3] == ["session expired", None, "refused"]
         else:
-            assert after[:3] == ["worked", ["tea", {"n": 2}], ["doc", "kept"]]
+            assert after[:3] == ["worked", ["tea", {"n": 2}], ["doc", "kept", None]]
         assert runs.read_text() == "ran\n"  # the interrupted call was not run again
     finally:
         page.close()
