@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,8 +31,10 @@ from .web.serve import api_endpoint
 from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
 from .web.routes import AppPathRoute, default_routes, page_route_endpoint
-from .sessions.store import InMemorySessionStore, SessionStore
-from .store import StoreSettings, default_store_url, open_store
+from .sessions.store import SessionStore
+from .store import StoreSettings, StoreUnavailableError, default_store_url, new_process_id, open_store
+from .store.upkeep import keep_up
+from .tasks.records import StoredTaskRecords
 from .tasks.setup import create_task_manager
 from .users.cookie import session_cookie_endpoint
 from .users.setup import create_users_service
@@ -61,14 +64,17 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     """Build the server for ``config.app_dir`` (whose server code is already imported into ``registry``)."""
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
-    sessions = sessions or InMemorySessionStore(config.session_idle_timeout)
     state_store = open_store(config.store or default_store_url(config.app_dir),
-                             StoreSettings(config.session_idle_timeout))
+                             StoreSettings(config.session_idle_timeout, config.task_retention))
+    process_id = new_process_id()
+    import_module = AppModuleImporter(config.app_dir)
+    sessions = sessions or SessionStore(state_store, import_module)
     users = create_users_service(state_store, sessions, config, registry)
     uplinks = UplinkHub(config)
     dispatcher = Dispatcher(registry, config, remote=uplinks, users=users)
     uplinks.dispatcher = dispatcher
-    dispatcher.tasks = create_task_manager(config, registry, uplinks)
+    task_records = StoredTaskRecords(state_store, process_id)
+    dispatcher.tasks = create_task_manager(config, registry, uplinks, task_records)
     runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
     if config.forward_output:
         install_output_routing()
@@ -76,11 +82,19 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await state_store.open()
+        background = [asyncio.create_task(keep_up(state_store, process_id)), asyncio.create_task(task_records.run())]
         try:
             yield
         finally:
+            for job in background:
+                job.cancel()
             dispatcher.tasks.close()
+            await task_records.flush()
             dispatcher.close()
+            try:
+                await state_store.drop_process(process_id)
+            except StoreUnavailableError:
+                pass
             await state_store.close()
 
     app = Starlette(routes=[
@@ -99,6 +113,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     app.state.config = config
     app.state.sessions = sessions
     app.state.store = state_store
+    app.state.process_id = process_id
     app.state.dispatcher = dispatcher
     app.state.uplinks = uplinks
     app.state.running_http_calls = set()
@@ -106,5 +121,5 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     app.state.routes = default_routes if routes is None else routes
     app.state.runtime_description = runtime_description(runtime_dirs)
     app.state.call_handler = BrowserCallHandler(dispatcher, sessions, config,
-                                                import_module=AppModuleImporter(config.app_dir))
+                                                import_module=import_module)
     return app

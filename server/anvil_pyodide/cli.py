@@ -9,15 +9,22 @@ Example:
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
 from .server_api import install as install_server_api
-from .store.url import STORE_ENV
+from .store import StoreUnavailableError, StoreUrlError, default_store_url, describe_store_url, open_store
+from .store.url import DEFAULT_DATA_DIR, STORE_ENV
 from .users.options import add_user_options, user_settings
+
+#: How ``serve --workers N`` hands its options to each worker process.
+WORKER_ARGS_ENV = "ANVIL_PYODIDE_WORKER_ARGS"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
     serve.add_argument("--max-media-bytes", type=int, default=defaults.max_media_bytes, metavar="BYTES",
                        help=f"largest total of media in one call (default: {defaults.max_media_bytes})")
-    serve.add_argument("--task-journal", metavar="FILE",
-                       help="file recording background task ids across restarts (default: a per-app file in the "
-                            "system's temporary folder)")
-    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
     serve.add_argument("--store", metavar="URL", default=os.environ.get(STORE_ENV),
-                       help="where users (and, as they move there, sessions and tasks) live: sqlite:///PATH, "
-                            "redis://HOST:PORT/DB or memory (default: APP_DIR/.anvil-data/state.sqlite3)")
+                       help=f"where sessions, background-task records, uplink registrations and users live: "
+                            f"sqlite:///PATH, redis://HOST:PORT/DB or memory (default: ${STORE_ENV}, else "
+                            f"sqlite:///APP_DIR/{DEFAULT_DATA_DIR}/state.sqlite3)")
+    serve.add_argument("--task-retention", type=float, default=defaults.task_retention, metavar="SECONDS",
+                       help=f"seconds a finished background task's record is kept "
+                            f"(default: {defaults.task_retention:g}, one day)")
+    serve.add_argument("--workers", type=int, default=defaults.workers, metavar="N",
+                       help=f"server processes serving the port (default: {defaults.workers}); "
+                            f"more than 1 needs a shared store (SQLite or Redis)")
+    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
     add_user_options(serve)
     return parser
 
@@ -66,13 +77,56 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
-        task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
         store=args.store,
+        task_retention=args.task_retention,
+        workers=args.workers,
         **user_settings(args),
     )
 
 
-def serve(args: argparse.Namespace) -> int:
+def check_options(config: ServerConfig) -> str | None:
+    """What is wrong with these settings (a message for the command line), or None.
+
+    Example:
+        >>> check_options(ServerConfig(app_dir=Path("demo"), store="memory", workers=2)).split(":")[0]
+        '--workers 2 cannot use --store memory'
+        >>> check_options(ServerConfig(app_dir=Path("demo"), store="mysql://db")) is not None
+        True
+    """
+    if config.workers < 1:
+        return f"--workers must be at least 1, not {config.workers}"
+    if config.task_retention <= 0:
+        return f"--task-retention must be more than 0 seconds, not {config.task_retention:g}"
+    try:
+        kind, _ = describe_store_url(config.store) if config.store is not None else ("sqlite", "")
+    except StoreUrlError as e:
+        return f"--store: {e}"
+    if kind == "memory" and config.workers > 1:
+        return (f"--workers {config.workers} cannot use --store memory: each process would have its own sessions "
+                f"and task records, and a page's calls, spread over the processes, would find its session missing. "
+                f"Leave out --store (the default SQLite file is shared by the processes of one machine), or use "
+                f"--store sqlite:///PATH, or --store redis://HOST:PORT/DB (also for several machines).")
+    return None
+
+
+def check_store(config: ServerConfig) -> str | None:
+    """Open the configured store once (creating the SQLite file): a message if it cannot be used, else None."""
+    assert config.app_dir is not None
+    store = open_store(config.store or default_store_url(config.app_dir))
+
+    async def probe() -> None:
+        try:
+            await store.open()
+        finally:
+            await store.close()
+    try:
+        asyncio.run(probe())
+    except StoreUnavailableError as e:
+        return str(e)
+    return None
+
+
+def serve(args: argparse.Namespace, argv: list[str]) -> int:
     import uvicorn
 
     from .app import create_app
@@ -82,24 +136,50 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"anvil-pyodide: {e}", file=sys.stderr)
         return 2
+    problem = check_options(config)
+    if problem is not None:
+        print(f"anvil-pyodide: {problem}", file=sys.stderr)
+        return 2
     install_server_api()
     try:
         modules = load_app(config.app_dir)
     except AppLoadError as e:
         print(f"anvil-pyodide: {e}", file=sys.stderr)
         return 1
-    app = create_app(config)
+    problem = check_store(config)
+    if problem is not None:
+        print(f"anvil-pyodide: {problem}", file=sys.stderr)
+        return 1
     print(f"anvil-pyodide: serving {config.app_dir} (server modules: {', '.join(modules) or 'none'})", flush=True)
+    print(f"anvil-pyodide: state store {config.store or default_store_url(config.app_dir)}"
+          f"{f', {config.workers} worker processes' if config.workers > 1 else ''}", flush=True)
     print(f"anvil-pyodide: open http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
-                log_level="info", lifespan="on")
+    options: dict[str, Any] = dict(host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
+                                   log_level="info", lifespan="on")
+    if config.workers > 1:  # uvicorn's own multi-process mode: each worker builds the app from the same options
+        os.environ[WORKER_ARGS_ENV] = json.dumps(argv)
+        uvicorn.run("anvil_pyodide.cli:worker_app", factory=True, workers=config.workers, **options)
+    else:
+        uvicorn.run(create_app(config), **options)
     return 0
 
 
+def worker_app() -> Any:
+    """The app of one ``--workers`` process (uvicorn calls this in each), from the options in the environment."""
+    args = build_parser().parse_args(json.loads(os.environ[WORKER_ARGS_ENV]))
+    from .app import create_app
+
+    config = config_from_args(args)
+    install_server_api()
+    load_app(config.app_dir)
+    return create_app(config)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args)
+        return serve(args, argv)
     return 2
 
 

@@ -35,12 +35,13 @@ class ServerConfig:
     client_uplink_key: str | None = None
     #: Where the built runtime (Pyodide, runtime wheel, JS) is served from.
     runtime_dir: Path | None = None
-    #: File recording launched background task ids, so old ids report "missing" after a restart
-    #: (None: a per-app file in the system's temporary folder).
-    task_journal: Path | None = None
-    #: Where sessions, task records, uplink registrations and users live: ``sqlite:///PATH``,
+    #: Where sessions, task records and uplink registrations and users live: ``sqlite:///PATH``,
     #: ``redis://HOST:PORT/DB`` or ``memory`` (None: ``APP_DIR/.anvil-data/state.sqlite3``).
     store: str | None = None
+    #: Seconds a finished background task's record (status, return value or error) is kept.
+    task_retention: float = 24 * 3600
+    #: Server processes serving one port (more than 1 needs a store they can share).
+    workers: int = 1
     # anvil.users ------------------------------------------------------------------------------
     #: Wrong passwords in a row after which an account is locked (anvil.users.TooManyPasswordFailures).
     max_password_failures: int = 10

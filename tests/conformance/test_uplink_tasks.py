@@ -56,8 +56,7 @@ class TaskScript:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    journal = tmp_path_factory.mktemp("uplink-tasks") / "journal.jsonl"
-    with LiveServer(APP, "--uplink-key", KEY, "--task-journal", str(journal)) as live:
+    with LiveServer(APP, "--uplink-key", KEY) as live:
         yield live
 
 

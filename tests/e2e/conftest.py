@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
 
 CHROMIUM = os.environ.get("ANVIL_PYODIDE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -187,24 +187,39 @@ result = True
     app_page.page.wait_for_function("() => document.getElementById('go').textContent === 'hello click'")
 
 
-def test_server_restart_mid_call(browser, tmp_path) -> None:
-    """In-flight calls fail with AppOfflineError; after the server is back, calls work without a reload."""
+@pytest.mark.parametrize("store", ["sqlite", "redis", "memory"])
+def test_server_restart_mid_call(browser, tmp_path, store, request) -> None:
+    """In-flight calls fail with AppOfflineError and are not run again; after the server is back, calls work
+    without a reload — and with a lasting store the page keeps its session and its capabilities."""
     from tests.e2e.conftest import APPS, AppPage
 
-    server = LiveServer(APPS / "browser").start()
+    if store == "redis":
+        url = request.getfixturevalue("redis_server").url
+    else:
+        url = f"sqlite:///{tmp_path / 'state.sqlite3'}" if store == "sqlite" else "memory"
+    runs = tmp_path / "runs.txt"
+    server = LiveServer(APPS / "browser", "--store", url).start()
     page = browser.new_page()
     try:
         app = AppPage(page, server).open()
-        page.evaluate("""() => { window.inFlight = anvilPyodide.app.runPython(`
+        app.run("""
+import anvil.server
+anvil.server.call("remember", "cart", ["tea", {"n": 2}])
+cap = anvil.server.call("issue_capability", "kept")
+result = True
+""")
+        page.evaluate("""path => { window.inFlight = anvilPyodide.app.runPython(`
 import anvil.server
 try:
-    anvil.server.call("sleep", 30)
+    anvil.server.call("note_then_sleep", ${JSON.stringify(path)}, 30)
     outcome = "finished"
 except anvil.server.AppOfflineError as e:
     outcome = "offline: " + str(e)
 outcome
-`); }""")
-        time.sleep(1.0)
+`); }""", str(runs))
+        deadline = time.monotonic() + 60
+        while not runs.exists() and time.monotonic() < deadline:  # the call is running on the server
+            time.sleep(0.05)
         server.stop()
         outcome = page.evaluate("() => window.inFlight")
         assert outcome.startswith("offline: Connection to server failed"), outcome
@@ -212,15 +227,24 @@ outcome
         after = app.run("""
 import anvil.server
 try:
-    anvil.server.call("hello", "again")
+    cart = anvil.server.call("recall", "cart")
     first = "worked"
 except anvil.server.SessionExpiredError:
-    first = "session expired"      # sessions live in the server's memory, so a restart ends them
+    first = "session expired"
     anvil.server.reset_session()
-result = [first, anvil.server.call("hello", "again")]
+    cart = None
+try:
+    still = anvil.server.call("read_capability", cap)
+except anvil.server.InvalidObjectError:
+    still = "refused"
+result = [first, cart, still, anvil.server.call("hello", "again")]
 """)
-        assert after[1] == "hello again"
-        assert after[0] in ("worked", "session expired")
+        assert after[3] == "hello again"
+        if store == "memory":  # sessions lived in the server's memory: the restart ended them
+            assert after[:3] == ["session expired", None, "refused"]
+        else:
+            assert after[:3] == ["worked", ["tea", {"n": 2}], ["doc", "kept", None]]
+        assert runs.read_text() == "ran\n"  # the interrupted call was not run again
     finally:
         page.close()
         server.stop()

@@ -16,7 +16,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+import pytest
 
 from .live_server import free_port
 
@@ -86,3 +88,15 @@ class RedisServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server for the whole run (tests needing it skip when it is not installed).
+
+    Import it into a conftest.py to use it there.
+    """
+    if not redis_available():
+        pytest.skip("redis-server is not installed (./build.sh setup installs it)")
+    with RedisServer() as server:
+        yield server

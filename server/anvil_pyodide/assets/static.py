@@ -17,7 +17,8 @@ from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+import anvil.server
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -123,9 +124,12 @@ async def client_code_endpoint(request: Request) -> Response:
 async def app_page_endpoint(request: Request) -> Response:
     """The app's page (its index.html, or a default that loads ``main``), with a session cookie."""
     state = request.app.state
-    session, _ = resolve_session(state.sessions, None, request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        session = state.sessions.create()
+    try:
+        session, _ = await resolve_session(state.sessions, None, request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            session = await state.sessions.create()
+    except anvil.server.RuntimeUnavailableError as e:
+        return PlainTextResponse(f"Service unavailable: {e}", status_code=503, headers={"Retry-After": "5"})
     return app_page_response(request, session)
 
 

@@ -5,11 +5,11 @@ Example:
     >>> from anvil_pyodide.calls.registry import FunctionRegistry
     >>> from anvil_pyodide.config import ServerConfig
     >>> from anvil_pyodide.calls.context import CallState, CallContext, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> from anvil_pyodide.sessions.store import unsaved_session
     >>> registry = FunctionRegistry()
     >>> _ = registry.register("double", lambda x: 2 * x)
     >>> dispatcher = Dispatcher(registry, ServerConfig())
-    >>> state = CallState(InMemorySessionStore().create(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
+    >>> state = CallState(unsaved_session(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
     >>> asyncio.run(dispatcher.invoke("double", [21], {}, state))
     42
 """

@@ -35,9 +35,13 @@ RESET_SESSION = "anvil.private.reset_session"
 
 @dataclass
 class BrowserPeer:
-    """One browser connection: its session (None when the token it gave has expired), ip and outbox."""
+    """One browser connection: its session's token (None once it has expired), ip and outbox.
 
-    session: Session | None
+    Each call loads the session from the store afresh (so a write made through another process is
+    seen) and saves what it changed.
+    """
+
+    token: str | None
     ip: str | None
     outbox: Outbox
     origin: str | None = None
@@ -106,9 +110,9 @@ async def reply_or_error(make_reply: Awaitable[EncodedMessage], call_id: Any, ap
 def follow_session(peer: BrowserPeer, session: Session) -> None:
     """After a call that moved to a new session (a log-in), the connection follows it, and the browser is
     told the new token (``{"type": "SESSION", "token": ...}``) ahead of the call's reply."""
-    if peer.session is None or session.token == peer.session.token:
+    if peer.token is None or session.token == peer.token:
         return
-    peer.session = session
+    peer.token = session.token
     peer.outbox.put({"type": "SESSION", "token": session.token})
 
 
@@ -136,12 +140,16 @@ class BrowserCallHandler:
         if problem is not None:
             return EncodedMessage(error_message(call_id, anvil.server.SerializationError(problem)))
         command = message["command"]
-        if command == RESET_SESSION:
-            peer.session = self.sessions.create()
-            return encode_message({"id": call_id, "response": peer.session.token})
-        if peer.session is not None:  # every call (keepalives too) counts as use; an idle one may have expired
-            peer.session = self.sessions.get(peer.session.token)
-        if peer.session is None:
+        try:
+            if command == RESET_SESSION:
+                peer.token = (await self.sessions.create()).token
+                return encode_message({"id": call_id, "response": peer.token})
+            # every call (keepalives too) counts as use; an idle one may have expired
+            session = await self.sessions.get(peer.token) if peer.token is not None else None
+        except anvil.server.RuntimeUnavailableError as e:
+            return EncodedMessage(error_message(call_id, e))
+        if session is None:
+            peer.token = None
             return EncodedMessage(error_message(call_id, anvil.server.SessionExpiredError("Session expired")))
         if command == ECHO:
             args = message.get("args") or [None]
@@ -149,7 +157,6 @@ class BrowserCallHandler:
         if ":" in command:
             return EncodedMessage(error_message(call_id, anvil.server.PermissionDenied(
                 f"Cannot call {command!r} from the browser")))
-        session = peer.session
         try:
             decoded = decode_message(message, media, import_module=self.import_module,
                                      check_capability=capability_check(session))
@@ -160,12 +167,26 @@ class BrowserCallHandler:
             value = await self.dispatcher.invoke(command, decoded.message.get("args", []),
                                                  decoded.message.get("kwargs", {}), state)
         except Exception as e:  # the function's own error, reported to its caller
+            await self._save_after_failure(state.session, command)
+            follow_session(peer, state.session)
             return EncodedMessage(error_message(call_id, e, app_trace(e, self.config.app_dir)))
         finally:
             if state.flush_output is not None:
                 state.flush_output()
-            follow_session(peer, state.session)
-        return self._response(call_id, value, decoded.capabilities, state.session)
+        session = state.session  # a log-in moved the call to a new session
+        try:
+            await self.sessions.save(session)
+        except anvil.server.AnvilWrappedError as e:  # not saved: the call fails rather than lose the write
+            return EncodedMessage(error_message(call_id, e))
+        follow_session(peer, session)
+        return self._response(call_id, value, decoded.capabilities, session)
+
+    async def _save_after_failure(self, session: Session, command: str) -> None:
+        """What a failed function wrote is kept too; if that cannot be saved, its own error still goes back."""
+        try:
+            await self.sessions.save(session)
+        except anvil.server.AnvilWrappedError as e:
+            log.warning("session changes of the failed call to %r were not saved: %s", command, e)
 
     def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session) -> EncodedMessage:
         response: dict[str, Any] = {"id": call_id, "response": value}

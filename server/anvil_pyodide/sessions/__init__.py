@@ -1,13 +1,13 @@
-"""Sessions: the :class:`~.store.SessionStore` interface (create, get, save, expire) with its in-memory
-implementation, and how HTTP requests and WebSockets name their session (cookie or URL token).
+"""Sessions: :class:`~.store.SessionStore` (create, get, save key by key, delete) over the state store
+(:mod:`anvil_pyodide.store`: SQLite, Redis or memory), a session value's stored form (:mod:`.values`),
+and how HTTP requests and WebSockets name their session (cookie or URL token).
 
-Every Session is made by a store (:meth:`~.store.SessionStore.create`); a shared store (SQLite,
-Redis) replaces :class:`~.store.InMemorySessionStore` behind the same interface.
-
-May import: nothing else of the server.
+May import: :mod:`anvil_pyodide.store`; nothing else of the server.
 
 Example:
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
-    >>> InMemorySessionStore().create().data
+    >>> import asyncio
+    >>> from anvil_pyodide.store.memory import MemoryStore
+    >>> from anvil_pyodide.sessions.store import SessionStore
+    >>> asyncio.run(SessionStore(MemoryStore()).create()).data
     {}
 """

@@ -1,12 +1,14 @@
 """Finding a request's session: the ``_anvil_session`` URL token first, then the session cookie.
 
 Example:
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
-    >>> store = InMemorySessionStore()
-    >>> session, created = resolve_session(store, None, None)
-    >>> created, resolve_session(store, session.token, None) == (session, False)
-    (True, True)
-    >>> resolve_session(store, "stale-token", None)
+    >>> import asyncio
+    >>> from anvil_pyodide.store.memory import MemoryStore
+    >>> store = SessionStore(MemoryStore())
+    >>> session, created = asyncio.run(resolve_session(store, None, None))
+    >>> found, again = asyncio.run(resolve_session(store, session.token, None))
+    >>> created, again, found.token == session.token
+    (True, False, True)
+    >>> asyncio.run(resolve_session(store, "stale-token", None))
     (None, False)
 """
 
@@ -18,12 +20,13 @@ SESSION_COOKIE = "anvil-session"
 SESSION_QUERY = "_anvil_session"
 
 
-def resolve_session(store: SessionStore, url_token: str | None, cookie_token: str | None) -> tuple[Session | None, bool]:
+async def resolve_session(store: SessionStore, url_token: str | None,
+                          cookie_token: str | None) -> tuple[Session | None, bool]:
     """``(session, created)``: a token that no longer matches a session gives ``(None, False)``."""
     token = url_token or cookie_token
     if token:
-        return store.get(token), False
-    return store.create(), True
+        return await store.get(token), False
+    return await store.create(), True
 
 
 def session_cookie(session: Session, secure: bool) -> str:

@@ -1,81 +1,148 @@
-"""Sessions: a token, a dict of server-side state, and a secret for capability MACs.
+"""Sessions: a token, a dict of server-side state, and a secret for capability MACs — kept in a state store.
 
-The store is an interface (:class:`SessionStore`) so a shared store can back several server
-processes; :class:`InMemorySessionStore` is the default.
+:class:`SessionStore` puts sessions in an :class:`anvil_pyodide.store.Store` (SQLite by default,
+Redis, or memory), so they outlive a restart and every process sharing the store sees them. Each
+call gets its own :class:`Session` loaded from the store; after the call, :meth:`SessionStore.save`
+writes only the keys that call changed, added or deleted (compared by their wire form), so two
+calls — in one process or in two — writing different keys both keep their writes. Values must be
+serialisable like any call argument; one that is not fails the call that wrote it.
 
 Example:
-    >>> store = InMemorySessionStore(idle_timeout=60)
-    >>> session = store.create()
-    >>> session.data["user"] = "ada"
-    >>> store.get(session.token).data
-    {'user': 'ada'}
-    >>> store.get("no-such-token") is None
-    True
+    >>> import asyncio
+    >>> from anvil_pyodide.store.memory import MemoryStore
+    >>> sessions = SessionStore(MemoryStore())
+    >>> async def demo():
+    ...     one = await sessions.create()
+    ...     two = await sessions.get(one.token)       # a second call of the same session
+    ...     one.data["user"] = "ada"
+    ...     two.data["cart"] = ["tea"]
+    ...     await sessions.save(one)
+    ...     await sessions.save(two)
+    ...     return (await sessions.get(one.token)).data
+    >>> asyncio.run(demo())
+    {'user': 'ada', 'cart': ['tea']}
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-DEFAULT_IDLE_TIMEOUT = 30 * 60
+import anvil.server
+from anvil._errors import SerializationError
+from anvil._wire.decode import ModuleImporter
+
+from ..store import Store, StoreUnavailableError
+from .values import value_from_fingerprint, wire_fingerprint
+
+log = logging.getLogger("anvil_pyodide.sessions")
 
 
 @dataclass
 class Session:
-    """One browser session; ``data`` is what server code sees as ``anvil.server.session``."""
+    """One session as one call sees it; ``data`` is what server code sees as ``anvil.server.session``."""
 
     token: str
     secret: bytes
     data: dict[str, Any] = field(default_factory=dict)
-    last_used: float = field(default_factory=time.monotonic)
+    #: Each key's stored text as last loaded or saved; None for a session that lives only in this call
+    #: (an uplink connection's, a task's, a cookieless HTTP request's), which is never saved.
+    saved: dict[str, str] | None = None
+    #: Held while an uplink's returned session is merged into ``data``.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
 
-class SessionStore(Protocol):
-    """Where sessions live. Implementations must be safe to call from several threads."""
+def unsaved_session() -> Session:
+    """A session for one connection or request only: never in the store, never saved.
 
-    def create(self) -> Session: ...
+    Example:
+        >>> unsaved_session().saved is None
+        True
+    """
+    return Session(token=secrets.token_urlsafe(24), secret=secrets.token_bytes(32))
 
-    def get(self, token: str) -> Session | None: ...
 
-    def delete(self, token: str) -> None: ...
+def store_unavailable(error: StoreUnavailableError) -> anvil.server.RuntimeUnavailableError:
+    """The error a caller gets when the state store cannot be reached.
+
+    Example:
+        >>> str(store_unavailable(StoreUnavailableError("redis://127.0.0.1:1/0", "Connection refused")))
+        'the state store redis://127.0.0.1:1/0 is unavailable: Connection refused'
+    """
+    return anvil.server.RuntimeUnavailableError(str(error))
 
 
-class InMemorySessionStore:
-    """Sessions in this process's memory, dropped after ``idle_timeout`` seconds unused."""
+class SessionStore:
+    """Sessions in a state store; every method raises anvil.server.RuntimeUnavailableError if it is unreachable."""
 
-    def __init__(self, idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
-        self.idle_timeout = idle_timeout
-        self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
+    def __init__(self, store: Store, import_module: ModuleImporter | None = None) -> None:
+        self.store = store
+        self.import_module = import_module
 
-    def create(self) -> Session:
-        session = Session(token=secrets.token_urlsafe(24), secret=secrets.token_bytes(32))
-        with self._lock:
-            self._expire_idle()
-            self._sessions[session.token] = session
+    async def create(self) -> Session:
+        """A new, empty session, already in the store."""
+        try:
+            record = await self.store.create_session()
+        except StoreUnavailableError as e:
+            raise store_unavailable(e) from None
+        return Session(record.token, record.secret, {}, {})
+
+    async def get(self, token: str) -> Session | None:
+        """The session with this token as it is now (counting as use), or None if it expired or never existed."""
+        try:
+            record = await self.store.get_session(token)
+        except StoreUnavailableError as e:
+            raise store_unavailable(e) from None
+        if record is None:
+            return None
+        session = Session(record.token, record.secret, {}, {})
+        for key, text in record.data.items():
+            try:
+                session.data[key] = value_from_fingerprint(text, self.import_module)
+            except Exception as e:  # noqa: BLE001 - e.g. a portable class the app no longer defines
+                log.warning("anvil.server.session[%r] cannot be read back (%s: %s); it is left as stored",
+                            key, type(e).__name__, e)
+                continue
+            session.saved[key] = text
         return session
 
-    def get(self, token: str) -> Session | None:
-        with self._lock:
-            session = self._sessions.get(token)
-            if session is None:
-                return None
-            if time.monotonic() - session.last_used > self.idle_timeout:
-                del self._sessions[token]
-                return None
-            session.last_used = time.monotonic()
-            return session
+    async def save(self, session: Session) -> None:
+        """Store the keys this call changed, added or deleted; raise if they cannot all be saved.
 
-    def delete(self, token: str) -> None:
-        with self._lock:
-            self._sessions.pop(token, None)
+        Raises SerializationError for a value that cannot be stored, SessionExpiredError when the
+        session is gone, RuntimeUnavailableError when the store cannot be reached.
+        """
+        if session.saved is None:
+            return
+        changed: dict[str, str] = {}
+        current = dict(session.data)  # one atomic copy, however other threads write
+        for key, value in current.items():
+            if type(key) is not str:
+                raise SerializationError(f"anvil.server.session keys must be strings, not {key!r}")
+            try:
+                text = wire_fingerprint(value)
+            except (SerializationError, RecursionError, TypeError, ValueError) as e:
+                raise SerializationError(f"anvil.server.session[{key!r}] could not be saved: {e}") from None
+            if session.saved.get(key) != text:
+                changed[key] = text
+        deleted = [key for key in session.saved if key not in current]
+        if not changed and not deleted:
+            return
+        try:
+            kept = await self.store.save_session(session.token, changed, deleted)
+        except StoreUnavailableError as e:
+            raise store_unavailable(e) from None
+        if not kept:
+            raise anvil.server.SessionExpiredError("Session expired before its changes could be saved")
+        session.saved.update(changed)
+        for key in deleted:
+            session.saved.pop(key, None)
 
-    def _expire_idle(self) -> None:
-        now = time.monotonic()
-        for token in [t for t, s in self._sessions.items() if now - s.last_used > self.idle_timeout]:
-            del self._sessions[token]
+    async def delete(self, token: str) -> None:
+        try:
+            await self.store.delete_session(token)
+        except StoreUnavailableError as e:
+            raise store_unavailable(e) from None

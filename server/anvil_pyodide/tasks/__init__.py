@@ -1,7 +1,7 @@
 """Background tasks: the manager and its ``Task`` handles, the process runner and the code run in a
-task's process, uplink tasks, the journal, ``task_state``, and the LiveObject calls on Tasks.
+task's process, uplink tasks, their records in the state store, ``task_state``, and the LiveObject calls on Tasks.
 
-May import: ``calls``, ``sessions``, ``uplink`` (for tasks that run on an uplink), ``config``,
+May import: ``calls``, ``sessions``, ``store``, ``uplink`` (for tasks that run on an uplink), ``config``,
 ``app_loader`` and ``server_api`` (the task's process installs it). Never imports transports or web.
 
 Example:

@@ -5,7 +5,9 @@ default one process per task, :mod:`.task_runner`); a name only an uplink regist
 registers ``task:<name>``) runs on that uplink (:mod:`.task_uplink`). A Task is a LiveObject
 (backend ``anvil.private.BackgroundTask``): returned to a browser it carries a MAC over its id made
 with the session's secret, so a browser can only use Tasks its own session was given
-(:mod:`.task_live`).
+(:mod:`.task_live`). With a state store (:mod:`.records`), every record is stored too, so
+``get_background_task`` and ``list_background_tasks`` see the tasks of every process sharing the
+store, and of earlier runs (kept ``--task-retention`` after they end).
 
 Example:
     >>> manager = TaskManager(runner=None)              # a runner reports here what its tasks do
@@ -22,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import threading
 import time
@@ -34,8 +37,9 @@ from anvil._live_object import LiveObjectProxy
 
 from ..calls.context import CallState, current_call
 from ..calls.capability_mac import sign_scope
-from .journal import TaskJournal
+from ..store import StoredTask
 from .packing import Packed, pack, unpack
+from .records import StoredTaskRecords, packed_from_text
 from .registry import default_task_registry
 from .runner import FINAL_REPORTS, TaskLaunch, TaskRunner
 from .uplink import launch_on_uplink
@@ -62,8 +66,8 @@ class TaskRecord:
     #: Fetches fresh state from where the task runs (uplink tasks), else None.
     refresh: Callable[[], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
-    #: Known only from the journal (launched before a restart).
-    from_journal: bool = False
+    #: When it ended (None while running).
+    ended: float | None = None
 
 
 def task_mac(secret: bytes, task_id: str) -> str:
@@ -145,11 +149,13 @@ class Task(LiveObjectProxy):
 class TaskManager:
     """Every task this server launched; the ``tasks`` of the dispatcher."""
 
-    def __init__(self, runner: TaskRunner | None, uplinks: Any = None, journal: TaskJournal | None = None,
-                 registry: Any = default_task_registry) -> None:
+    def __init__(self, runner: TaskRunner | None, uplinks: Any = None, stored: StoredTaskRecords | None = None,
+                 registry: Any = default_task_registry, retention: float | None = None) -> None:
         self.runner = runner
         self.uplinks = uplinks
-        self.journal = journal
+        self.stored = stored
+        #: Seconds a finished task's record is kept (None: for the life of the manager).
+        self.retention = retention
         self.registry = registry
         self.records: dict[str, TaskRecord] = {}
         self.lock = threading.Lock()
@@ -158,9 +164,12 @@ class TaskManager:
         record = TaskRecord(task_id, name)
         with self.lock:
             self.records[task_id] = record
-        if self.journal is not None:
-            self.journal.add(task_id, name, record.start)
+        self._changed(record)
         return record
+
+    def _changed(self, record: TaskRecord) -> None:
+        if self.stored is not None:
+            self.stored.changed(record)
 
     def launch(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], state: CallState | None) -> Task:
         """Start task ``name``: in a process if the app defines it, else on an uplink that registered it."""
@@ -191,7 +200,8 @@ class TaskManager:
             try:
                 record.state = unpack(body) if isinstance(body, tuple) else dict(body)
             except Exception:  # noqa: BLE001 - keep the last good state
-                pass
+                return
+            self._changed(record)
             return
         if kind not in FINAL_REPORTS:
             return
@@ -201,41 +211,70 @@ class TaskManager:
             record.error = body
         elif kind == "missing":
             record.error = {"message": str(body)}
+        record.ended = time.time()
         record.status = kind
         record.done.set()
+        self._changed(record)
 
     def get(self, task_id: Any) -> Task:
-        """The Task with this id; one launched before a restart is "missing"; else BackgroundTaskNotFound."""
+        """The Task with this id, run here or by another process sharing the store (or before a restart: one
+        that was running then is "missing"); else BackgroundTaskNotFound."""
+        self._forget_expired()
         record = self.records.get(task_id) if isinstance(task_id, str) else None
-        if record is None and isinstance(task_id, str) and self.journal is not None:
-            entry = self.journal.find(task_id)
-            if entry is not None:
-                record = TaskRecord(task_id, str(entry.get("name")), float(entry.get("start") or 0), status="missing",
-                                    error={"message": "it was running on this server before a restart"},
-                                    from_journal=True)
-                record.done.set()
-                with self.lock:
-                    record = self.records.setdefault(task_id, record)
+        if record is None and isinstance(task_id, str) and self.stored is not None:
+            stored = self.stored.read(task_id)
+            record = from_stored(stored) if stored is not None else None
         if record is None:
             raise BackgroundTaskNotFound(f"No background task with id {task_id!r}")
         return Task(self, record)
 
     def list(self) -> list[Task]:
-        """Every task launched since the server started, oldest first."""
+        """Every task whose record is kept (this process's and, with a shared store, every other's), oldest first."""
+        self._forget_expired()
         with self.lock:
-            records = sorted(self.records.values(), key=lambda r: r.start)
-        return [Task(self, record) for record in records if not record.from_journal]
+            records = dict(self.records)
+        if self.stored is not None:
+            for stored in self.stored.read_all():
+                records.setdefault(stored.id, from_stored(stored))
+        return [Task(self, record) for record in sorted(records.values(), key=lambda r: (r.start, r.id))]
+
+    def _forget_expired(self) -> None:
+        if self.retention is None:
+            return
+        cutoff = time.time() - self.retention
+        with self.lock:
+            for task_id in [i for i, r in self.records.items() if r.ended is not None and r.ended <= cutoff]:
+                del self.records[task_id]
 
     def kill(self, task_id: str) -> None:
         record = self.records.get(task_id)
         if record is None:
-            raise BackgroundTaskNotFound(f"No background task with id {task_id!r}")
+            if self.get(task_id).is_running():  # raises BackgroundTaskNotFound if there is no such task
+                raise BackgroundTaskError(f"The background task {task_id!r} runs on another server process; "
+                                          f"it can only be killed through that process")
+            return
         if record.status is None and record.kill is not None:
             record.kill()
 
     def close(self) -> None:
+        """Stop the runner; tasks still running here are recorded as "missing" (their processes end with it)."""
         if self.runner is not None:
             self.runner.close()
+        with self.lock:
+            running = [record.id for record in self.records.values() if record.status is None]
+        for task_id in running:
+            self.report(task_id, "missing", "the server stopped while it ran")
+
+
+def from_stored(stored: StoredTask) -> TaskRecord:
+    """A snapshot of a stored record (of a task run elsewhere or earlier): it cannot be killed from here."""
+    record = TaskRecord(stored.id, stored.name, stored.start, status=stored.status, ended=stored.ended,
+                        state=unpack(packed_from_text(stored.state)),
+                        value=packed_from_text(stored.value) if stored.value is not None else None,
+                        error=json.loads(stored.error) if stored.error is not None else None)
+    if record.status is not None:
+        record.done.set()
+    return record
 
 
 def _session_snapshot(state: CallState | None) -> Packed:

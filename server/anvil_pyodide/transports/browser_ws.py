@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..calls.handler import BrowserCallHandler, BrowserPeer, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
-from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session
+from ..sessions.http import SESSION_COOKIE, SESSION_QUERY
 
 log = logging.getLogger("anvil_pyodide.ws")
 
@@ -28,6 +28,8 @@ CLOSE_UNSUPPORTED = 1003
 CLOSE_BAD_DATA = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+#: The state store is unreachable: the client reconnects later.
+CLOSE_TRY_AGAIN_LATER = 1013
 #: A close frame's reason may hold at most 123 bytes of UTF-8 (RFC 6455 §5.5).
 MAX_CLOSE_REASON_BYTES = 123
 
@@ -187,11 +189,16 @@ async def browser_websocket_endpoint(websocket: WebSocket) -> None:
     if not same_origin(websocket):
         await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
         return
-    session, _ = resolve_session(state.sessions, websocket.query_params.get(SESSION_QUERY),
-                                 websocket.cookies.get(SESSION_COOKIE))
     await websocket.accept()
+    token = websocket.query_params.get(SESSION_QUERY) or websocket.cookies.get(SESSION_COOKIE)
+    if not token:  # a page always has one (its cookie); a bare client gets a new session
+        try:
+            token = (await state.sessions.create()).token
+        except anvil.server.RuntimeUnavailableError as e:
+            await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=close_reason(str(e)))
+            return
     client_ip = websocket.client.host if websocket.client else None
     scheme = "https" if websocket.url.scheme == "wss" else "http"
-    peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}")
+    peer = BrowserPeer(token, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}")
     config = state.config
     await BrowserSocket(websocket, state.call_handler, peer, config.max_message_bytes, config.max_media_bytes).run()

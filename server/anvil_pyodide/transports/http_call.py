@@ -26,7 +26,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from ..calls.handler import BrowserPeer, error_message
 from .http_framing import closing, frame_part
 from ..calls.outbox import Outbox
-from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session, session_cookie
+from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, session_cookie
 
 
 async def _field_bytes(value: Any) -> bytes:
@@ -72,13 +72,16 @@ async def http_call_endpoint(request: Request) -> Response:
     if not isinstance(message, dict) or message.get("type") != "CALL":
         return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
 
-    session, created = resolve_session(state.sessions, request.query_params.get(SESSION_QUERY),
-                                       request.cookies.get(SESSION_COOKIE))
-    peer = BrowserPeer(session, request.client.host if request.client else None, Outbox(asyncio.get_running_loop()),
+    token = request.query_params.get(SESSION_QUERY) or request.cookies.get(SESSION_COOKIE)
+    peer = BrowserPeer(token, request.client.host if request.client else None, Outbox(asyncio.get_running_loop()),
                        f"{request.url.scheme}://{request.url.netloc}")
+    created = None
     try:
+        if not token:  # a new session, named by the cookie this reply sets
+            created = await state.sessions.create()
+            peer.token = created.token
         media = await read_media(form, message, config.max_media_bytes)
-    except anvil.server.SerializationError as e:
+    except (anvil.server.SerializationError, anvil.server.RuntimeUnavailableError) as e:
         peer.outbox.put(error_message(message.get("id"), e))
     else:
         task = asyncio.create_task(state.call_handler.handle(message, media, peer))
@@ -87,8 +90,8 @@ async def http_call_endpoint(request: Request) -> Response:
 
     boundary = secrets.token_hex(16)
     headers = {"Cache-Control": "no-store"}
-    if created and session is not None:
-        headers["Set-Cookie"] = session_cookie(session, request.url.scheme == "https")
+    if created is not None:
+        headers["Set-Cookie"] = session_cookie(created, request.url.scheme == "https")
     return StreamingResponse(_stream_replies(peer.outbox, boundary), headers=headers,
                              media_type=f"multipart/x-mixed-replace; boundary={boundary}")
 

@@ -42,7 +42,7 @@ from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 
 from ..calls.context import CallState
 from ..calls.outbox import Chunk, Outbox, pump_to_websocket
-from ..sessions.store import Session
+from ..sessions.store import Session, unsaved_session
 
 log = logging.getLogger("anvil_pyodide.uplink")
 
@@ -86,11 +86,6 @@ class WaitingForMedia:
     is_call: bool
 
 
-def new_session() -> Session:
-    """The session of calls an uplink makes outside any call we made to it (one per connection)."""
-    return Session(token=secrets.token_urlsafe(24), secret=secrets.token_bytes(32))
-
-
 @dataclass(eq=False)  # identity: each connection is its own
 class UplinkConnection:
     """An uplink after a successful handshake. ``privilege`` is ``"uplink"`` (server) or ``"client"``."""
@@ -102,7 +97,7 @@ class UplinkConnection:
     origin: str | None = None
     max_media_bytes: int | None = None
     name: str = field(default_factory=lambda: f"uplink-{next(_numbers)}")
-    session: Session = field(default_factory=new_session)
+    session: Session = field(default_factory=unsaved_session)
     #: Names this uplink registered, and the LiveObject backends it announced (recorded, not served).
     registered: list[str] = field(default_factory=list)
     live_object_backends: list[str] = field(default_factory=list)

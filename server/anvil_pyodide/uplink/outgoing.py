@@ -9,8 +9,8 @@ are delivered to the capabilities the call passed (``send_update``, so they reac
 
 Example:
     >>> from anvil_pyodide.calls.context import CallContext, CallState, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
-    >>> session = InMemorySessionStore().create()
+    >>> from anvil_pyodide.sessions.store import unsaved_session
+    >>> session = unsaved_session()
     >>> session.data["user"] = "ada"
     >>> state = CallState(session, CallContext(ClientInfo("browser", "10.0.0.7"), StackFrame("browser", False)))
     >>> message = call_message("server-abcdefghij", "train", [1], {}, state, take_snapshot(session.data),

@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, MutableMapping
@@ -41,21 +40,9 @@ from typing import Any, Mapping, MutableMapping
 from anvil._errors import SerializationError
 from anvil._wire import encode_message
 
+from ..sessions.values import wire_fingerprint
+
 log = logging.getLogger("anvil_pyodide.uplink")
-
-
-def wire_fingerprint(value: Any) -> str:
-    """The canonical JSON of ``value``'s wire form; raises SerializationError if it cannot be sent.
-
-    Example:
-        >>> import datetime as dt
-        >>> wire_fingerprint(dt.date(2024, 5, 1)) == wire_fingerprint(dt.date(2024, 5, 1))
-        True
-    """
-    encoded = encode_message({"v": value}, remote_is_trusted=True)
-    if encoded.media:
-        raise SerializationError("anvil.server.session cannot hold Media objects")
-    return json.dumps(encoded.message, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 @dataclass

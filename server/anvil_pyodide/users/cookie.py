@@ -8,10 +8,12 @@ Example:
     >>> from starlette.testclient import TestClient
     >>> from starlette.applications import Starlette
     >>> from starlette.routing import Route
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> import asyncio
+    >>> from anvil_pyodide.sessions.store import SessionStore
+    >>> from anvil_pyodide.store.memory import MemoryStore
     >>> app = Starlette(routes=[Route("/_/session-cookie", session_cookie_endpoint, methods=["POST"])])
-    >>> app.state.sessions = InMemorySessionStore()
-    >>> token = app.state.sessions.create().token
+    >>> app.state.sessions = SessionStore(MemoryStore())
+    >>> token = asyncio.run(app.state.sessions.create()).token
     >>> client = TestClient(app)
     >>> client.post("/_/session-cookie", content=token).cookies["anvil-session"] == token
     True
@@ -28,6 +30,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from anvil._errors import RuntimeUnavailableError
+
 from ..sessions.http import session_cookie
 
 
@@ -37,7 +41,10 @@ async def session_cookie_endpoint(request: Request) -> Response:
         return PlainTextResponse("Only pages of this server may set its session cookie", status_code=403)
     body = await request.body()
     token = body.decode("utf-8", "replace").strip() if len(body) <= 200 else ""
-    session = request.app.state.sessions.get(token) if token else None
+    try:
+        session = await request.app.state.sessions.get(token) if token else None
+    except RuntimeUnavailableError as e:
+        return PlainTextResponse(f"Service unavailable: {e}", status_code=503)
     if session is None:
         return PlainTextResponse("No such session", status_code=404)
     return Response(status_code=204, headers={"Set-Cookie": session_cookie(session, request.url.scheme == "https"),

@@ -6,14 +6,17 @@ Example:
     >>> import asyncio
     >>> from anvil_pyodide.config import ServerConfig
     >>> from anvil_pyodide.store.memory import MemoryStore
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> from anvil_pyodide.sessions.store import SessionStore
     >>> from anvil_pyodide.calls.context import CallState, CallContext, ClientInfo, StackFrame
-    >>> sessions = InMemorySessionStore()
-    >>> service = UsersService(MemoryStore(), sessions, ServerConfig())
-    >>> state = CallState(sessions.create(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
-    >>> before = state.session.token
-    >>> login = asyncio.run(service.signup(state, "Ada@Example.com", "correct horse"))
-    >>> login.user["email"], state.session.token != before, asyncio.run(service.current_user(state.session)) == login.user
+    >>> async def demo():
+    ...     store = MemoryStore()
+    ...     sessions = SessionStore(store)
+    ...     service = UsersService(store, sessions, ServerConfig())
+    ...     state = CallState(await sessions.create(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
+    ...     before = state.session.token
+    ...     login = await service.signup(state, "Ada@Example.com", "correct horse")
+    ...     return login.user["email"], state.session.token != before, await service.current_user(state.session) == login.user
+    >>> asyncio.run(demo())
     ('ada@example.com', True, True)
 """
 
@@ -183,7 +186,7 @@ class UsersService:
         now = self.clock()
         await self.store.update_user(record.id, {"last_login": column_text(_utc(now))})
         record.columns["last_login"] = column_text(_utc(now))
-        rotate_session(state, self.sessions)
+        await rotate_session(state, self.sessions)
         link_user(state.session, record.id, remembered)
         token = None
         if remember:

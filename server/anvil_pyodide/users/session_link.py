@@ -4,9 +4,8 @@ A log-in also moves the caller to a new session (new token, same data), so a tok
 log-in (session fixation) never becomes a logged-in session.
 
 Example:
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
-    >>> sessions = InMemorySessionStore()
-    >>> session = sessions.create()
+    >>> from anvil_pyodide.sessions.store import unsaved_session
+    >>> session = unsaved_session()
     >>> link_user(session, "u1", remembered=False)
     >>> linked_user(session), is_reserved(USER_KEY)
     (('u1', False), True)
@@ -17,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 #: The session key holding ``{"id": user id, "remembered": bool}`` (hidden from ``anvil.server.session``).
-USER_KEY = "\x00anvil.users"
+USER_KEY = "anvil.private.users.user"
 
 
 def is_reserved(key: Any) -> bool:
@@ -40,16 +39,16 @@ def unlink_user(session: Any) -> None:
     session.data.pop(USER_KEY, None)
 
 
-def rotate_session(state: Any, sessions: Any) -> None:
+async def rotate_session(state: Any, sessions: Any) -> None:
     """Move the running call to a new session holding the old one's data; the old token stops working.
 
-    Sessions that live only for one request or connection (an HTTP endpoint's, an uplink's) stay as
-    they are: nobody else holds their token.
+    The caller saves ``state.session`` after the call (as for any call). Sessions that live only for one
+    request or connection (an HTTP endpoint's, an uplink's) stay as they are: nobody else holds their token.
     """
     old = state.session
-    if sessions is None or sessions.get(old.token) is not old:
+    if sessions is None or getattr(old, "saved", None) is None:
         return
-    new = sessions.create()
+    new = await sessions.create()
     new.data.update(old.data)
-    sessions.delete(old.token)
+    await sessions.delete(old.token)
     state.session = new

@@ -3,10 +3,11 @@
 Example:
     >>> from pathlib import Path
     >>> from anvil_pyodide.calls.registry import FunctionRegistry
-    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> from anvil_pyodide.sessions.store import SessionStore
     >>> from anvil_pyodide.store.memory import MemoryStore
     >>> registry = FunctionRegistry()
-    >>> service = create_users_service(MemoryStore(), InMemorySessionStore(), ServerConfig(), registry)
+    >>> store = MemoryStore()
+    >>> service = create_users_service(store, SessionStore(store), ServerConfig(), registry)
     >>> type(service).__name__, "anvil.private.users.login_with_email" in registry.names()
     ('UsersService', True)
 """

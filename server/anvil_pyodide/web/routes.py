@@ -21,6 +21,7 @@ import json
 import re
 from typing import Any, Callable, Iterable
 
+import anvil.server
 from anvil._errors import SerializationError
 from anvil._wire import encode_message
 from starlette.requests import Request
@@ -31,7 +32,8 @@ from starlette.types import Scope
 from .endpoints import check_methods
 from .paths import PathEntry, PathTable, check_template
 from .reply import to_response
-from .serve import BadRequest, raw_path, read_http_request, request_session, run_for_request, server_error
+from .serve import (BadRequest, raw_path, read_http_request, request_session, run_for_request, server_error,
+                    store_outage)
 from ..assets.static import app_page_endpoint, app_page_response
 
 ENTRY_ELEMENT_ID = "anvil-pyodide-entry"
@@ -131,13 +133,15 @@ async def page_route_endpoint(request: Request) -> Response:
         http_request = await read_http_request(request, request.url.path)
     except BadRequest as e:
         return PlainTextResponse(str(e), status_code=e.status)
-    session, _ = request_session(request, keep=True)
     name = getattr(entry.handler, "__qualname__", "route")
     try:
+        session, _ = await request_session(request, keep=True)
         value = await run_for_request(request, http_request, session, entry.handler,
                                       {**http_request.query_params, **params})
         if isinstance(value, FormResponse):
             return app_page_response(request, session, entry_script(value))
         return to_response(value)
+    except anvil.server.RuntimeUnavailableError as e:
+        return store_outage(f"Route {name}", e)
     except Exception as e:  # noqa: BLE001 - any failure of server code is a 500, never a crash
         return server_error(f"Route {name} ({request.method} {path})", e)

@@ -15,9 +15,9 @@ Example:
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
+import anvil.server
 from anvil._media import BlobMedia
 from anvil._user_errors import AuthenticationFailed
 from starlette.datastructures import UploadFile
@@ -29,8 +29,8 @@ from .endpoints import Endpoint
 from .reply import to_response
 from .request import HttpRequest, current_request, is_json_type
 from ..calls.registry import ServerFunction
-from ..sessions.http import SESSION_COOKIE, resolve_session
-from ..sessions.store import Session
+from ..sessions.http import SESSION_COOKIE
+from ..sessions.store import Session, unsaved_session
 from ..store import StoreUnavailableError
 from ..users.session_link import link_user
 
@@ -74,16 +74,25 @@ async def read_http_request(request: Request, path: str) -> HttpRequest:
         raise
 
 
-def request_session(request: Request, keep: bool) -> tuple[Session, bool]:
-    """``(session, is_new)``: the cookie's session when valid; else a new one, stored only when ``keep``."""
+async def request_session(request: Request, keep: bool) -> tuple[Session, bool]:
+    """``(session, is_new)``: the cookie's session when valid; else a new one, stored only when ``keep``.
+
+    Raises anvil.server.RuntimeUnavailableError when the state store cannot be reached.
+    """
     sessions = request.app.state.sessions
     token = request.cookies.get(SESSION_COOKIE)
-    found = sessions.get(token) if token else None
+    found = await sessions.get(token) if token else None
     if found is not None:
         return found, False
     if keep:
-        return resolve_session(sessions, None, None)[0], True
-    return Session(token=secrets.token_urlsafe(24), secret=secrets.token_bytes(32)), True
+        return await sessions.create(), True
+    return unsaved_session(), True
+
+
+def store_outage(what: str, error: BaseException) -> Response:
+    """A 503 naming the unreachable store (its address is the operator's, not a secret of the app's code)."""
+    log.warning("%s: %s", what, error)
+    return PlainTextResponse(f"Service unavailable: {error}", status_code=503, headers={"Retry-After": "5"})
 
 
 async def run_for_request(request: Request, http_request: HttpRequest, session: Session, fn: Any,
@@ -94,9 +103,11 @@ async def run_for_request(request: Request, http_request: HttpRequest, session: 
     token = current_request.set(http_request)
     try:
         name = getattr(fn, "__qualname__", "endpoint")
-        return await request.app.state.dispatcher.run_function(ServerFunction(name, fn), [], kwargs, state)
+        value = await request.app.state.dispatcher.run_function(ServerFunction(name, fn), [], kwargs, state)
     finally:
         current_request.reset(token)
+    await request.app.state.sessions.save(session)  # a write that cannot be saved fails the request
+    return value
 
 
 def server_error(what: str, error: BaseException) -> Response:
@@ -138,21 +149,24 @@ async def answer(request: Request, endpoint: Endpoint, params: dict[str, str]) -
     realm = request.app.state.config.app_dir.name
     if (endpoint.require_credentials or endpoint.authenticate_users) and http_request.username is None:
         return unauthorized(realm)
-    session, _ = request_session(request, keep=False)
-    users = request.app.state.dispatcher.users
     try:
-        if endpoint.authenticate_users:
+        session, _ = await request_session(request, keep=False)
+        users = request.app.state.dispatcher.users
+        if endpoint.authenticate_users:  # logged in for this request only
+            session = unsaved_session()
             http_request.user = await authenticated_user(users, http_request, session)
         elif users is not None:
             http_request.user = await users.current_user(session)
     except AuthenticationFailed as e:
         return unauthorized(realm, str(e))
-    except StoreUnavailableError as e:
-        return server_error(f"HTTP endpoint {endpoint.name} ({request.method} {request.url.path})", e)
+    except (anvil.server.RuntimeUnavailableError, StoreUnavailableError) as e:
+        return store_outage(f"HTTP endpoint {endpoint.name}", e)
     try:
         value = await run_for_request(request, http_request, session, endpoint.fn,
                                       {**http_request.query_params, **params})
         return to_response(value)
+    except anvil.server.RuntimeUnavailableError as e:
+        return store_outage(f"HTTP endpoint {endpoint.name}", e)
     except Exception as e:  # noqa: BLE001 - any failure of server code is a 500, never a crash
         return server_error(f"HTTP endpoint {endpoint.name} ({request.method} {request.url.path})", e)
 

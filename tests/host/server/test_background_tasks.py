@@ -32,13 +32,8 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
 
 
 @pytest.fixture(scope="module")
-def journal(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("tasks") / "journal.jsonl"
-
-
-@pytest.fixture(scope="module")
-def server(journal: Path) -> Iterator[LiveServer]:
-    with LiveServer(APP, "--task-journal", str(journal)) as live:
+def server() -> Iterator[LiveServer]:
+    with LiveServer(APP) as live:
         yield live
 
 
@@ -167,18 +162,59 @@ async def test_async_task_and_unknown_names(server: LiveServer) -> None:
             await client.call("start", "nope")
 
 
-async def test_old_ids_are_missing_after_a_restart(journal: Path, server: LiveServer) -> None:
-    async with BrowserClient(server.ws_url) as client:
-        task = await client.call("start", "spin")
-        await until_state(client, task.id, "spinning")
-    with LiveServer(APP, "--task-journal", str(journal)) as restarted:
+async def test_another_process_sharing_the_store_sees_tasks_and_their_results_after_a_restart(
+        tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    with LiveServer(APP, "--store", store) as first, LiveServer(APP, "--store", store) as second:
+        async with BrowserClient(first.ws_url) as on_first, BrowserClient(second.ws_url) as on_second:
+            done = await on_first.call("start", "count_to", 2)
+            await until_ended(on_first, done.id)
+            spinning = await on_first.call("start", "spin")
+            await until_state(on_first, spinning.id, "spinning")
+            info = await on_second.call("task_info", spinning.id)
+            assert (info["status"], info["running"], info["name"], info["state"]) == (
+                None, True, "spin", {"spinning": True})
+            assert {done.id, spinning.id} <= set(await on_second.call("listed"))
+            with pytest.raises(anvil.server.BackgroundTaskError, match="runs on another server process"):
+                await on_second.call("kill_task", spinning.id)
+        first.stop()  # its running task ends with it
+        async with BrowserClient(second.ws_url) as on_second:
+            info = await on_second.call("task_info", spinning.id)
+            assert (info["status"], info["error"]) == ("missing", "BackgroundTaskError")
+            finished = await on_second.call("task_info", done.id)
+            assert (finished["status"], finished["value"]["counted"]) == ("completed", 2)
+    with LiveServer(APP, "--store", store) as restarted:
         async with BrowserClient(restarted.ws_url) as client:
-            info = await client.call("task_info", task.id)
-            assert info["status"] == "missing" and info["name"] == "spin"
-            assert task.id not in await client.call("listed")
-    async with BrowserClient(server.ws_url) as client:
-        await client.call("kill_task", task.id)
-        assert (await until_ended(client, task.id))["status"] == "killed"
+            assert (await client.call("task_info", done.id))["value"]["counted"] == 2
+            assert (await client.call("task_info", spinning.id))["status"] == "missing"
+            assert await client.call("completed", done.id) is True
+
+
+async def test_task_records_are_dropped_after_the_retention(tmp_path: Path) -> None:
+    with LiveServer(APP, "--task-retention", "0.5") as live:
+        async with BrowserClient(live.ws_url) as client:
+            task = await client.call("start", "count_to", 1)
+            await until_ended(client, task.id)
+
+            async def forgotten() -> None:
+                while task.id in await client.call("listed"):
+                    await asyncio.sleep(0.2)
+            await asyncio.wait_for(forgotten(), 60)
+            with pytest.raises(anvil.server.BackgroundTaskNotFound):
+                await client.call("task_info", task.id)
+
+
+async def test_a_task_whose_server_process_was_killed_is_missing_for_the_others(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    with LiveServer(APP, "--store", store) as doomed, LiveServer(APP, "--store", store) as survivor:
+        async with BrowserClient(doomed.ws_url) as client:
+            task = await client.call("start", "spin")
+            await until_state(client, task.id, "spinning")
+        doomed.process.kill()  # kill -9: no goodbye; its heartbeat stops
+        doomed.process.wait(10)
+        async with BrowserClient(survivor.ws_url) as client:
+            info = await until_ended(client, task.id, timeout=120)  # once the heartbeat has expired (15 s)
+            assert info["status"] == "missing" and info["error"] == "BackgroundTaskError"
 
 
 async def test_browser_proxy_methods_send_live_object_calls(server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,18 +15,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from anvil_pyodide.store import Store, StoreSettings, open_store  # noqa: E402
-from tests.support.redis_server import RedisServer, redis_available  # noqa: E402
+from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
 
 KINDS = ["memory", "sqlite", "redis"]
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """A real redis-server for the whole run (skips Redis tests when it is not installed)."""
-    if not redis_available():
-        pytest.skip("redis-server is not installed (./build.sh setup installs it)")
-    with RedisServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """Session and context."""
 
+import os
+import time
+
 import anvil
 import anvil.server
 
@@ -43,3 +46,30 @@ def context_info():
 def call_other(name, *args):
     """Calls another server function from server code."""
     return anvil.server.call(name, *args)
+
+
+@anvil.server.callable
+def session_set_when(key, value, gate):
+    """Writes a session key, leaves the file ``gate.key``, then returns once the file ``gate`` exists.
+
+    Two of these (on two server processes) are in flight together: each has loaded the session and
+    written its key before either saves.
+    """
+    anvil.server.session[key] = value
+    with open(f"{gate}.{key}", "w"):
+        pass
+    deadline = time.monotonic() + 60
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@anvil.server.callable
+def process_id():
+    """The id of the server process running this call."""
+    return os.getpid()
+
+
+@anvil.server.callable
+def session_set_unsendable(key):
+    """Puts a value no store can keep (a set) into the session."""
+    anvil.server.session[key] = {1, 2}

@@ -54,6 +54,15 @@ def sleep(seconds):
     return seconds
 
 
+@anvil.server.callable
+def note_then_sleep(path, seconds):
+    """Appends a line to the file ``path`` (one per run), then sleeps."""
+    with open(path, "a") as f:
+        f.write("ran\n")
+    time.sleep(seconds)
+    return seconds
+
+
 _gate = threading.Event()
 
 

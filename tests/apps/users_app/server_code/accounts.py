@@ -63,7 +63,7 @@ def session_view():
 
 @anvil.server.callable
 def forge_login(user_id):
-    anvil.server.session["\x00anvil.users"] = {"id": user_id, "remembered": False}
+    anvil.server.session["anvil.private.users.user"] = {"id": user_id, "remembered": False}
 
 
 @anvil.server.callable
