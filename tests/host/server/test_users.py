@@ -264,3 +264,34 @@ def test_bad_user_options_are_refused_at_start() -> None:
     result = subprocess.run([sys.executable, "-m", "anvil_pyodide", "serve", str(USERS_APP), "--max-password-failures",
                              "0"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--max-password-failures must be at least 1" in result.stderr
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+async def test_two_servers_sharing_a_store_share_the_users(kind: str, tmp_path: Path) -> None:
+    from tests.support.redis_server import RedisServer, redis_available
+
+    if kind == "redis" and not redis_available():
+        pytest.skip("redis-server is not installed")
+    redis = RedisServer().start() if kind == "redis" else None
+    url = redis.url if redis else f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    try:
+        options = ("--store", url, "--max-password-failures", "3", "--password-lockout", "600")
+        with LiveServer(USERS_APP, *options) as one, LiveServer(USERS_APP, *options) as two:
+            email = fresh_email("shared")
+            async with BrowserClient(one.ws_url) as client:
+                await signed_up(client, email)
+                remembered = (await client.call(PRIVATE + "login_with_email", email, PASSWORD, remember=True))["remember"]
+                with pytest.raises(anvil.users.AuthenticationFailed):
+                    await client.call(PRIVATE + "login_with_email", email, "wrong password")
+            async with BrowserClient(two.ws_url) as other:
+                with pytest.raises(anvil.users.UserExists):
+                    await signed_up(other, email)
+                assert (await other.call(PRIVATE + "get_user", remembered))["user"]["email"] == email.lower()
+                for _ in range(2):  # the failure on the first server counts here too: 3 in all
+                    with pytest.raises(anvil.users.AuthenticationFailed) as failed:
+                        await other.call(PRIVATE + "login_with_email", email, "wrong password")
+                assert type(failed.value) is anvil.users.TooManyPasswordFailures
+    finally:
+        if redis is not None:
+            redis.stop()
