@@ -6,7 +6,7 @@ Keys (after the store's ``anvil-pyodide:`` prefix): ``user:ID`` a hash (``email`
 login's user id, expiring with it; ``user-logins:ID`` the set of that user's remembered-login hashes.
 
 Example:
-    >>> _user_key("u1"), _email_key("ada@example.com")
+    >>> _key("user", "u1"), _key("user-email", "ada@example.com")
     ('anvil-pyodide:user:u1', 'anvil-pyodide:user-email:ada@example.com')
 """
 
@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from .users import UserRecord, UserStore, new_user_id
 
-PREFIX = "anvil-pyodide:"
+PREFIX = "anvil-pyodide:"  # the store's one key prefix (as in redis_store)
 
 
 class RedisUsers(UserStore):
@@ -31,24 +31,24 @@ class RedisUsers(UserStore):
         if password_hash is not None:
             fields["password_hash"] = password_hash
         with self._errors():
-            if not await self._redis.set(_email_key(email), record.id, nx=True):
+            if not await self._redis.set(_key("user-email", email), record.id, nx=True):
                 return None
-            await self._redis.hset(_user_key(record.id), mapping=fields)
+            await self._redis.hset(_key("user", record.id), mapping=fields)
         return record
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         with self._errors():
-            fields = await self._redis.hgetall(_user_key(user_id))
+            fields = await self._redis.hgetall(_key("user", user_id))
         return _user_from(user_id, fields)
 
     async def find_user(self, email: str) -> UserRecord | None:
         with self._errors():
-            user_id = await self._redis.get(_email_key(email))
+            user_id = await self._redis.get(_key("user-email", email))
         return None if user_id is None else await self.get_user(user_id.decode())
 
     async def update_user(self, user_id: str, changed: Mapping[str, str], deleted: Iterable[str] = (),
                           password_hash: str | None = None) -> bool:
-        key = _user_key(user_id)
+        key = _key("user", user_id)
         fields = {f"c:{k}": v for k, v in changed.items()}
         if password_hash is not None:
             fields["password_hash"] = password_hash
@@ -65,7 +65,7 @@ class RedisUsers(UserStore):
         return True
 
     async def count_password_failure(self, user_id: str, now: float) -> int:
-        key = _user_key(user_id)
+        key = _key("user", user_id)
         with self._errors():
             if not await self._redis.exists(key):
                 return 0
@@ -76,7 +76,7 @@ class RedisUsers(UserStore):
         return int(count)
 
     async def clear_password_failures(self, user_id: str) -> None:
-        key = _user_key(user_id)
+        key = _key("user", user_id)
         with self._errors():
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hset(key, "failures", "0")
@@ -86,35 +86,24 @@ class RedisUsers(UserStore):
     async def remember_login(self, token_hash: str, user_id: str, expires: float) -> None:
         with self._errors():
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(_login_key(token_hash), user_id, pxat=max(1, int(expires * 1000)))
-                pipe.sadd(_user_logins_key(user_id), token_hash)
+                pipe.set(_key("login", token_hash), user_id, pxat=max(1, int(expires * 1000)))
+                pipe.sadd(_key("user-logins", user_id), token_hash)
                 await pipe.execute()
 
     async def remembered_user(self, token_hash: str) -> str | None:
         with self._errors():
-            user_id = await self._redis.get(_login_key(token_hash))
+            user_id = await self._redis.get(_key("login", token_hash))
         return None if user_id is None else user_id.decode()
 
     async def forget_logins(self, user_id: str) -> None:
         with self._errors():
-            hashes = [h.decode() for h in await self._redis.smembers(_user_logins_key(user_id))]
-            await self._redis.delete(_user_logins_key(user_id), *(_login_key(h) for h in hashes))
+            hashes = [h.decode() for h in await self._redis.smembers(_key("user-logins", user_id))]
+            await self._redis.delete(_key("user-logins", user_id), *(_key("login", h) for h in hashes))
 
 
-def _user_key(user_id: str) -> str:
-    return f"{PREFIX}user:{user_id}"
-
-
-def _email_key(email: str) -> str:
-    return f"{PREFIX}user-email:{email}"
-
-
-def _login_key(token_hash: str) -> str:
-    return f"{PREFIX}login:{token_hash}"
-
-
-def _user_logins_key(user_id: str) -> str:
-    return f"{PREFIX}user-logins:{user_id}"
+def _key(kind: str, name: str) -> str:
+    """The key of one users-part record: ``anvil-pyodide:<kind>:<name>``."""
+    return f"{PREFIX}{kind}:{name}"
 
 
 def _user_from(user_id: str, fields: dict[bytes, bytes]) -> UserRecord | None:
