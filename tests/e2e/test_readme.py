@@ -148,6 +148,7 @@ def test_the_js_api_block(browser: Any, readme_app: Path, tmp_path: Path) -> Non
 
 def test_the_server_features_block(readme_server: LiveServer) -> None:
     import anvil.server
+    import anvil.users
 
     async def scenario() -> list[Any]:
         async with BrowserClient(readme_server.ws_url) as client:
@@ -158,14 +159,14 @@ def test_the_server_features_block(readme_server: LiveServer) -> None:
             try:
                 await client.call("private")
                 refused = None
-            except anvil.server.PermissionDenied as e:
+            except anvil.users.AuthenticationFailed as e:
                 refused = str(e)
             return [first, second, doc, refused, client.messages]
 
     first, second, doc, refused, messages = run_async(scenario())
     assert first["month"] == "May" and first["caller"] == "browser" and len(first["session"]) == 4
     assert second["month"] == "June" and second["caller"] == "server_module"
-    assert doc == 7 and refused
+    assert doc == 7 and refused == "You must be logged in to call this server function"
     assert any(m.get("capUpdates") for ms in messages.values() for m in ms if "response" not in m)
 
 
