@@ -1,0 +1,95 @@
+"""Store benchmark: no-op calls per second with the SQLite and Redis stores against the memory store, a run
+with a session write in every call, and ``--workers 2`` against one worker — all measured in the same run.
+
+Each configuration is one real server (``python -m anvil_pyodide serve``) on bench/apps/noop, driven
+over /_/ws by :func:`bench.server_calls.run_clients` from this process (which shares the machine's cores
+with the server). Redis is a real ``redis-server`` started on a free port for the run.
+
+Example:
+    >>> ratio({"calls_per_second": 800.0}, {"calls_per_second": 1000.0})
+    0.8
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.server_calls import run_clients  # noqa: E402
+from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.redis_server import RedisServer, redis_available  # noqa: E402
+
+APP = ROOT / "bench" / "apps" / "noop"
+SOCKETS = 8
+CALLS = 3000
+
+
+def ratio(ours: dict[str, float], baseline: dict[str, float]) -> float:
+    return round(ours["calls_per_second"] / baseline["calls_per_second"], 3)
+
+
+def call_text_for(command: str) -> Any:
+    def text(n: int) -> str:
+        return json.dumps({"type": "CALL", "id": f"bench-{n}", "command": command, "args": [], "kwargs": {},
+                           "objects": []})
+    return text
+
+
+def measure(store: str, command: str = "noop", sockets: int = SOCKETS, *extra: str) -> dict[str, float]:
+    """Calls per second (and latency) of ``command`` on one server with this store."""
+    import bench.server_calls as calls
+
+    with LiveServer(APP, "--store", store, *extra) as server:
+        original = calls.call_text
+        calls.call_text = call_text_for(command)
+        try:
+            asyncio.run(run_clients(f"{server.ws_url}/_/ws", sockets, 300))  # warm-up
+            return asyncio.run(run_clients(f"{server.ws_url}/_/ws", sockets, CALLS))
+        finally:
+            calls.call_text = original
+
+
+def run() -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="anvil-pyodide-bench-"))
+    sqlite = f"sqlite:///{folder / 'state.sqlite3'}"
+    results: dict[str, Any] = {}
+    redis = RedisServer().start() if redis_available() else None
+    try:
+        stores = {"memory": "memory", "sqlite": sqlite, **({"redis": redis.url} if redis else {})}
+        for command in ("noop", "write_session"):
+            runs = {name: measure(url, command) for name, url in stores.items()}
+            results[command] = {name: {**r, "ratio_vs_memory": ratio(r, runs["memory"])} for name, r in runs.items()}
+        one = measure(sqlite, "noop", 64)
+        two = measure(sqlite, "noop", 64, "--workers", "2")
+        results["workers"] = {"1": one, "2": {**two, "ratio_vs_1": ratio(two, one)}}
+    finally:
+        if redis is not None:
+            redis.stop()
+    return results
+
+
+def report(results: dict[str, Any]) -> None:
+    print(f"stores: calls/s over {SOCKETS} sockets on one process (ratio = store / memory, same run)")
+    print(f"{'function':<14} {'store':<7} {'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}")
+    for command in ("noop", "write_session"):
+        for name, r in results[command].items():
+            print(f"{command:<14} {name:<7} {r['calls_per_second']:>8.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
+                  f"{r['ratio_vs_memory']:>6.2f}")
+    one, two = results["workers"]["1"], results["workers"]["2"]
+    print(f"workers (SQLite store, 64 sockets): 1 → {one['calls_per_second']:.0f} calls/s, "
+          f"2 → {two['calls_per_second']:.0f} calls/s (ratio {two['ratio_vs_1']:.2f}; the load generator shares "
+          f"the machine's cores)")
+
+
+if __name__ == "__main__":
+    outcome = run()
+    report(outcome)
+    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+    (ROOT / "bench" / "results" / "store.json").write_text(json.dumps(outcome, indent=2) + "\n")
