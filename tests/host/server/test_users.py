@@ -295,3 +295,19 @@ async def test_two_servers_sharing_a_store_share_the_users(kind: str, tmp_path: 
     finally:
         if redis is not None:
             redis.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_remembered_login_ends_after_remember_login_days() -> None:
+    with LiveServer(USERS_APP, "--remember-login-days", "0.00002") as server:  # about 1.7 s
+        email = fresh_email("short-memory")
+        async with BrowserClient(server.ws_url) as client:
+            await signed_up(client, email)
+            token = (await client.call(PRIVATE + "login_with_email", email, PASSWORD, remember=True))["remember"]
+        deadline = time.monotonic() + 60
+        while True:
+            async with BrowserClient(server.ws_url) as restarted:
+                if (await restarted.call(PRIVATE + "get_user", token))["user"] is None:
+                    break
+            assert time.monotonic() < deadline, "the remembered login never expired"
+            await asyncio.sleep(0.2)
