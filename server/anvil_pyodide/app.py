@@ -20,10 +20,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from .app_loader import AppModuleImporter
-from .calls.handler import BrowserCallHandler
-from .config import ServerConfig
 from .calls.dispatcher import Dispatcher
-from .transports.http_call import http_call_endpoint
+from .calls.handler import CallHandler
+from .config import ServerConfig
+from .transports.http_call import HttpCallEndpoint
 from .web.endpoints import default_endpoints
 from .web.paths import PathTable
 from .web.serve import api_endpoint
@@ -34,8 +34,9 @@ from .sessions.store import InMemorySessionStore, SessionStore
 from .tasks.setup import create_task_manager
 from .assets.static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
                      runtime_description_endpoint, runtime_files)
-from .transports.uplink_ws import UplinkHub, uplink_websocket_endpoint
-from .transports.browser_ws import browser_websocket_endpoint
+from .transports.browser_ws import BrowserWebSocketEndpoint
+from .transports.uplink_ws import UplinkWebSocketEndpoint
+from .uplink.hub import UplinkHub
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).
@@ -59,10 +60,10 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
     sessions = sessions or InMemorySessionStore(config.session_idle_timeout)
-    uplinks = UplinkHub(config)
-    dispatcher = Dispatcher(registry, config, remote=uplinks)
-    uplinks.dispatcher = dispatcher
-    dispatcher.tasks = create_task_manager(config, registry, uplinks)
+    uplinks = UplinkHub(config, local=registry)
+    tasks = create_task_manager(config, registry, uplinks)
+    dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks)
+    calls = CallHandler(dispatcher, config.app_dir, import_module=AppModuleImporter(config.app_dir))
     runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
     if config.forward_output:
         install_output_routing()
@@ -70,13 +71,13 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        dispatcher.tasks.close()
+        tasks.close()
         dispatcher.close()
 
     app = Starlette(routes=[
-        WebSocketRoute("/_/ws", browser_websocket_endpoint),
-        WebSocketRoute("/_/uplink", uplink_websocket_endpoint),
-        Route("/_/server-call-http", http_call_endpoint, methods=["POST"]),
+        WebSocketRoute("/_/ws", BrowserWebSocketEndpoint(calls, sessions, config).endpoint),
+        WebSocketRoute("/_/uplink", UplinkWebSocketEndpoint(config, uplinks, calls, sessions).endpoint),
+        Route("/_/server-call-http", HttpCallEndpoint(calls, sessions, config).endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
         Route("/_/app/client_code.zip", client_code_endpoint),
         Route("/_/runtime/build.json", runtime_description_endpoint),
@@ -85,14 +86,11 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/api/{path:path}", api_endpoint, methods=HTTP_METHODS),
         AppPathRoute("/{path:path}", page_route_endpoint, methods=HTTP_METHODS),  # routes, then / (the page), else 404
     ], lifespan=lifespan)
+    # What the web/ and assets/ endpoints read (the call transports above get their services directly).
     app.state.config = config
     app.state.sessions = sessions
     app.state.dispatcher = dispatcher
-    app.state.uplinks = uplinks
-    app.state.running_http_calls = set()
     app.state.http_endpoints = default_endpoints if endpoints is None else endpoints
     app.state.routes = default_routes if routes is None else routes
     app.state.runtime_description = runtime_description(runtime_dirs)
-    app.state.call_handler = BrowserCallHandler(dispatcher, sessions, config,
-                                                import_module=AppModuleImporter(config.app_dir))
     return app

@@ -44,10 +44,13 @@ def no_function_error(command: str) -> anvil.server.NoServerFunctionError:
 class Dispatcher:
     """Looks up and runs server functions; one slow function never stalls the others."""
 
-    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None) -> None:
+    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None,
+                 tasks: Any = None) -> None:
         self.registry = registry
         self.config = config
         self.remote = remote
+        #: The background-task service (``anvil.server.launch_background_task`` and friends), if any.
+        self.tasks = tasks
         self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
 
     def serves(self, command: str) -> bool:

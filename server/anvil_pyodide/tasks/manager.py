@@ -1,11 +1,11 @@
 """Background tasks on the server: :class:`TaskManager` launches and tracks them, :class:`Task` is the handle.
 
 A task named by ``@anvil.server.background_task`` in the app runs on the manager's runner (by
-default one process per task, :mod:`.task_runner`); a name only an uplink registered (anvil-uplink
-registers ``task:<name>``) runs on that uplink (:mod:`.task_uplink`). A Task is a LiveObject
+default one process per task, :mod:`.runner`); a name only an uplink registered (anvil-uplink
+registers ``task:<name>``) runs on that uplink (:mod:`.uplink`). A Task is a LiveObject
 (backend ``anvil.private.BackgroundTask``): returned to a browser it carries a MAC over its id made
 with the session's secret, so a browser can only use Tasks its own session was given
-(:mod:`.task_live`).
+(:mod:`.live`).
 
 Example:
     >>> manager = TaskManager(runner=None)              # a runner reports here what its tasks do

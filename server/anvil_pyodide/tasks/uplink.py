@@ -53,7 +53,7 @@ class UplinkTask:
         self.loop = state.loop
         hub = manager.uplinks
         self.app_info, self.import_module = hub.app_info, hub.import_module
-        session = Session(token=state.session.token, secret=state.session.secret, data=dict(state.session.data))
+        session = state.session.copy()
         self.state = CallState(session=session, origin=state.origin, context=CallContext(
             client=ClientInfo("background_task"), remote_caller=StackFrame("background_task", True),
             background_task_id=record.id))

@@ -95,5 +95,5 @@ def _call_state(app_dir: Path, task_id: str, session_data: dict[str, Any]) -> Ca
     dispatcher = Dispatcher(default_registry, ServerConfig(app_dir=app_dir, call_timeout=None, worker_threads=8))
     context = CallContext(client=ClientInfo("background_task"), remote_caller=StackFrame("background_task", True),
                           background_task_id=task_id)
-    session = Session(token=f"task-{task_id}", secret=secrets.token_bytes(32), data=dict(session_data))
+    session = Session.detached(session_data, token=f"task-{task_id}")
     return CallState(session=session, context=context, dispatcher=dispatcher, loop=loop)

@@ -80,7 +80,7 @@ def request_session(request: Request, keep: bool) -> tuple[Session, bool]:
         return found, False
     if keep:
         return resolve_session(sessions, None, None)[0], True
-    return Session(token=secrets.token_urlsafe(24), secret=secrets.token_bytes(32)), True
+    return sessions.create(keep=False), True
 
 
 async def run_for_request(request: Request, http_request: HttpRequest, session: Session, fn: Any,
