@@ -26,14 +26,13 @@ from .config import ServerConfig
 from .transports.http_call import HttpCallEndpoint
 from .web.endpoints import default_endpoints
 from .web.paths import PathTable
-from .web.serve import api_endpoint
+from .web.serve import ApiEndpoint, ServerCode
 from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
-from .web.routes import AppPathRoute, default_routes, page_route_endpoint
+from .web.routes import AppPathRoute, PageRoutes, default_routes
 from .sessions.store import InMemorySessionStore, SessionStore
 from .tasks.setup import create_task_manager
-from .assets.static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
-                     runtime_description_endpoint, runtime_files)
+from .assets.static import AppPage, ClientCode, IMMUTABLE, REVALIDATE, RuntimeDescription, build_id, runtime_files
 from .transports.browser_ws import BrowserWebSocketEndpoint
 from .transports.uplink_ws import UplinkWebSocketEndpoint
 from .uplink.hub import UplinkHub
@@ -74,23 +73,20 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         tasks.close()
         dispatcher.close()
 
+    code = ServerCode(config, sessions, dispatcher)
+    page = AppPage(config.app_dir, sessions)
     app = Starlette(routes=[
         WebSocketRoute("/_/ws", BrowserWebSocketEndpoint(calls, sessions, config).endpoint),
         WebSocketRoute("/_/uplink", UplinkWebSocketEndpoint(config, uplinks, calls, sessions).endpoint),
         Route("/_/server-call-http", HttpCallEndpoint(calls, sessions, config).endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
-        Route("/_/app/client_code.zip", client_code_endpoint),
-        Route("/_/runtime/build.json", runtime_description_endpoint),
+        Route("/_/app/client_code.zip", ClientCode(config.app_dir).endpoint),
+        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs).endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
-        Route("/_/api/{path:path}", api_endpoint, methods=HTTP_METHODS),
-        AppPathRoute("/{path:path}", page_route_endpoint, methods=HTTP_METHODS),  # routes, then / (the page), else 404
+        Route("/_/api/{path:path}", ApiEndpoint(code, default_endpoints if endpoints is None else endpoints).endpoint,
+              methods=HTTP_METHODS),
+        AppPathRoute("/{path:path}", PageRoutes(code, default_routes if routes is None else routes, page).endpoint,
+                     methods=HTTP_METHODS),  # routes, then / (the page), else 404
     ], lifespan=lifespan)
-    # What the web/ and assets/ endpoints read (the call transports above get their services directly).
-    app.state.config = config
-    app.state.sessions = sessions
-    app.state.dispatcher = dispatcher
-    app.state.http_endpoints = default_endpoints if endpoints is None else endpoints
-    app.state.routes = default_routes if routes is None else routes
-    app.state.runtime_description = runtime_description(runtime_dirs)
     return app

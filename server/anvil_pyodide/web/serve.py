@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import logging
-import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from anvil._media import BlobMedia
@@ -24,12 +24,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..calls.context import CallContext, CallState, ClientInfo
+from ..calls.dispatcher import Dispatcher
+from ..calls.registry import ServerFunction
+from ..config import ServerConfig
+from ..sessions.http import SESSION_COOKIE
+from ..sessions.store import Session, SessionStore
 from .endpoints import Endpoint
+from .paths import PathTable
 from .reply import to_response
 from .request import HttpRequest, current_request, is_json_type
-from ..calls.registry import ServerFunction
-from ..sessions.http import SESSION_COOKIE, resolve_session
-from ..sessions.store import Session
 
 log = logging.getLogger("anvil_pyodide.http")
 
@@ -45,9 +48,18 @@ class BadRequest(Exception):
         self.status = status
 
 
-async def read_http_request(request: Request, path: str) -> HttpRequest:
-    """The HttpRequest server code sees (the body is read whole, up to ``--max-media-bytes``)."""
-    limit = request.app.state.config.max_media_bytes
+@dataclass(frozen=True)
+class ServerCode:
+    """What HTTP endpoints and routes need to run server code for a request: the limits, the sessions
+    (a browser's cookie), the dispatcher (threads, context, timeout)."""
+
+    config: ServerConfig
+    sessions: SessionStore
+    dispatcher: Dispatcher
+
+
+async def read_http_request(request: Request, path: str, limit: int) -> HttpRequest:
+    """The HttpRequest server code sees (the body is read whole, up to ``limit``: ``--max-media-bytes``)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BadRequest(413, "Request body too large")
@@ -71,19 +83,16 @@ async def read_http_request(request: Request, path: str) -> HttpRequest:
         raise
 
 
-def request_session(request: Request, keep: bool) -> tuple[Session, bool]:
+def request_session(request: Request, sessions: SessionStore, keep: bool) -> tuple[Session, bool]:
     """``(session, is_new)``: the cookie's session when valid; else a new one, stored only when ``keep``."""
-    sessions = request.app.state.sessions
     token = request.cookies.get(SESSION_COOKIE)
     found = sessions.get(token) if token else None
     if found is not None:
         return found, False
-    if keep:
-        return resolve_session(sessions, None, None)[0], True
-    return sessions.create(keep=False), True
+    return sessions.create(keep=keep), True
 
 
-async def run_for_request(request: Request, http_request: HttpRequest, session: Session, fn: Any,
+async def run_for_request(dispatcher: Dispatcher, http_request: HttpRequest, session: Session, fn: Any,
                           kwargs: dict[str, Any]) -> Any:
     """Run ``fn(**kwargs)`` as server code answering ``http_request``; returns its value or raises."""
     state = CallState(session=session, context=CallContext(client=ClientInfo("http", http_request.remote_address),
@@ -91,7 +100,7 @@ async def run_for_request(request: Request, http_request: HttpRequest, session: 
     token = current_request.set(http_request)
     try:
         name = getattr(fn, "__qualname__", "endpoint")
-        return await request.app.state.dispatcher.run_function(ServerFunction(name, fn), [], kwargs, state)
+        return await dispatcher.run_function(ServerFunction(name, fn), [], kwargs, state)
     finally:
         current_request.reset(token)
 
@@ -115,18 +124,19 @@ def unauthorized(realm: str) -> Response:
                              headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'})
 
 
-async def answer(request: Request, endpoint: Endpoint, params: dict[str, str]) -> Response:
+async def answer(code: ServerCode, request: Request, endpoint: Endpoint, params: dict[str, str]) -> Response:
     """Authenticate, run the endpoint, convert its value (or its failure) to a response."""
     try:
-        http_request = await read_http_request(request, "/" + request.path_params.get("path", ""))  # decoded
+        http_request = await read_http_request(request, "/" + request.path_params.get("path", ""),  # decoded
+                                               code.config.max_media_bytes)
     except BadRequest as e:
         return PlainTextResponse(str(e), status_code=e.status)
     if endpoint.require_credentials or endpoint.authenticate_users:
         if http_request.username is None or endpoint.authenticate_users:
-            return unauthorized(request.app.state.config.app_dir.name)
-    session, _ = request_session(request, keep=False)
+            return unauthorized(code.config.app_dir.name)
+    session, _ = request_session(request, code.sessions, keep=False)
     try:
-        value = await run_for_request(request, http_request, session, endpoint.fn,
+        value = await run_for_request(code.dispatcher, http_request, session, endpoint.fn,
                                       {**http_request.query_params, **params})
         return to_response(value)
     except Exception as e:  # noqa: BLE001 - any failure of server code is a 500, never a crash
@@ -140,10 +150,20 @@ def raw_path(request: Request, prefix: str = "") -> str:
     return path[len(prefix):] if prefix and path.startswith(prefix) else path
 
 
-async def api_endpoint(request: Request) -> Response:
-    """Starlette endpoint for ``/_/api/{path:path}``: 404 for an unknown path, 405 (with Allow) for a
-    method the path does not take, HEAD answered like GET, CORS preflights for endpoints with ``enable_cors``."""
-    table = request.app.state.http_endpoints
+class ApiEndpoint:
+    """``/_/api/{path:path}`` for the endpoints in ``table`` (``endpoint`` is the Starlette handler)."""
+
+    def __init__(self, code: ServerCode, table: PathTable) -> None:
+        self.code, self.table = code, table
+
+    async def endpoint(self, request: Request) -> Response:
+        """404 for an unknown path, 405 (with Allow) for a method the path does not take, HEAD answered
+        like GET, CORS preflights for endpoints with ``enable_cors``."""
+        return await api_response(self.code, self.table, request)
+
+
+async def api_response(code: ServerCode, table: PathTable, request: Request) -> Response:
+    """The answer to one ``/_/api/...`` request (see :class:`ApiEndpoint`)."""
     path = raw_path(request, API_PREFIX)
     entry, params, allowed = table.match(path, request.method)
     if entry is None and request.method == "HEAD":
@@ -158,7 +178,7 @@ async def api_endpoint(request: Request) -> Response:
         if allowed:
             return PlainTextResponse("Method not allowed", status_code=405, headers={"Allow": ", ".join(allowed)})
         return PlainTextResponse("Not found", status_code=404)
-    response = await answer(request, entry.handler, params)
+    response = await answer(code, request, entry.handler, params)
     if entry.handler.enable_cors:
         response.headers.update(cors_headers(entry.methods))
     return response
