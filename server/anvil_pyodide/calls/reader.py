@@ -11,12 +11,11 @@ are skipped quietly: the sender is still sending them, and the other calls on th
 
 Example:
     >>> reader = MessageReader(max_message_bytes=10_000, max_media_bytes=10_000)
-    >>> call = reader.parse('{"type": "CALL", "id": "c1", "objects": [{"type": ["DataMedia"], "id": "m0", '
+    >>> call = reader.text('{"type": "CALL", "id": "c1", "objects": [{"type": ["DataMedia"], "id": "m0", '
     ...                     '"path": ["args", 0], "mime-type": "text/plain", "name": null}], "args": [null]}')
     >>> reader.expect("c1", call, tag="call")
     True
-    >>> reader.chunk_header({"type": "CHUNK_HEADER", "requestId": "c1", "mediaId": "m0", "chunkIndex": 0,
-    ...                      "lastChunk": True})
+    >>> reader.text('{"type": "CHUNK_HEADER", "requestId": "c1", "mediaId": "m0", "chunkIndex": 0, "lastChunk": true}')
     >>> done = reader.binary(b"hi")
     >>> done.message["id"], done.media, done.tag
     ('c1', {'m0': b'hi'}, 'call')
@@ -80,6 +79,15 @@ class MessageReader:
         #: Messages whose media failed: key → media ids whose chunks are still coming.
         self._discarding: dict[Any, set[str]] = {}
         self._header: dict[str, Any] | None = None
+
+    def text(self, text: str) -> dict[str, Any] | None:
+        """One text frame: the message it holds, or None for a ``CHUNK_HEADER`` (kept for the binary frame
+        after it). Raises FrameError when it is too big, not JSON, not an object or a bad chunk header."""
+        message = self.parse(text)
+        if message.get("type") == "CHUNK_HEADER":
+            self.chunk_header(message)
+            return None
+        return message
 
     def parse(self, text: str) -> dict[str, Any]:
         """One text frame as a JSON object; raises FrameError when it is too big, not JSON or not an object."""

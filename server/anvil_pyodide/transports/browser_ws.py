@@ -79,12 +79,12 @@ class BrowserSocket:
             writer.cancel()
 
     def on_text(self, text: str) -> None:
-        message = self.reader.parse(text)
+        message = self.reader.text(text)
+        if message is None:
+            return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
         kind = message.get("type")
         if kind == "CALL":
             self.on_call(message)
-        elif kind == "CHUNK_HEADER":
-            self.reader.chunk_header(message)
         elif kind == "LOG":
             log.info("browser log: %s", str(message.get("text", message))[:2000])
         else:

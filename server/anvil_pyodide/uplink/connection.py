@@ -189,7 +189,9 @@ class UplinkConnection:
     def on_text(self, text: str) -> None:
         """Handle one text frame; raises UplinkRefused when the uplink must be disconnected."""
         try:
-            self._on_message(self.reader.parse(text))
+            message = self.reader.text(text)
+            if message is not None:  # (None: a CHUNK_HEADER, kept by the reader for the binary frame after it)
+                self._on_message(message)
         except FrameError as e:
             log.warning("%s: dropped a message: %s", self.name, e)
         except UplinkRefused:
@@ -215,8 +217,6 @@ class UplinkConnection:
         kind = message.get("type")
         if kind == "CALL":
             self._on_call(message)
-        elif kind == "CHUNK_HEADER":
-            self.reader.chunk_header(message)
         elif kind == "REGISTER":
             if not self.is_server:
                 self.send({"error": f"A client uplink cannot register server functions "
