@@ -20,22 +20,22 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from .app_loader import AppModuleImporter
+from .assets.static import IMMUTABLE, REVALIDATE, AppPage, ClientCode, RuntimeDescription, build_id, runtime_files
 from .calls.dispatcher import Dispatcher
 from .calls.handler import CallHandler
-from .config import ServerConfig
-from .transports.http_call import HttpCallEndpoint
-from .web.endpoints import default_endpoints
-from .web.paths import PathTable
-from .web.serve import ApiEndpoint, ServerCode
 from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
-from .web.routes import AppPathRoute, PageRoutes, default_routes
+from .config import ServerConfig
 from .sessions.store import InMemorySessionStore, SessionStore
 from .tasks.setup import create_task_manager
-from .assets.static import AppPage, ClientCode, IMMUTABLE, REVALIDATE, RuntimeDescription, build_id, runtime_files
 from .transports.browser_ws import BrowserWebSocketEndpoint
+from .transports.http_call import HttpCallEndpoint
 from .transports.uplink_ws import UplinkWebSocketEndpoint
 from .uplink.hub import UplinkHub
+from .web.endpoints import default_endpoints
+from .web.paths import PathTable
+from .web.routes import AppPathRoute, PageRoutes, default_routes
+from .web.serve import ApiEndpoint, ServerCode
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).

@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 import anvil.server
 
-from .context import CallState, current_call
 from ..config import ServerConfig
+from .context import CallState, current_call
 from .registry import FunctionRegistry, ServerFunction
 
 

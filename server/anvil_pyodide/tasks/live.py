@@ -21,9 +21,9 @@ from typing import Any
 
 from anvil._errors import BackgroundTaskError, InvalidObjectError, NoServerFunctionError
 
+from ..calls.capability_mac import verify_scope
 from ..calls.context import require_call
 from ..calls.handler import LIVE_OBJECT_CALL, as_named_call
-from ..calls.capability_mac import verify_scope
 from .manager import BACKEND, METHODS
 
 __all__ = ["LIVE_OBJECT_CALL", "as_named_call", "live_object_call"]

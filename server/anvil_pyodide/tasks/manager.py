@@ -32,8 +32,8 @@ from anvil._errors import (BackgroundTaskError, BackgroundTaskKilled, Background
                            error_from_wire)
 from anvil._live_object import LiveObjectProxy
 
-from ..calls.context import CallState, current_call
 from ..calls.capability_mac import sign_scope
+from ..calls.context import CallState, current_call
 from .journal import TaskJournal
 from .packing import Packed, pack, unpack
 from .registry import default_task_registry

@@ -29,10 +29,9 @@ from anvil._errors import BackgroundTaskError, UplinkDisconnectedError, error_to
 from anvil._wire import decode_message
 
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
-from ..sessions.store import Session
-from .packing import pack
 from ..uplink.connection import UplinkConnection
 from ..uplink.outgoing import call_uplink, random_id
+from .packing import pack
 
 if TYPE_CHECKING:
     from .manager import TaskManager, TaskRecord

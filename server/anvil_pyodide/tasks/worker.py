@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,14 +28,14 @@ from anvil._errors import NoServerFunctionError, SerializationError, error_to_wi
 from .. import server_api
 from ..app_loader import load_app
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame, current_call
-from ..config import ServerConfig
 from ..calls.dispatcher import Dispatcher, terminated
 from ..calls.registry import default_registry
+from ..calls.tracebacks import app_trace
+from ..config import ServerConfig
 from ..sessions.store import Session
 from .packing import Packed, pack, unpack
 from .registry import default_task_registry
 from .state import TaskStateDict, task_state
-from ..calls.tracebacks import app_trace
 
 
 class Reporter:

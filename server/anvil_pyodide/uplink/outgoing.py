@@ -31,10 +31,10 @@ from anvil._errors import error_from_wire
 from anvil._wire import decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from ..calls.context import CallState
 from ..calls.capability_mac import sign_scope
-from .session_merge import SessionSnapshot, merge_returned, take_snapshot
+from ..calls.context import CallState
 from .connection import UplinkConnection
+from .session_merge import SessionSnapshot, merge_returned, take_snapshot
 
 PROTOCOL_VERSION = 8
 _ID_CHARS = string.ascii_letters + string.digits
