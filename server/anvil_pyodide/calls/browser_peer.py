@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anvil.server
@@ -44,14 +44,14 @@ class BrowserPeer:
     ip: str | None
     outbox: Outbox
     origin: str | None = None
-    sessions: SessionStore | None = None
+    #: Where its session is looked up again on every call (and where ``reset_session`` gets a new one).
+    sessions: SessionStore = field(kw_only=True)
     forward_output: bool = False
 
     trusted = False
     description = "the browser"
 
     def session_for(self, command: str, message: dict[str, Any]) -> Session:
-        assert self.sessions is not None
         if command == RESET_SESSION:
             self.session = self.sessions.create()
         elif self.session is not None:  # every call (keepalives too) counts as use; an idle one may have expired
@@ -68,8 +68,7 @@ class BrowserPeer:
         return False, None
 
     def save(self, session: Session) -> None:
-        if self.sessions is not None:
-            self.sessions.save(session)
+        self.sessions.save(session)
 
     def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
         self.outbox.put(message, chunks)
