@@ -159,3 +159,29 @@ def test_every_module_imports_alone(module_name: str) -> None:
     result = subprocess.run([sys.executable, "-c", f"import {module_name}"], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+#: What each part of the server may import (as its package docstring says; docs/architecture.md).
+ALLOWED = {
+    "calls": {"config", "sessions"},
+    "sessions": set(),
+    "assets": {"sessions"},
+    "uplink": {"calls", "sessions", "config", "app_loader"},
+    "tasks": {"calls", "sessions", "uplink", "config", "app_loader", "server_api"},
+    "web": {"calls", "sessions", "assets", "config"},
+    "transports": {"calls", "sessions", "uplink", "config"},
+}
+
+
+def test_each_server_subpackage_imports_only_what_its_docstring_allows() -> None:
+    broken = []
+    for name, targets in import_graph().items():
+        parts = name.split(".")
+        if parts[0] != "anvil_pyodide" or len(parts) < 2 or parts[1] not in ALLOWED:
+            continue
+        for target in targets:
+            other = target.split(".")
+            if other[0] == "anvil_pyodide" and len(other) > 1 and other[1] != parts[1] \
+                    and other[1] not in ALLOWED[parts[1]]:
+                broken.append(f"{name} imports {target}")
+    assert broken == []
