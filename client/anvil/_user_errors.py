@@ -36,6 +36,11 @@ class PasswordNotAcceptable(AuthenticationFailed):
     """``signup_with_email`` with a password that is too short (or not a str)."""
 
 
+def not_logged_in() -> AuthenticationFailed:
+    """What ``require_user`` raises when nobody is logged in (Anvil's message)."""
+    return AuthenticationFailed("You must be logged in to call this server function")
+
+
 USER_ERRORS = (AuthenticationFailed, UserExists, EmailNotConfirmed, TooManyPasswordFailures, AccountIsNotEnabled,
                PasswordNotAcceptable)
 

@@ -5,11 +5,11 @@ Example:
     >>> from anvil_pyodide.calls.registry import FunctionRegistry
     >>> from anvil_pyodide.config import ServerConfig
     >>> from anvil_pyodide.calls.context import CallState, CallContext, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions.store import unsaved_session
+    >>> from anvil_pyodide.sessions.store import Session
     >>> registry = FunctionRegistry()
     >>> _ = registry.register("double", lambda x: 2 * x)
     >>> dispatcher = Dispatcher(registry, ServerConfig())
-    >>> state = CallState(unsaved_session(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
+    >>> state = CallState(Session.detached(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
     >>> asyncio.run(dispatcher.invoke("double", [21], {}, state))
     42
 """
@@ -23,11 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import anvil.server
+from anvil._user_errors import not_logged_in
 
-from .context import CallState, current_call
 from ..config import ServerConfig
+from .context import CallState, current_call
 from .registry import FunctionRegistry, ServerFunction
-from ..users.requirement import check_require_user
 
 
 class RemoteFunctions(Protocol):
@@ -46,10 +46,12 @@ class Dispatcher:
     """Looks up and runs server functions; one slow function never stalls the others."""
 
     def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None,
-                 users: Any = None) -> None:
+                 tasks: Any = None, users: Any = None) -> None:
         self.registry = registry
         self.config = config
         self.remote = remote
+        #: The background-task service (``anvil.server.launch_background_task`` and friends), if any.
+        self.tasks = tasks
         #: The users service (``anvil.users``; checks ``require_user``); None: nobody is ever logged in.
         self.users = users
         self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
@@ -94,7 +96,10 @@ class Dispatcher:
         def run_predicate(predicate: Any, user: Any) -> Any:  # app code: off the loop, in the call's context
             return loop.run_in_executor(self.executor, functools.partial(context.run, predicate, user))
 
-        await check_require_user(function.require_user, function.name, self.users, state.session, run_predicate)
+        if function.require_user:
+            if self.users is None:
+                raise not_logged_in()
+            await self.users.check_require_user(function.require_user, function.name, state.session, run_predicate)
         if function.is_async:
             return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
                                           context=context)

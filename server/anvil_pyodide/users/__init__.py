@@ -5,7 +5,8 @@ session's link to its user (:mod:`.session_link`), the service (:mod:`.service`)
 ``anvil.users`` names (:mod:`.api`) and the browser's private functions (:mod:`.private`).
 
 May import: ``anvil``, :mod:`anvil_pyodide.config`, :mod:`anvil_pyodide.store`,
-:mod:`anvil_pyodide.sessions` and :mod:`anvil_pyodide.calls`.
+:mod:`anvil_pyodide.sessions` and :mod:`anvil_pyodide.calls` (``calls`` reaches the service only through the
+dispatcher's ``users``, never by import), Starlette.
 
 Example:
     >>> from anvil_pyodide.users.passwords import hash_password, verify_password

@@ -11,9 +11,9 @@ Example:
     >>> import asyncio
     >>> from anvil_pyodide.sessions.store import SessionStore
     >>> from anvil_pyodide.store.memory import MemoryStore
-    >>> app = Starlette(routes=[Route("/_/session-cookie", session_cookie_endpoint, methods=["POST"])])
-    >>> app.state.sessions = SessionStore(MemoryStore())
-    >>> token = asyncio.run(app.state.sessions.create()).token
+    >>> sessions = SessionStore(MemoryStore())
+    >>> app = Starlette(routes=[Route("/_/session-cookie", SessionCookieEndpoint(sessions).endpoint, methods=["POST"])])
+    >>> token = asyncio.run(sessions.create()).token
     >>> client = TestClient(app)
     >>> client.post("/_/session-cookie", content=token).cookies["anvil-session"] == token
     True
@@ -33,19 +33,26 @@ from starlette.responses import PlainTextResponse, Response
 from anvil._errors import RuntimeUnavailableError
 
 from ..sessions.http import session_cookie
+from ..sessions.store import SessionStore
 
 
-async def session_cookie_endpoint(request: Request) -> Response:
-    origin = request.headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
-        return PlainTextResponse("Only pages of this server may set its session cookie", status_code=403)
-    body = await request.body()
-    token = body.decode("utf-8", "replace").strip() if len(body) <= 200 else ""
-    try:
-        session = await request.app.state.sessions.get(token) if token else None
-    except RuntimeUnavailableError as e:
-        return PlainTextResponse(f"Service unavailable: {e}", status_code=503)
-    if session is None:
-        return PlainTextResponse("No such session", status_code=404)
-    return Response(status_code=204, headers={"Set-Cookie": session_cookie(session, request.url.scheme == "https"),
-                                              "Cache-Control": "no-store"})
+class SessionCookieEndpoint:
+    """The endpoint, with the sessions it looks tokens up in."""
+
+    def __init__(self, sessions: SessionStore) -> None:
+        self.sessions = sessions
+
+    async def endpoint(self, request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+            return PlainTextResponse("Only pages of this server may set its session cookie", status_code=403)
+        body = await request.body()
+        token = body.decode("utf-8", "replace").strip() if len(body) <= 200 else ""
+        try:
+            session = await self.sessions.get(token) if token else None
+        except RuntimeUnavailableError as e:
+            return PlainTextResponse(f"Service unavailable: {e}", status_code=503)
+        if session is None:
+            return PlainTextResponse("No such session", status_code=404)
+        return Response(status_code=204, headers={"Set-Cookie": session_cookie(session, request.url.scheme == "https"),
+                                                  "Cache-Control": "no-store"})

@@ -18,7 +18,7 @@ import builtins
 from typing import Any, Awaitable, Callable
 
 from anvil._errors import PermissionDenied
-from anvil._user_errors import AuthenticationFailed
+from anvil._user_errors import not_logged_in
 
 #: Runs a (synchronous, app-written) predicate off the event loop: ``await run(predicate, user)``.
 PredicateRunner = Callable[[Callable[[Any], Any], Any], Awaitable[Any]]
@@ -31,7 +31,7 @@ async def check_require_user(requirement: Any, name: str, users: Any, session: A
         return
     user = await users.current_user(session) if users is not None and session is not None else None
     if user is None:
-        raise AuthenticationFailed("You must be logged in to call this server function")
+        raise not_logged_in()
     if not builtins.callable(requirement):
         return
     allowed = await run_predicate(requirement, user) if run_predicate is not None else requirement(user)

@@ -40,6 +40,9 @@ from ..store import Store
 from ..store.users import UserRecord
 from .columns import column_from_text, column_text
 from .passwords import DUMMY_HASH, hash_password, verify_password
+from ..sessions.store import store_unavailable
+from ..store import StoreUnavailableError
+from .requirement import PredicateRunner, check_require_user
 from .session_link import link_user, linked_user, rotate_session, unlink_user
 
 #: Columns the service keeps itself; server code may not write them through a row.
@@ -81,12 +84,17 @@ class UsersService:
 
     def __init__(self, store: Store, sessions: Any, config: ServerConfig, clock: Callable[[], float] = time.time,
                  writer_for: Callable[["UsersService"], ColumnWriter | None] | None = None) -> None:
-        self.store = store
+        self.store: Any = OutagesAsRuntimeErrors(store)
         self.sessions = sessions
         self.config = config
         self.clock = clock
         #: Makes the write-through function put on rows handed to server code (see :mod:`.api`).
         self.writer = writer_for(self) if writer_for is not None else None
+
+    async def check_require_user(self, requirement: Any, name: str, session: Any,
+                                 run_predicate: PredicateRunner | None = None) -> None:
+        """Raise unless ``require_user=requirement`` lets the session's user call ``name`` (see :mod:`.requirement`)."""
+        await check_require_user(requirement, name, self, session, run_predicate)
 
     # Rows ------------------------------------------------------------------------------------
     def row(self, record: UserRecord) -> UserRow:
@@ -216,6 +224,23 @@ class UsersService:
     def _enabled(record: UserRecord) -> bool:
         text = record.columns.get("enabled")
         return True if text is None else bool(column_from_text(text))
+
+
+class OutagesAsRuntimeErrors:
+    """The store, raising ``anvil.server.RuntimeUnavailableError`` (what callers get) when it is unreachable."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(*args, **kwargs)
+            except StoreUnavailableError as e:
+                raise store_unavailable(e) from None
+        return call
 
 
 def _utc(seconds: float) -> dt.datetime:

@@ -4,8 +4,8 @@ A log-in also moves the caller to a new session (new token, same data), so a tok
 log-in (session fixation) never becomes a logged-in session.
 
 Example:
-    >>> from anvil_pyodide.sessions.store import unsaved_session
-    >>> session = unsaved_session()
+    >>> from anvil_pyodide.sessions.store import Session
+    >>> session = Session.detached()
     >>> link_user(session, "u1", remembered=False)
     >>> linked_user(session), is_reserved(USER_KEY)
     (('u1', False), True)
@@ -50,5 +50,5 @@ async def rotate_session(state: Any, sessions: Any) -> None:
         return
     new = await sessions.create()
     new.data.update(old.data)
-    await sessions.delete(old.token)
+    await sessions.expire(old.token)
     state.session = new

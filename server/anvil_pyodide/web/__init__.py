@@ -1,7 +1,8 @@
 """HTTP for server code: ``@anvil.server.http_endpoint`` (``/_/api/...``), ``@anvil.server.route``
 (app paths), ``anvil.server.request`` and the responses server code returns.
 
-May import: ``calls``, ``sessions``, ``assets`` (a route may answer with the app page), Starlette.
+May import: ``calls``, ``sessions``, ``config``, ``assets`` (a route may answer with the app page), ``users``
+(``anvil.server.request.user``, ``authenticate_users``), Starlette.
 
 Example:
     >>> from anvil_pyodide.web.paths import check_template
