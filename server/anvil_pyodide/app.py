@@ -21,25 +21,25 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from .app_loader import AppModuleImporter
-from .calls.handler import BrowserCallHandler
-from .config import ServerConfig
+from .assets.static import IMMUTABLE, REVALIDATE, AppPage, ClientCode, RuntimeDescription, build_id, runtime_files
 from .calls.dispatcher import Dispatcher
-from .transports.http_call import http_call_endpoint
-from .web.endpoints import default_endpoints
-from .web.paths import PathTable
-from .web.serve import api_endpoint
+from .calls.handler import CallHandler
 from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
-from .web.routes import AppPathRoute, default_routes, page_route_endpoint
+from .config import ServerConfig
 from .sessions.store import SessionStore
 from .store import StoreSettings, StoreUnavailableError, default_store_url, new_process_id, open_store
 from .store.upkeep import keep_up
 from .tasks.records import StoredTaskRecords
 from .tasks.setup import create_task_manager
-from .assets.static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
-                     runtime_description_endpoint, runtime_files)
-from .transports.uplink_ws import UplinkHub, uplink_websocket_endpoint
-from .transports.browser_ws import browser_websocket_endpoint
+from .transports.browser_ws import BrowserWebSocketEndpoint
+from .transports.http_call import HttpCallEndpoint
+from .transports.uplink_ws import UplinkWebSocketEndpoint
+from .uplink.hub import UplinkHub
+from .web.endpoints import default_endpoints
+from .web.paths import PathTable
+from .web.routes import AppPathRoute, PageRoutes, default_routes
+from .web.serve import ApiEndpoint, ServerCode
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).
@@ -62,60 +62,52 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     """Build the server for ``config.app_dir`` (whose server code is already imported into ``registry``)."""
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
-    state_store = open_store(config.store or default_store_url(config.app_dir),
-                             StoreSettings(config.session_idle_timeout, config.task_retention))
+    store = open_store(config.store or default_store_url(config.app_dir),
+                       StoreSettings(config.session_idle_timeout, config.task_retention))
     process_id = new_process_id()
     import_module = AppModuleImporter(config.app_dir)
-    sessions = sessions or SessionStore(state_store, import_module)
-    uplinks = UplinkHub(config)
-    dispatcher = Dispatcher(registry, config, remote=uplinks)
-    uplinks.dispatcher = dispatcher
-    task_records = StoredTaskRecords(state_store, process_id)
-    dispatcher.tasks = create_task_manager(config, registry, uplinks, task_records)
+    sessions = sessions or SessionStore(store, import_module)
+    uplinks = UplinkHub(config, local=registry)
+    task_records = StoredTaskRecords(store, process_id)
+    tasks = create_task_manager(config, registry, uplinks, task_records)
+    dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks)
+    calls = CallHandler(dispatcher, config.app_dir, import_module=import_module)
     runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
     if config.forward_output:
         install_output_routing()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await state_store.open()
-        background = [asyncio.create_task(keep_up(state_store, process_id)), asyncio.create_task(task_records.run())]
+        await store.open()
+        background = [asyncio.create_task(keep_up(store, process_id)), asyncio.create_task(task_records.run())]
         try:
             yield
         finally:
             for job in background:
                 job.cancel()
-            dispatcher.tasks.close()
+            tasks.close()
             await task_records.flush()
             dispatcher.close()
             try:
-                await state_store.drop_process(process_id)
+                await store.drop_process(process_id)
             except StoreUnavailableError:
                 pass
-            await state_store.close()
+            await store.close()
 
+    code = ServerCode(config, sessions, dispatcher)
+    page = AppPage(config.app_dir, sessions)
     app = Starlette(routes=[
-        WebSocketRoute("/_/ws", browser_websocket_endpoint),
-        WebSocketRoute("/_/uplink", uplink_websocket_endpoint),
-        Route("/_/server-call-http", http_call_endpoint, methods=["POST"]),
+        WebSocketRoute("/_/ws", BrowserWebSocketEndpoint(calls, sessions, config).endpoint),
+        WebSocketRoute("/_/uplink", UplinkWebSocketEndpoint(config, uplinks, calls, sessions).endpoint),
+        Route("/_/server-call-http", HttpCallEndpoint(calls, sessions, config).endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
-        Route("/_/app/client_code.zip", client_code_endpoint),
-        Route("/_/runtime/build.json", runtime_description_endpoint),
+        Route("/_/app/client_code.zip", ClientCode(config.app_dir).endpoint),
+        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs).endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
-        Route("/_/api/{path:path}", api_endpoint, methods=HTTP_METHODS),
-        AppPathRoute("/{path:path}", page_route_endpoint, methods=HTTP_METHODS),  # routes, then / (the page), else 404
+        Route("/_/api/{path:path}", ApiEndpoint(code, default_endpoints if endpoints is None else endpoints).endpoint,
+              methods=HTTP_METHODS),
+        AppPathRoute("/{path:path}", PageRoutes(code, default_routes if routes is None else routes, page).endpoint,
+                     methods=HTTP_METHODS),  # routes, then / (the page), else 404
     ], lifespan=lifespan)
-    app.state.config = config
-    app.state.sessions = sessions
-    app.state.store = state_store
-    app.state.process_id = process_id
-    app.state.dispatcher = dispatcher
-    app.state.uplinks = uplinks
-    app.state.running_http_calls = set()
-    app.state.http_endpoints = default_endpoints if endpoints is None else endpoints
-    app.state.routes = default_routes if routes is None else routes
-    app.state.runtime_description = runtime_description(runtime_dirs)
-    app.state.call_handler = BrowserCallHandler(dispatcher, sessions, config,
-                                                import_module=import_module)
     return app

@@ -28,11 +28,11 @@ from anvil._errors import SerializationError
 from anvil._media import Media
 
 from .calls.context import CallContext, CallState, StackFrame, current_call, require_call
+from .calls.registry import default_registry, registration_decorator
 from .web.endpoints import http_endpoint  # noqa: F401 - anvil.server.http_endpoint
 from .web.reply import HttpResponse  # noqa: F401 - anvil.server.HttpResponse
 from .web.request import request  # noqa: F401 - anvil.server.request
 from .web.routes import FormResponse, route  # noqa: F401 - anvil.server.route, anvil.server.FormResponse
-from .calls.registry import default_registry, registration_decorator
 from .tasks.api import (  # noqa: F401 - anvil.server background tasks
     Task, background_task, get_background_task, launch_background_task, list_background_tasks, task_state)
 

@@ -1,4 +1,4 @@
-"""Our server's ``/_/uplink`` endpoint against real anvil-uplink 0.7.0 scripts (PROTOCOL.md §1, §4–§7).
+"""Our server's ``/_/uplink`` endpoint against real anvil-uplink 0.7.0 scripts (docs/protocol.md).
 
 One server (``tests/apps/uplink_app``, started with a server and a client uplink key) serves the
 module; two long-lived uplink scripts (``uplink_server_worker.py`` run by the anvil-uplink

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..sessions.http import SESSION_COOKIE, resolve_session, session_cookie
-from ..sessions.store import Session
+from ..sessions.store import Session, SessionStore
 
 DEFAULT_PAGE = """<!doctype html>
 <html lang="en">
@@ -94,8 +94,23 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
     return {"buildId": build_id(directories), "runtimeWheel": wheels[-1].name if wheels else ""}
 
 
-async def runtime_description_endpoint(request: Request) -> Response:
-    description = request.app.state.runtime_description
+class RuntimeDescription:
+    """``/_/runtime/build.json``: what the page loader needs (``endpoint`` is the Starlette handler)."""
+
+    def __init__(self, directories: list[Path]) -> None:
+        self.description = runtime_description(directories)
+
+    async def endpoint(self, request: Request) -> Response:
+        return description_response(self.description)
+
+
+def description_response(description: dict[str, str]) -> Response:
+    """The build description, or a 503 saying how to build the runtime.
+
+    Example:
+        >>> description_response({"buildId": "b", "runtimeWheel": ""}).status_code
+        503
+    """
     if not description["runtimeWheel"]:
         return JSONResponse({"error": "The runtime is not built: run ./build.sh setup"}, status_code=503)
     return JSONResponse(description, headers={"Cache-Control": REVALIDATE})
@@ -112,8 +127,18 @@ def client_code_zip(app_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-async def client_code_endpoint(request: Request) -> Response:
-    data = client_code_zip(request.app.state.config.app_dir)
+class ClientCode:
+    """``/_/app/client_code.zip`` for the app in ``app_dir`` (``endpoint`` is the Starlette handler)."""
+
+    def __init__(self, app_dir: Path) -> None:
+        self.app_dir = app_dir
+
+    async def endpoint(self, request: Request) -> Response:
+        return zip_response(client_code_zip(self.app_dir), request)
+
+
+def zip_response(data: bytes, request: Request) -> Response:
+    """``data`` as a zip with an ETag (304 when the browser already has it)."""
     etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
     headers = {"ETag": etag, "Cache-Control": REVALIDATE}
     if request.headers.get("if-none-match") == etag:
@@ -121,16 +146,24 @@ async def client_code_endpoint(request: Request) -> Response:
     return Response(data, media_type="application/zip", headers=headers)
 
 
-async def app_page_endpoint(request: Request) -> Response:
+class AppPage:
     """The app's page (its index.html, or a default that loads ``main``), with a session cookie."""
-    state = request.app.state
-    try:
-        session, _ = await resolve_session(state.sessions, None, request.cookies.get(SESSION_COOKIE))
-        if session is None:
-            session = await state.sessions.create()
-    except anvil.server.RuntimeUnavailableError as e:
-        return PlainTextResponse(f"Service unavailable: {e}", status_code=503, headers={"Retry-After": "5"})
-    return app_page_response(request, session)
+
+    def __init__(self, app_dir: Path, sessions: SessionStore) -> None:
+        self.app_dir, self.sessions = app_dir, sessions
+
+    async def endpoint(self, request: Request) -> Response:
+        try:
+            session, _ = await resolve_session(self.sessions, None, request.cookies.get(SESSION_COOKIE))
+            if session is None:
+                session = await self.sessions.create()
+        except anvil.server.RuntimeUnavailableError as e:
+            return PlainTextResponse(f"Service unavailable: {e}", status_code=503, headers={"Retry-After": "5"})
+        return self.response(request, session)
+
+    def response(self, request: Request, session: Session, extra_head: str = "") -> Response:
+        """The page for ``session`` (its cookie set), with ``extra_head`` added to its ``<head>``."""
+        return app_page_response(self.app_dir, request, session, extra_head)
 
 
 def with_head_html(html: str, extra: str) -> str:
@@ -144,10 +177,9 @@ def with_head_html(html: str, extra: str) -> str:
     return html[:at] + extra + html[at:] if at >= 0 else extra + html
 
 
-def app_page_response(request: Request, session: Session, extra_head: str = "") -> Response:
-    """The app's page for ``session`` (its cookie set), with ``extra_head`` added to its ``<head>``."""
-    state = request.app.state
-    page_file = state.config.app_dir / "index.html"
+def app_page_response(app_dir: Path, request: Request, session: Session, extra_head: str = "") -> Response:
+    """The page of the app in ``app_dir`` for ``session`` (its cookie set), with ``extra_head`` added to its ``<head>``."""
+    page_file = app_dir / "index.html"
     html = page_file.read_text(encoding="utf-8") if page_file.is_file() else DEFAULT_PAGE
     response = HTMLResponse(with_head_html(html, extra_head) if extra_head else html,
                             headers={"Cache-Control": REVALIDATE})

@@ -5,11 +5,11 @@ Example:
     >>> from anvil_pyodide.calls.registry import FunctionRegistry
     >>> from anvil_pyodide.config import ServerConfig
     >>> from anvil_pyodide.calls.context import CallState, CallContext, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions.store import unsaved_session
+    >>> from anvil_pyodide.sessions.store import Session
     >>> registry = FunctionRegistry()
     >>> _ = registry.register("double", lambda x: 2 * x)
     >>> dispatcher = Dispatcher(registry, ServerConfig())
-    >>> state = CallState(unsaved_session(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
+    >>> state = CallState(Session.detached(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
     >>> asyncio.run(dispatcher.invoke("double", [21], {}, state))
     42
 """
@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 import anvil.server
 
-from .context import CallState, current_call
 from ..config import ServerConfig
+from .context import CallState, current_call
 from .registry import FunctionRegistry, ServerFunction
 
 
@@ -44,10 +44,13 @@ def no_function_error(command: str) -> anvil.server.NoServerFunctionError:
 class Dispatcher:
     """Looks up and runs server functions; one slow function never stalls the others."""
 
-    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None) -> None:
+    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None,
+                 tasks: Any = None) -> None:
         self.registry = registry
         self.config = config
         self.remote = remote
+        #: The background-task service (``anvil.server.launch_background_task`` and friends), if any.
+        self.tasks = tasks
         self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
 
     def serves(self, command: str) -> bool:

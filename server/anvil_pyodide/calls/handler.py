@@ -1,15 +1,24 @@
-"""The browser side of the protocol, whatever the transport: one CALL in, its messages out.
+"""The one incoming-call handler: a CALL from any peer (a browser, an uplink) in, its reply out.
 
-A CALL becomes a server function run; the reply (``response`` or ``error``, plus any progress
-``capUpdates`` and ``output`` messages before it) goes into the connection's :class:`Outbox`.
+What differs between peers is their :class:`Peer` policy: whether they are trusted (may call
+``:`` names, send and receive trusted wire forms, skip capability MAC checks), how a call's session
+is found, which private commands they get answered without a function, the call state server code
+sees (its client and caller, where its output goes) and where the reply goes. Everything else is
+here, once: the shape check, LiveObject calls (:func:`as_named_call`), decoding, the dispatcher
+run, the reply with its capability updates, and an error reply whatever fails.
+
+Example:
+    >>> call_shape_error({"command": "f", "args": {}})
+    "Malformed CALL: 'args' must be a list"
+    >>> as_named_call({"id": "c1", "liveObjectCall": {"method": "get_state"}, "args": []})["command"]
+    'anvil.private.live_object_call'
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Protocol
 
 import anvil.server
 from anvil._capability import Capability
@@ -17,34 +26,63 @@ from anvil._errors import error_to_wire
 from anvil._wire import EncodedMessage, decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from .context import CallContext, CallState, ClientInfo, StackFrame
+from ..sessions.store import Session
 from .capability_mac import sign_scope, verify_scope
-from ..config import ServerConfig
+from .context import CallState
 from .dispatcher import Dispatcher
-from .outbox import Chunk, Outbox
-from .output import LineBuffer
-from ..sessions.store import Session, SessionStore
-from ..tasks.live import as_named_call
+from .outbox import Chunk
 from .tracebacks import app_trace
 
 log = logging.getLogger("anvil_pyodide.calls")
 
+#: The keepalive every peer may send; answered with its first argument.
 ECHO = "anvil.private.echo"
-RESET_SESSION = "anvil.private.reset_session"
+#: What a LiveObject method call (``liveObjectCall``) runs as; served by :mod:`anvil_pyodide.tasks.live`.
+LIVE_OBJECT_CALL = "anvil.private.live_object_call"
+#: The kwarg that carries a LiveObject call's spec to :data:`LIVE_OBJECT_CALL`.
+LIVE_OBJECT_SPEC = "_anvil_live_object"
 
 
-@dataclass
-class BrowserPeer:
-    """One browser connection: its session's token (None once it has expired), ip and outbox.
+class Peer(Protocol):
+    """One connection's policy for the CALLs it sends (see the module docstring)."""
 
-    Each call loads the session from the store afresh (so a write made through another process is
-    seen) and saves what it changed.
-    """
+    #: A server uplink: may call ``:`` names, sends trusted wire forms, its capabilities are not MAC-checked.
+    trusted: bool
+    #: For messages and logs, e.g. "the browser" or "a client uplink".
+    description: str
 
-    token: str | None
-    ip: str | None
-    outbox: Outbox
-    origin: str | None = None
+    async def session_for(self, command: str, message: dict[str, Any]) -> Session:
+        """The session the call runs in; raises an ``anvil.server`` error the caller gets instead
+        (``RuntimeUnavailableError`` when the state store cannot be reached)."""
+        ...
+
+    def builtin(self, command: str, message: dict[str, Any], session: Session) -> tuple[bool, Any]:
+        """``(True, value)`` for a private command answered without a function, else ``(False, None)``."""
+        ...
+
+    def call_state(self, message: dict[str, Any], session: Session, capabilities: list[Capability]) -> CallState:
+        """What server code sees while the call runs: session, context, where output and progress go."""
+        ...
+
+    async def save(self, session: Session) -> None:
+        """The function has run: store the session keys it changed; raises an ``anvil.server`` error if they
+        cannot all be saved."""
+        ...
+
+    def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
+        """Send the reply (called on the event loop)."""
+        ...
+
+
+def as_named_call(message: dict[str, Any]) -> dict[str, Any]:
+    """A ``liveObjectCall`` message as a call of :data:`LIVE_OBJECT_CALL`; any other message unchanged."""
+    spec = message.get("liveObjectCall")
+    if spec is None or "command" in message:
+        return message
+    kwargs = message.get("kwargs")
+    kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
+    kwargs[LIVE_OBJECT_SPEC] = spec
+    return {**message, "command": LIVE_OBJECT_CALL, "kwargs": kwargs}
 
 
 def call_shape_error(message: dict[str, Any]) -> str | None:
@@ -60,6 +98,16 @@ def call_shape_error(message: dict[str, Any]) -> str | None:
 
 def error_message(call_id: Any, exc: BaseException, trace: list[list[Any]] | None = None) -> dict[str, Any]:
     return {"id": call_id, "error": error_to_wire(exc, trace), "objects": []}
+
+
+def echo_answer(args: list[Any]) -> str | None:
+    """The keepalive's answer: its first argument when that is a str.
+
+    Example:
+        >>> echo_answer(["keep-alive"]), echo_answer([3]), echo_answer([])
+        ('keep-alive', None, None)
+    """
+    return args[0] if args and type(args[0]) is str else None
 
 
 def unsendable_value(exc: Exception) -> anvil.server.SerializationError:
@@ -107,107 +155,69 @@ async def reply_or_error(make_reply: Awaitable[EncodedMessage], call_id: Any, ap
     return reply.message, chunks
 
 
-class BrowserCallHandler:
-    """Runs browser CALLs: checks, decodes, dispatches, encodes the reply into the peer's outbox."""
+class CallHandler:
+    """Runs CALLs: checks, decodes, dispatches, encodes the reply and gives it to the peer."""
 
-    def __init__(self, dispatcher: Dispatcher, sessions: SessionStore, config: ServerConfig,
-                 import_module: ModuleImporter | None = None) -> None:
+    def __init__(self, dispatcher: Dispatcher, app_dir: Any = None, import_module: ModuleImporter | None = None) -> None:
         self.dispatcher = dispatcher
-        self.sessions = sessions
-        self.config = config
+        self.app_dir = app_dir
         self.import_module = import_module
 
-    async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: BrowserPeer) -> None:
-        """Run one CALL and put its reply in the peer's outbox; every call gets a reply, whatever fails."""
+    async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> None:
+        """Run one CALL and send its reply; every call gets a reply, whatever fails (callers wait for it)."""
         call_id = message.get("id")
-        reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id,
-                                             self.config.app_dir, f"browser call to {message.get('command')!r}")
-        peer.outbox.put(reply, chunks)
+        reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,
+                                             f"call from {peer.description} to {message.get('command')!r}")
+        peer.send(reply, chunks)
 
-    async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
-                     peer: BrowserPeer) -> EncodedMessage:
+    async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> EncodedMessage:
         message = as_named_call(message)  # a LiveObject method call (a background Task's getters)
         problem = call_shape_error(message)
         if problem is not None:
             return EncodedMessage(error_message(call_id, anvil.server.SerializationError(problem)))
         command = message["command"]
         try:
-            if command == RESET_SESSION:
-                peer.token = (await self.sessions.create()).token
-                return encode_message({"id": call_id, "response": peer.token})
-            # every call (keepalives too) counts as use; an idle one may have expired
-            session = await self.sessions.get(peer.token) if peer.token is not None else None
-        except anvil.server.RuntimeUnavailableError as e:
-            return EncodedMessage(error_message(call_id, e))
-        if session is None:
-            peer.token = None
-            return EncodedMessage(error_message(call_id, anvil.server.SessionExpiredError("Session expired")))
-        if command == ECHO:
-            args = message.get("args") or [None]
-            return EncodedMessage({"id": call_id, "response": args[0] if type(args[0]) is str else None, "objects": []})
-        if ":" in command:
-            return EncodedMessage(error_message(call_id, anvil.server.PermissionDenied(
-                f"Cannot call {command!r} from the browser")))
-        try:
-            decoded = decode_message(message, media, import_module=self.import_module,
-                                     check_capability=capability_check(session))
+            session = await peer.session_for(command, message)
+            found, value = peer.builtin(command, message, session)
+            if found:
+                return encode_message({"id": call_id, "response": value})
+            if ":" in command and not peer.trusted:
+                raise anvil.server.PermissionDenied(f"Cannot call {command!r} from {peer.description}")
+            decoded = decode_message(message, media, remote_is_trusted=peer.trusted, import_module=self.import_module,
+                                     check_capability=None if peer.trusted else capability_check(session))
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
-        state = self._call_state(call_id, session, peer, decoded.capabilities)
+        state = peer.call_state(message, session, decoded.capabilities)
         try:
             value = await self.dispatcher.invoke(command, decoded.message.get("args", []),
                                                  decoded.message.get("kwargs", {}), state)
         except Exception as e:  # the function's own error, reported to its caller
-            await self._save_after_failure(session, command)
-            return EncodedMessage(error_message(call_id, e, app_trace(e, self.config.app_dir)))
+            await self._save_after_failure(peer, session, command)
+            return EncodedMessage(error_message(call_id, e, app_trace(e, self.app_dir)))
         finally:
             if state.flush_output is not None:
                 state.flush_output()
         try:
-            await self.sessions.save(session)
+            await peer.save(session)
         except anvil.server.AnvilWrappedError as e:  # not saved: the call fails rather than lose the write
             return EncodedMessage(error_message(call_id, e))
-        return self._response(call_id, value, decoded.capabilities, session)
+        return self._response(call_id, value, decoded.capabilities, session, peer.trusted)
 
-    async def _save_after_failure(self, session: Session, command: str) -> None:
+    async def _save_after_failure(self, peer: Peer, session: Session, command: str) -> None:
         """What a failed function wrote is kept too; if that cannot be saved, its own error still goes back."""
         try:
-            await self.sessions.save(session)
+            await peer.save(session)
         except anvil.server.AnvilWrappedError as e:
             log.warning("session changes of the failed call to %r were not saved: %s", command, e)
 
-    def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session) -> EncodedMessage:
+    def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session,
+                  trusted: bool) -> EncodedMessage:
         response: dict[str, Any] = {"id": call_id, "response": value}
         updates = capability_updates(capabilities)
         if updates:
             response["capUpdates"] = updates
         try:
-            return encode_message(response, sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
-        except Exception as e:  # an unsendable value, or a portable class's __serialize__ failing
-            return EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, self.config.app_dir)))
-
-    def _call_state(self, call_id: Any, session: Session, peer: BrowserPeer,
-                    capabilities: list[Capability]) -> CallState:
-        outbox = peer.outbox
-
-        def send_progress(cap: Capability) -> None:
-            update = cap._take_update()
-            if update is not None:
-                encoded = encode_message({"id": call_id, "capUpdates": {json.dumps(cap.scope): update}})
-                outbox.put_threadsafe(encoded.message, list(encoded.chunks()))
-
-        for cap in capabilities:
-            cap._listener = send_progress
-        write_output = flush_output = None
-        if self.config.forward_output:
-            def output_message(text: str) -> dict[str, Any]:
-                return {"id": call_id, "output": text, "objects": []}
-
-            lines = LineBuffer(lambda text: outbox.put_threadsafe(output_message(text)))
-            write_output = lines.write
-
-            def flush_output() -> None:  # on the loop, after the function returned: ahead of the reply
-                lines.flush(lambda text: outbox.put(output_message(text)))
-        context = CallContext(client=ClientInfo("browser", peer.ip), remote_caller=StackFrame("browser", False))
-        return CallState(session=session, context=context, capabilities=capabilities, write_output=write_output,
-                         flush_output=flush_output, origin=peer.origin)
+            return encode_message(response, remote_is_trusted=trusted,
+                                  sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
+        except Exception as e:  # noqa: BLE001 - an unsendable value, or a portable class's __serialize__ failing
+            return EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, self.app_dir)))

@@ -1,4 +1,4 @@
-"""Sessions: :class:`~.store.SessionStore` (create, get, save key by key, delete) over the state store
+"""Sessions: :class:`~.store.SessionStore` (create, get, save key by key, expire) over the state store
 (:mod:`anvil_pyodide.store`: SQLite, Redis or memory), a session value's stored form (:mod:`.values`),
 and how HTTP requests and WebSockets name their session (cookie or URL token).
 

@@ -48,21 +48,32 @@ class Session:
     token: str
     secret: bytes
     data: dict[str, Any] = field(default_factory=dict)
-    #: Each key's stored text as last loaded or saved; None for a session that lives only in this call
-    #: (an uplink connection's, a task's, a cookieless HTTP request's), which is never saved.
+    #: Each key's stored text as last loaded or saved; None for a session no store knows (an uplink
+    #: connection's own, a task's, a cookieless HTTP request's), which is never saved.
     saved: dict[str, str] | None = None
     #: Held while an uplink's returned session is merged into ``data``.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
+    @classmethod
+    def detached(cls, data: dict[str, Any] | None = None, token: str | None = None) -> "Session":
+        """A session no store knows (a new token and secret unless ``token`` is given): never saved.
 
-def unsaved_session() -> Session:
-    """A session for one connection or request only: never in the store, never saved.
+        Example:
+            >>> Session.detached({"n": 1}, token="task-t1").data
+            {'n': 1}
+        """
+        return cls(token=token or secrets.token_urlsafe(24), secret=secrets.token_bytes(32), data=dict(data or {}))
 
-    Example:
-        >>> unsaved_session().saved is None
-        True
-    """
-    return Session(token=secrets.token_urlsafe(24), secret=secrets.token_bytes(32))
+    def copy(self) -> "Session":
+        """The same session (token and secret) with its own copy of ``data``: writes to it stay in it.
+
+        Example:
+            >>> original = Session.detached({"cart": 1})
+            >>> twin = original.copy(); twin.data["cart"] = 2
+            >>> original.data, twin.token == original.token, twin.saved
+            ({'cart': 1}, True, None)
+        """
+        return Session(token=self.token, secret=self.secret, data=dict(self.data))
 
 
 def store_unavailable(error: StoreUnavailableError) -> anvil.server.RuntimeUnavailableError:
@@ -82,8 +93,11 @@ class SessionStore:
         self.store = store
         self.import_module = import_module
 
-    async def create(self) -> Session:
-        """A new, empty session, already in the store."""
+    async def create(self, keep: bool = True) -> Session:
+        """A new, empty session in the store; with ``keep=False`` one no store knows (``get`` never finds it):
+        one HTTP request's, or an uplink connection's own."""
+        if not keep:
+            return Session.detached()
         try:
             record = await self.store.create_session()
         except StoreUnavailableError as e:
@@ -141,7 +155,8 @@ class SessionStore:
         for key in deleted:
             session.saved.pop(key, None)
 
-    async def delete(self, token: str) -> None:
+    async def expire(self, token: str) -> None:
+        """Forget the session now."""
         try:
             await self.store.delete_session(token)
         except StoreUnavailableError as e:

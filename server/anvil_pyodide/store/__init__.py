@@ -4,6 +4,8 @@ One interface (:class:`~.base.Store`), three implementations chosen by a URL (``
 ``sqlite:///PATH`` (the default, one file next to the app), ``redis://HOST:PORT/DB`` (several
 processes and machines) and ``memory`` (this process only). Server code never knows which it has.
 
+May import: nothing else of the server.
+
 Example:
     >>> import asyncio
     >>> async def demo():

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..calls.context import current_call, require_call
+from .manager import Task, TaskManager
 from .registry import background_task
 from .state import task_state
-from .manager import Task, TaskManager
 
 __all__ = ["Task", "background_task", "get_background_task", "launch_background_task", "list_background_tasks",
            "task_state"]

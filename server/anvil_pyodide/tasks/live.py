@@ -2,7 +2,7 @@
 
 Wire shape (the one anvil-uplink sends for a LiveObject method): a CALL with no ``command`` and
 ``"liveObjectCall": {"backend", "id", "mac", "permissions", "method"}`` plus ``args``/``kwargs``.
-:func:`as_named_call` turns it into a call of the reserved function ``anvil.private.live_object_call``
+:func:`~anvil_pyodide.calls.handler.as_named_call` turns it into a call of the reserved function ``anvil.private.live_object_call``
 (the spec goes in the kwarg ``_anvil_live_object``), so it runs like any other call: on the thread
 pool, in the caller's session, with the call timeout. :func:`live_object_call` then checks it: an
 untrusted caller (a browser, a client uplink) must present the MAC its session was given with the
@@ -21,24 +21,12 @@ from typing import Any
 
 from anvil._errors import BackgroundTaskError, InvalidObjectError, NoServerFunctionError
 
-from ..calls.context import require_call
 from ..calls.capability_mac import verify_scope
+from ..calls.context import require_call
+from ..calls.handler import LIVE_OBJECT_CALL, as_named_call
 from .manager import BACKEND, METHODS
 
-LIVE_OBJECT_CALL = "anvil.private.live_object_call"
-SPEC_KWARG = "_anvil_live_object"
-
-
-def as_named_call(message: dict[str, Any]) -> dict[str, Any]:
-    """A ``liveObjectCall`` message as a call of :data:`LIVE_OBJECT_CALL`; any other message unchanged."""
-    spec = message.get("liveObjectCall")
-    if spec is None or "command" in message:
-        return message
-    kwargs = message.get("kwargs")
-    kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
-    kwargs[SPEC_KWARG] = spec
-    return {**message, "command": LIVE_OBJECT_CALL, "kwargs": kwargs}
-
+__all__ = ["LIVE_OBJECT_CALL", "as_named_call", "live_object_call"]
 
 def live_object_call(*args: Any, _anvil_live_object: Any = None, **kwargs: Any) -> Any:
     """Run one LiveObject method for the current caller (registered as :data:`LIVE_OBJECT_CALL`)."""

@@ -1,11 +1,11 @@
 """Background tasks on the server: :class:`TaskManager` launches and tracks them, :class:`Task` is the handle.
 
 A task named by ``@anvil.server.background_task`` in the app runs on the manager's runner (by
-default one process per task, :mod:`.task_runner`); a name only an uplink registered (anvil-uplink
-registers ``task:<name>``) runs on that uplink (:mod:`.task_uplink`). A Task is a LiveObject
+default one process per task, :mod:`.runner`); a name only an uplink registered (anvil-uplink
+registers ``task:<name>``) runs on that uplink (:mod:`.uplink`). A Task is a LiveObject
 (backend ``anvil.private.BackgroundTask``): returned to a browser it carries a MAC over its id made
 with the session's secret, so a browser can only use Tasks its own session was given
-(:mod:`.task_live`). With a state store (:mod:`.records`), every record is stored too, so
+(:mod:`.live`). With a state store (:mod:`.records`), every record is stored too, so
 ``get_background_task`` and ``list_background_tasks`` see the tasks of every process sharing the
 store, and of earlier runs (kept ``--task-retention`` after they end).
 
@@ -35,8 +35,8 @@ from anvil._errors import (BackgroundTaskError, BackgroundTaskKilled, Background
                            error_from_wire)
 from anvil._live_object import LiveObjectProxy
 
-from ..calls.context import CallState, current_call
 from ..calls.capability_mac import sign_scope
+from ..calls.context import CallState, current_call
 from ..store import StoredTask
 from .packing import Packed, pack, unpack
 from .records import StoredTaskRecords, packed_from_text

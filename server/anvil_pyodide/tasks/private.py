@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 from anvil._errors import PermissionDenied
 
-from . import api as task_api
 from ..calls.context import require_call
+from . import api as task_api
 
 
 def _trusted_only(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import ServerConfig
 from ..calls.registry import FunctionRegistry
+from ..config import ServerConfig
 from .records import StoredTaskRecords
 from .live import LIVE_OBJECT_CALL, live_object_call
+from .manager import TaskManager
 from .private import PRIVATE_FUNCTIONS
 from .runner import ProcessTaskRunner
 from .worker import run_task
-from .manager import TaskManager
 
 
 def create_task_manager(config: ServerConfig, registry: FunctionRegistry, uplinks: Any = None,

@@ -29,10 +29,9 @@ from anvil._errors import BackgroundTaskError, UplinkDisconnectedError, error_to
 from anvil._wire import decode_message
 
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
-from ..sessions.store import Session
-from .packing import pack
 from ..uplink.connection import UplinkConnection
 from ..uplink.outgoing import call_uplink, random_id
+from .packing import pack
 
 if TYPE_CHECKING:
     from .manager import TaskManager, TaskRecord
@@ -53,7 +52,7 @@ class UplinkTask:
         self.loop = state.loop
         hub = manager.uplinks
         self.app_info, self.import_module = hub.app_info, hub.import_module
-        session = Session(token=state.session.token, secret=state.session.secret, data=dict(state.session.data))
+        session = state.session.copy()
         self.state = CallState(session=session, origin=state.origin, context=CallContext(
             client=ClientInfo("background_task"), remote_caller=StackFrame("background_task", True),
             background_task_id=record.id))

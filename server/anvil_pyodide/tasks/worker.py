@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,14 +28,14 @@ from anvil._errors import NoServerFunctionError, SerializationError, error_to_wi
 from .. import server_api
 from ..app_loader import load_app
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame, current_call
-from ..config import ServerConfig
 from ..calls.dispatcher import Dispatcher, terminated
 from ..calls.registry import default_registry
+from ..calls.tracebacks import app_trace
+from ..config import ServerConfig
 from ..sessions.store import Session
 from .packing import Packed, pack, unpack
 from .registry import default_task_registry
 from .state import TaskStateDict, task_state
-from ..calls.tracebacks import app_trace
 
 
 class Reporter:
@@ -95,5 +94,5 @@ def _call_state(app_dir: Path, task_id: str, session_data: dict[str, Any]) -> Ca
     dispatcher = Dispatcher(default_registry, ServerConfig(app_dir=app_dir, call_timeout=None, worker_threads=8))
     context = CallContext(client=ClientInfo("background_task"), remote_caller=StackFrame("background_task", True),
                           background_task_id=task_id)
-    session = Session(token=f"task-{task_id}", secret=secrets.token_bytes(32), data=dict(session_data))
+    session = Session.detached(session_data, token=f"task-{task_id}")
     return CallState(session=session, context=context, dispatcher=dispatcher, loop=loop)

@@ -9,37 +9,27 @@ Other sockets are never affected.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import anvil.server
-from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..calls.handler import BrowserCallHandler, BrowserPeer, error_message
+from ..calls.browser_peer import BrowserPeer
+from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
+from ..calls.reader import CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed, MessageReader
+from ..config import ServerConfig
 from ..sessions.http import SESSION_COOKIE, SESSION_QUERY
+from ..sessions.store import SessionStore
 
 log = logging.getLogger("anvil_pyodide.ws")
 
-CLOSE_UNSUPPORTED = 1003
-CLOSE_BAD_DATA = 1007
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-#: The state store is unreachable: the client reconnects later.
-CLOSE_TRY_AGAIN_LATER = 1013
 #: A close frame's reason may hold at most 123 bytes of UTF-8 (RFC 6455 §5.5).
 MAX_CLOSE_REASON_BYTES = 123
-
-
-class ProtocolViolation(Exception):
-    """The browser broke the framing rules; the socket is closed with ``code``."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
+#: The state store is unreachable: the client reconnects later.
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 def close_reason(text: str) -> str:
@@ -63,17 +53,11 @@ def same_origin(websocket: WebSocket) -> bool:
 class BrowserSocket:
     """One accepted browser WebSocket: reads frames, runs calls, writes replies in order."""
 
-    def __init__(self, websocket: WebSocket, handler: BrowserCallHandler, peer: BrowserPeer, max_message_bytes: int,
-                 max_media_bytes: int) -> None:
+    def __init__(self, websocket: WebSocket, handler: CallHandler, peer: BrowserPeer, reader: MessageReader) -> None:
         self.websocket = websocket
         self.handler = handler
         self.peer = peer
-        self.max_message_bytes = max_message_bytes
-        self.max_media_bytes = max_media_bytes
-        self.waiting_for_media: dict[Any, tuple[dict[str, Any], MediaAssembler]] = {}
-        #: Calls whose media failed (answered with an error): call id → media ids whose chunks are still coming.
-        self.discarding: dict[Any, set[str]] = {}
-        self.chunk_header: dict[str, Any] | None = None
+        self.reader = reader
         self.calls: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
@@ -87,7 +71,7 @@ class BrowserSocket:
                     self.on_text(frame["text"])
                 elif frame.get("bytes") is not None:
                     self.on_binary(frame["bytes"])
-        except ProtocolViolation as e:
+        except FrameError as e:
             log.warning("closing browser socket: %s", e)
             await self.websocket.close(code=e.code, reason=close_reason(str(e)))
         except WebSocketDisconnect:
@@ -97,79 +81,35 @@ class BrowserSocket:
             writer.cancel()
 
     def on_text(self, text: str) -> None:
-        if len(text) > self.max_message_bytes:
-            raise ProtocolViolation(CLOSE_TOO_BIG, f"message of {len(text)} bytes is over the limit")
-        try:
-            message = json.loads(text)
-        except ValueError:
-            raise ProtocolViolation(CLOSE_BAD_DATA, "text frame is not JSON") from None
-        if not isinstance(message, dict):
-            raise ProtocolViolation(CLOSE_BAD_DATA, "message is not a JSON object")
+        message = self.reader.text(text)
+        if message is None:
+            return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
         kind = message.get("type")
         if kind == "CALL":
             self.on_call(message)
-        elif kind == "CHUNK_HEADER":
-            self.on_chunk_header(message)
         elif kind == "LOG":
             log.info("browser log: %s", str(message.get("text", message))[:2000])
         else:
-            raise ProtocolViolation(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
+            raise FrameError(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
 
     def on_call(self, message: dict[str, Any]) -> None:
         call_id = message.get("id")
         if not isinstance(call_id, str) or not call_id:
-            raise ProtocolViolation(CLOSE_POLICY, "CALL without a string id")
-        if call_id in self.waiting_for_media:
-            raise ProtocolViolation(CLOSE_POLICY, f"CALL id {call_id!r} reused while its media is arriving")
-        self.discarding.pop(call_id, None)
+            raise FrameError(CLOSE_POLICY, "CALL without a string id")
         try:
-            expected = media_ids(message)
+            waiting = self.reader.expect(call_id, message)
         except anvil.server.SerializationError as e:
             self.peer.outbox.put(error_message(call_id, e))
             return
-        if expected:
-            self.waiting_for_media[call_id] = (message, MediaAssembler(call_id, expected, self.max_media_bytes))
-        else:
+        if not waiting:
             self.start(message, {})
 
-    def on_chunk_header(self, header: dict[str, Any]) -> None:
-        try:
-            check_chunk_header(header)
-        except anvil.server.SerializationError as e:
-            raise ProtocolViolation(CLOSE_BAD_DATA, str(e)) from None
-        if header.get("requestId") not in self.waiting_for_media and header.get("requestId") not in self.discarding:
-            raise ProtocolViolation(CLOSE_POLICY, f"chunk for unknown request {header.get('requestId')!r}")
-        self.chunk_header = header
-
     def on_binary(self, data: bytes) -> None:
-        header, self.chunk_header = self.chunk_header, None
-        if header is None:
-            raise ProtocolViolation(CLOSE_POLICY, "binary frame without a CHUNK_HEADER before it")
-        call_id = header["requestId"]
-        if call_id in self.discarding:
-            self.drop_chunk(call_id, header)
-            return
-        message, assembler = self.waiting_for_media[call_id]
-        try:
-            assembler.add_chunk(header, data)
-        except anvil.server.SerializationError as e:
-            del self.waiting_for_media[call_id]
-            self.peer.outbox.put(error_message(call_id, e))
-            self.discarding[call_id] = set(media_ids(message)) - set(assembler.contents())
-            self.drop_chunk(call_id, header)
-            return
-        if assembler.complete:
-            del self.waiting_for_media[call_id]
-            self.start(message, assembler.contents())
-
-    def drop_chunk(self, call_id: Any, header: dict[str, Any]) -> None:
-        """Skip a chunk of a call whose media already failed: its sender is still sending the rest
-        (closing the socket would fail the other calls on it too)."""
-        remaining = self.discarding[call_id]
-        if header["lastChunk"]:
-            remaining.discard(header["mediaId"])
-        if not remaining:
-            del self.discarding[call_id]
+        done = self.reader.binary(data)
+        if isinstance(done, Assembled):
+            self.start(done.message, done.media)
+        elif isinstance(done, MediaFailed):
+            self.peer.outbox.put(error_message(done.message["id"], done.error))
 
     def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
         task = asyncio.create_task(self.handler.handle(message, media, self.peer))
@@ -183,22 +123,27 @@ class BrowserSocket:
             return  # the browser went away; its calls finish but their replies have nowhere to go
 
 
-async def browser_websocket_endpoint(websocket: WebSocket) -> None:
-    """The ASGI endpoint; ``websocket.app.state`` holds the handler and config."""
-    state = websocket.app.state
-    if not same_origin(websocket):
-        await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
-        return
-    await websocket.accept()
-    token = websocket.query_params.get(SESSION_QUERY) or websocket.cookies.get(SESSION_COOKIE)
-    if not token:  # a page always has one (its cookie); a bare client gets a new session
-        try:
-            token = (await state.sessions.create()).token
-        except anvil.server.RuntimeUnavailableError as e:
-            await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=close_reason(str(e)))
+class BrowserWebSocketEndpoint:
+    """The ASGI endpoint of ``/_/ws`` (``endpoint`` is the Starlette WebSocket handler)."""
+
+    def __init__(self, handler: CallHandler, sessions: SessionStore, config: ServerConfig) -> None:
+        self.handler, self.sessions, self.config = handler, sessions, config
+
+    async def endpoint(self, websocket: WebSocket) -> None:
+        if not same_origin(websocket):
+            await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
             return
-    client_ip = websocket.client.host if websocket.client else None
-    scheme = "https" if websocket.url.scheme == "wss" else "http"
-    peer = BrowserPeer(token, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}")
-    config = state.config
-    await BrowserSocket(websocket, state.call_handler, peer, config.max_message_bytes, config.max_media_bytes).run()
+        await websocket.accept()
+        token = websocket.query_params.get(SESSION_QUERY) or websocket.cookies.get(SESSION_COOKIE)
+        if not token:  # a page always has one (its cookie); a bare client gets a new session
+            try:
+                token = (await self.sessions.create()).token
+            except anvil.server.RuntimeUnavailableError as e:
+                await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=close_reason(str(e)))
+                return
+        client_ip = websocket.client.host if websocket.client else None
+        scheme = "https" if websocket.url.scheme == "wss" else "http"
+        peer = BrowserPeer(token, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
+                           sessions=self.sessions, forward_output=self.config.forward_output)
+        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes)
+        await BrowserSocket(websocket, self.handler, peer, reader).run()

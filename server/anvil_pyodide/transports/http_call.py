@@ -18,15 +18,19 @@ import secrets
 from typing import Any, AsyncIterator
 
 import anvil.server
-from anvil._wire import MediaAssembler, check_chunk_header, media_ids
+from anvil._wire import check_chunk_header
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from ..calls.handler import BrowserPeer, error_message
-from .http_framing import closing, frame_part
+from ..calls.browser_peer import BrowserPeer
+from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox
+from ..calls.reader import Assembled, FrameError, MediaFailed, MessageReader
+from ..config import ServerConfig
 from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, session_cookie
+from ..sessions.store import SessionStore
+from .http_framing import closing, frame_part
 
 
 async def _field_bytes(value: Any) -> bytes:
@@ -36,8 +40,14 @@ async def _field_bytes(value: Any) -> bytes:
 
 
 async def read_media(form: Any, message: dict[str, Any], max_bytes: int) -> dict[str, bytes]:
-    """Reassemble the chunk fields of a form into media contents (SerializationError if they don't fit)."""
-    assembler = MediaAssembler(message.get("id"), media_ids(message), max_bytes)
+    """Reassemble the chunk fields of a form into media contents (SerializationError if they don't fit).
+
+    The chunks go through the same :class:`MessageReader` as a WebSocket's frames, in stream order.
+    """
+    reader = MessageReader(max_media_bytes=max_bytes)
+    key = message.get("id")
+    if not reader.expect(key, message):
+        return {}
     chunks = []
     for name in form.keys():
         if name.startswith("chunk-json-"):
@@ -50,50 +60,66 @@ async def read_media(form: Any, message: dict[str, Any], max_bytes: int) -> dict
                 raise anvil.server.SerializationError(f"Field {data_field!r} is missing")
             chunks.append((header, await _field_bytes(form[data_field])))
     for header, data in sorted(chunks, key=lambda c: (c[0]["mediaId"], c[0]["chunkIndex"])):
-        assembler.add_chunk(header, data)
-    if not assembler.complete:
-        raise anvil.server.SerializationError("The call's media did not all arrive")
-    return assembler.contents()
+        if header["requestId"] != key:  # one call per POST: a chunk naming another request is an error in this one
+            raise anvil.server.SerializationError(f"Chunk for request {header['requestId']!r} sent to request {key!r}")
+        try:
+            reader.chunk_header(header)
+            done = reader.binary(data)
+        except FrameError as e:
+            raise anvil.server.SerializationError(f"Malformed media chunk: {e}") from None
+        if isinstance(done, MediaFailed):
+            raise done.error
+        if isinstance(done, Assembled):
+            return done.media
+    raise anvil.server.SerializationError("The call's media did not all arrive")
 
 
-async def http_call_endpoint(request: Request) -> Response:
-    state = request.app.state
-    config = state.config
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit():  # a chunked body could otherwise be of any size; browsers always send a length
-        return PlainTextResponse("Content-Length required", status_code=411)
-    if int(declared) > config.max_message_bytes + config.max_media_bytes:
-        return PlainTextResponse("Request too large", status_code=413)
-    try:
-        form = await request.form(max_files=100_000, max_fields=100_000, max_part_size=config.max_message_bytes)
-        message = json.loads(await _field_bytes(form["json-data"]))
-    except (KeyError, ValueError):
-        return PlainTextResponse("Expected a multipart form with a JSON 'json-data' field", status_code=400)
-    if not isinstance(message, dict) or message.get("type") != "CALL":
-        return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
+class HttpCallEndpoint:
+    """The endpoint of ``/_/server-call-http`` (``endpoint`` is the Starlette request handler)."""
 
-    token = request.query_params.get(SESSION_QUERY) or request.cookies.get(SESSION_COOKIE)
-    peer = BrowserPeer(token, request.client.host if request.client else None, Outbox(asyncio.get_running_loop()),
-                       f"{request.url.scheme}://{request.url.netloc}")
-    created = None
-    try:
-        if not token:  # a new session, named by the cookie this reply sets
-            created = await state.sessions.create()
-            peer.token = created.token
-        media = await read_media(form, message, config.max_media_bytes)
-    except (anvil.server.SerializationError, anvil.server.RuntimeUnavailableError) as e:
-        peer.outbox.put(error_message(message.get("id"), e))
-    else:
-        task = asyncio.create_task(state.call_handler.handle(message, media, peer))
-        state.running_http_calls.add(task)
-        task.add_done_callback(state.running_http_calls.discard)
+    def __init__(self, handler: CallHandler, sessions: SessionStore, config: ServerConfig) -> None:
+        self.handler, self.sessions, self.config = handler, sessions, config
+        #: Calls still running (kept referenced until they finish).
+        self.running: set[asyncio.Task[None]] = set()
 
-    boundary = secrets.token_hex(16)
-    headers = {"Cache-Control": "no-store"}
-    if created is not None:
-        headers["Set-Cookie"] = session_cookie(created, request.url.scheme == "https")
-    return StreamingResponse(_stream_replies(peer.outbox, boundary), headers=headers,
-                             media_type=f"multipart/x-mixed-replace; boundary={boundary}")
+    async def endpoint(self, request: Request) -> Response:
+        config = self.config
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit():  # a chunked body could otherwise be of any size; browsers always send a length
+            return PlainTextResponse("Content-Length required", status_code=411)
+        if int(declared) > config.max_message_bytes + config.max_media_bytes:
+            return PlainTextResponse("Request too large", status_code=413)
+        try:
+            form = await request.form(max_files=100_000, max_fields=100_000, max_part_size=config.max_message_bytes)
+            message = json.loads(await _field_bytes(form["json-data"]))
+        except (KeyError, ValueError):
+            return PlainTextResponse("Expected a multipart form with a JSON 'json-data' field", status_code=400)
+        if not isinstance(message, dict) or message.get("type") != "CALL":
+            return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
+
+        token = request.query_params.get(SESSION_QUERY) or request.cookies.get(SESSION_COOKIE)
+        peer = BrowserPeer(token, request.client.host if request.client else None,
+                           Outbox(asyncio.get_running_loop()), f"{request.url.scheme}://{request.url.netloc}",
+                           sessions=self.sessions, forward_output=config.forward_output)
+        created = None
+        try:
+            if not token:  # a new session, named by the cookie this reply sets
+                created = await self.sessions.create()
+                peer.token = created.token
+            media = await read_media(form, message, config.max_media_bytes)
+        except (anvil.server.SerializationError, anvil.server.RuntimeUnavailableError) as e:
+            peer.outbox.put(error_message(message.get("id"), e))
+        else:
+            task = asyncio.create_task(self.handler.handle(message, media, peer))
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+
+        boundary = secrets.token_hex(16)
+        headers = {"Cache-Control": "no-store"}
+        if created is not None:
+            headers["Set-Cookie"] = session_cookie(created, request.url.scheme == "https")
+        return StreamingResponse(_stream_replies(peer.outbox, boundary), headers=headers,
+                                 media_type=f"multipart/x-mixed-replace; boundary={boundary}")
 
 
 async def _stream_replies(outbox: Outbox, boundary: str) -> AsyncIterator[bytes]:

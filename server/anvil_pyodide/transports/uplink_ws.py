@@ -1,6 +1,6 @@
 """``/_/uplink``: anvil-uplink scripts connect here, register functions, and call the app's functions.
 
-The handshake (PROTOCOL.md §1): the uplink's first message is ``{"key": ..., "v": 8}``. The server
+The handshake (docs/protocol.md, "Uplink handshake"): the uplink's first message is ``{"key": ..., "v": 8}``. The server
 uplink key gets ``{"auth": "OK", "priv": "uplink", "app-info": {...}}``, the client uplink key the
 same with ``"priv": "client"``; anything else gets ``{"error": "Incorrect uplink key"}`` and the
 socket is closed. (anvil-uplink does not wait for the answer: its REGISTERs follow the key at once.)
@@ -26,7 +26,9 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from ..calls.handler import CallHandler
 from ..config import ServerConfig
+from ..sessions.store import SessionStore
 from ..uplink.connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
 from ..uplink.hub import UplinkHub
 
@@ -35,8 +37,6 @@ log = logging.getLogger("anvil_pyodide.uplink")
 #: Seconds an uplink has to send its key after connecting.
 HANDSHAKE_TIMEOUT = 30.0
 CLOSE_POLICY = 1008
-
-__all__ = ["UplinkHub", "uplink_websocket_endpoint", "privilege_for"]
 
 
 def _same_key(given: Any, expected: str | None) -> bool:
@@ -77,34 +77,38 @@ async def _refuse(websocket: WebSocket, error: str) -> None:
         pass
 
 
-async def uplink_websocket_endpoint(websocket: WebSocket) -> None:
-    """The ASGI endpoint; ``websocket.app.state`` holds the config and the hub (``uplinks``)."""
-    state = websocket.app.state
-    config: ServerConfig = state.config
-    hub: UplinkHub = state.uplinks
-    await websocket.accept()
-    hello = await _first_message(websocket)
-    client_ip = websocket.client.host if websocket.client else None
-    privilege = privilege_for(hello, config)
-    if privilege is None:
-        log.warning("uplink from %s refused: %s", client_ip,
-                    "incorrect key" if isinstance(hello, dict) and "key" in hello else "no key message")
-        await _refuse(websocket, "Incorrect uplink key")
-        return
-    if isinstance(hello, dict) and hello.get("v") != 8:
-        log.info("uplink from %s speaks protocol version %r; this server speaks 8", client_ip, hello.get("v"))
-    try:
-        await websocket.send_text(json.dumps({"auth": "OK", "priv": privilege, "app-info": hub.app_info}))
-    except Exception:  # noqa: BLE001
-        return
-    scheme = "https" if websocket.url.scheme == "wss" else "http"
-    connection = UplinkConnection(websocket, privilege, hub, ip=client_ip, origin=f"{scheme}://{websocket.url.netloc}",
-                                  max_media_bytes=config.max_media_bytes)
-    hub.add(connection)
-    log.info("%s connected from %s with %s privilege", connection.name, client_ip,
-             "server" if privilege == SERVER_PRIVILEGE else "client")
-    try:
-        await connection.run()
-    finally:
-        hub.remove(connection)
-        log.info("%s disconnected (it served: %s)", connection.name, ", ".join(connection.registered) or "nothing")
+class UplinkWebSocketEndpoint:
+    """The ASGI endpoint of ``/_/uplink`` (``endpoint`` is the Starlette WebSocket handler)."""
+
+    def __init__(self, config: ServerConfig, hub: UplinkHub, handler: CallHandler, sessions: SessionStore) -> None:
+        self.config, self.hub, self.handler, self.sessions = config, hub, handler, sessions
+
+    async def endpoint(self, websocket: WebSocket) -> None:
+        config, hub = self.config, self.hub
+        await websocket.accept()
+        hello = await _first_message(websocket)
+        client_ip = websocket.client.host if websocket.client else None
+        privilege = privilege_for(hello, config)
+        if privilege is None:
+            log.warning("uplink from %s refused: %s", client_ip,
+                        "incorrect key" if isinstance(hello, dict) and "key" in hello else "no key message")
+            await _refuse(websocket, "Incorrect uplink key")
+            return
+        if isinstance(hello, dict) and hello.get("v") != 8:
+            log.info("uplink from %s speaks protocol version %r; this server speaks 8", client_ip, hello.get("v"))
+        try:
+            await websocket.send_text(json.dumps({"auth": "OK", "priv": privilege, "app-info": hub.app_info}))
+        except Exception:  # noqa: BLE001
+            return
+        scheme = "https" if websocket.url.scheme == "wss" else "http"
+        connection = UplinkConnection(websocket, privilege, hub, self.handler, session=await self.sessions.create(keep=False),
+                                      ip=client_ip, origin=f"{scheme}://{websocket.url.netloc}",
+                                      max_media_bytes=config.max_media_bytes, forward_output=config.forward_output)
+        hub.add(connection)
+        log.info("%s connected from %s with %s privilege", connection.name, client_ip,
+                 "server" if privilege == SERVER_PRIVILEGE else "client")
+        try:
+            await connection.run()
+        finally:
+            hub.remove(connection)
+            log.info("%s disconnected (it served: %s)", connection.name, ", ".join(connection.registered) or "nothing")

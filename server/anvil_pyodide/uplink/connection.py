@@ -13,36 +13,37 @@ disconnects first they fail with ``anvil.server.UplinkDisconnectedError``.
 
 Example:
     >>> import asyncio
-    >>> class Events:                                      # what the connection reports upwards
+    >>> class Events:                                      # who hears of registrations (the hub)
     ...     def on_register(self, connection, name): print("REGISTER", name)
-    ...     def on_call(self, connection, message, media): print("CALL", message["command"])
+    >>> class Calls:                                       # who runs the calls (the call handler)
+    ...     async def handle(self, message, media, peer): print("CALL", message["command"], peer.description)
     >>> async def demo():
-    ...     connection = UplinkConnection(None, "uplink", Events())
+    ...     connection = UplinkConnection(None, "uplink", Events(), Calls())
     ...     connection.on_text('{"type": "REGISTER", "name": "train_model"}')
     ...     connection.on_text('{"type": "CALL", "id": "a1", "command": "anvil.private.echo", "args": ["hi"]}')
     ...     connection.on_text('not json')                # logged and dropped
+    ...     await asyncio.gather(*connection.call_tasks)
     >>> asyncio.run(demo())
     REGISTER train_model
-    CALL anvil.private.echo
+    CALL anvil.private.echo an uplink
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anvil.server
 from anvil._errors import error_from_wire, error_to_wire
-from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 
 from ..calls.context import CallState
 from ..calls.outbox import Chunk, Outbox, pump_to_websocket
-from ..sessions.store import Session, unsaved_session
+from ..calls.reader import Assembled, FrameError, MessageReader
+from ..sessions.store import Session
+from .incoming import UplinkPeer
 
 log = logging.getLogger("anvil_pyodide.uplink")
 
@@ -53,19 +54,19 @@ _numbers = itertools.count(1)
 
 
 class UplinkEvents(Protocol):
-    """Who handles what an uplink sends (the hub): registrations and calls."""
+    """Who hears of an uplink's registrations (the hub)."""
 
     def on_register(self, connection: "UplinkConnection", name: Any) -> None: ...
 
-    def on_call(self, connection: "UplinkConnection", message: dict[str, Any], media: dict[str, bytes]) -> None: ...
+
+class CallRunner(Protocol):
+    """Who runs the CALLs an uplink sends (:class:`anvil_pyodide.calls.handler.CallHandler`)."""
+
+    async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: Any) -> None: ...
 
 
 class UplinkRefused(Exception):
     """The uplink did something its privilege does not allow: it is told why, then disconnected."""
-
-
-class FrameError(Exception):
-    """A frame that does not fit the protocol; it is logged and dropped."""
 
 
 @dataclass
@@ -77,15 +78,6 @@ class OutstandingCall:
     answer: "asyncio.Future[tuple[dict[str, Any], dict[str, bytes]]]"
 
 
-@dataclass
-class WaitingForMedia:
-    """A received message whose media chunks are still arriving."""
-
-    message: dict[str, Any]
-    assembler: MediaAssembler
-    is_call: bool
-
-
 @dataclass(eq=False)  # identity: each connection is its own
 class UplinkConnection:
     """An uplink after a successful handshake. ``privilege`` is ``"uplink"`` (server) or ``"client"``."""
@@ -93,21 +85,23 @@ class UplinkConnection:
     websocket: Any
     privilege: str
     events: UplinkEvents
+    calls: CallRunner
+    #: The session of calls it makes outside any call we made to it (one per connection; from the session store).
+    session: Session = field(default_factory=lambda: Session.detached())
     ip: str | None = None
     origin: str | None = None
     max_media_bytes: int | None = None
+    forward_output: bool = False
     name: str = field(default_factory=lambda: f"uplink-{next(_numbers)}")
-    session: Session = field(default_factory=unsaved_session)
-    #: Names this uplink registered, and the LiveObject backends it announced (recorded, not served).
+    #: Names this uplink registered.
     registered: list[str] = field(default_factory=list)
-    live_object_backends: list[str] = field(default_factory=list)
     closed: bool = False
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(asyncio.get_running_loop())
         self.outstanding: dict[str, OutstandingCall] = {}
-        self.waiting_for_media: dict[Any, WaitingForMedia] = {}
-        self.chunk_header: dict[str, Any] | None = None
+        self.reader = MessageReader(max_media_bytes=self.max_media_bytes)
+        self.peer = UplinkPeer(self, self.forward_output)
         self.call_tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -154,7 +148,7 @@ class UplinkConnection:
             if not call.answer.done():
                 call.answer.set_exception(anvil.server.UplinkDisconnectedError(
                     f'The uplink server for "{call.command}" disconnected before the call returned'))
-        self.waiting_for_media.clear()
+        self.reader.clear()
 
     async def _write(self) -> None:
         try:
@@ -183,7 +177,7 @@ class UplinkConnection:
             return await answer
         finally:
             del self.outstanding[call_id]
-            self.waiting_for_media.pop(call_id, None)
+            self.reader.abandon(call_id)
 
     def call_state(self, call_id: Any) -> CallState | None:
         """The state of our outstanding call ``call_id`` (an uplink call made while serving it carries its id)."""
@@ -195,7 +189,9 @@ class UplinkConnection:
     def on_text(self, text: str) -> None:
         """Handle one text frame; raises UplinkRefused when the uplink must be disconnected."""
         try:
-            self._on_message(text)
+            message = self.reader.text(text)
+            if message is not None:  # (None: a CHUNK_HEADER, kept by the reader for the binary frame after it)
+                self._on_message(message)
         except FrameError as e:
             log.warning("%s: dropped a message: %s", self.name, e)
         except UplinkRefused:
@@ -205,24 +201,22 @@ class UplinkConnection:
 
     def on_binary(self, data: bytes) -> None:
         try:
-            self._on_chunk(data)
+            done = self.reader.binary(data)
         except FrameError as e:
             log.warning("%s: dropped a media chunk: %s", self.name, e)
+            return
         except Exception:  # noqa: BLE001
             log.exception("%s: error handling a media chunk (dropped)", self.name)
+            return
+        if isinstance(done, Assembled):
+            self._media_complete(done.message, done.media, done.tag)
+        elif done is not None:
+            self._media_failed(done.message, done.error, done.tag)
 
-    def _on_message(self, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except ValueError:
-            raise FrameError(f"not JSON: {text[:80]!r}") from None
-        if not isinstance(message, dict):
-            raise FrameError(f"not a JSON object: {text[:80]!r}")
+    def _on_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "CALL":
             self._on_call(message)
-        elif kind == "CHUNK_HEADER":
-            self._on_chunk_header(message)
         elif kind == "REGISTER":
             if not self.is_server:
                 self.send({"error": f"A client uplink cannot register server functions "
@@ -230,33 +224,21 @@ class UplinkConnection:
                 raise UplinkRefused(f"client uplink tried to register {message.get('name')!r}")
             self.events.on_register(self, message.get("name"))
         elif kind == "REGISTER_LIVE_OBJECT_BACKEND":
-            backend = message.get("backend")
             log.info("%s: LiveObject backend %r announced (LiveObject calls are not served by this server)",
-                     self.name, backend)
-            if isinstance(backend, str) and backend not in self.live_object_backends:
-                self.live_object_backends.append(backend)
+                     self.name, message.get("backend"))
         elif kind == "MEDIA_ERROR":
             self._on_media_error(message)
         elif kind is None and "id" in message and ("response" in message or "error" in message):
             self._on_answer(message)
         else:
-            raise FrameError(f"unknown message type {kind!r}")
+            raise FrameError(0, f"unknown message type {kind!r}")
 
     def _on_call(self, message: dict[str, Any]) -> None:
         call_id = message.get("id")
         if not isinstance(call_id, str) or not call_id:
-            raise FrameError("CALL without a string id")
-        if call_id in self.waiting_for_media:
-            raise FrameError(f"CALL id {call_id!r} reused while its media is arriving")
-        try:
-            expected = media_ids(message)
-        except anvil.server.SerializationError:
-            expected = []  # the handler decodes it and answers with the error
-        if expected:
-            self.waiting_for_media[call_id] = WaitingForMedia(
-                message, MediaAssembler(call_id, expected, self.max_media_bytes), is_call=True)
-        else:
-            self.events.on_call(self, message, {})
+            raise FrameError(0, "CALL without a string id")
+        if not self._expects_media(call_id, message, "call"):
+            self._run(message, {})
 
     def _on_answer(self, message: dict[str, Any]) -> None:
         call_id = message.get("id")
@@ -264,64 +246,40 @@ class UplinkConnection:
         if call is None or call.answer.done():
             log.info("%s: answer for unknown or abandoned call %r dropped", self.name, call_id)
             return
-        try:
-            expected = media_ids(message)
-        except anvil.server.SerializationError:
-            expected = []  # the caller decodes it and reports the error
-        if expected:
-            self.waiting_for_media[call_id] = WaitingForMedia(
-                message, MediaAssembler(call_id, expected, self.max_media_bytes), is_call=False)
-        else:
+        if not self._expects_media(call_id, message, "answer"):
             call.answer.set_result((message, {}))
 
-    def _on_chunk_header(self, header: dict[str, Any]) -> None:
-        self.chunk_header = None
+    def _expects_media(self, key: str, message: dict[str, Any], tag: str) -> bool:
         try:
-            check_chunk_header(header)
-        except anvil.server.SerializationError as e:
-            raise FrameError(str(e)) from None
-        if header.get("requestId") not in self.waiting_for_media:
-            raise FrameError(f"chunk header for unknown request {header.get('requestId')!r}")
-        self.chunk_header = header
+            return self.reader.expect(key, message, tag)
+        except anvil.server.SerializationError:
+            return False  # whoever decodes it reports the error
 
-    def _on_chunk(self, data: bytes) -> None:
-        header, self.chunk_header = self.chunk_header, None
-        if header is None:
-            raise FrameError("binary frame without a valid CHUNK_HEADER before it")
-        request_id = header["requestId"]
-        waiting = self.waiting_for_media.get(request_id)
-        if waiting is None:
-            raise FrameError(f"chunk for request {request_id!r}, which is no longer waiting")
-        try:
-            waiting.assembler.add_chunk(header, data)
-        except anvil.server.SerializationError as e:
-            del self.waiting_for_media[request_id]
-            self._media_failed(waiting, e)
-            return
-        if waiting.assembler.complete:
-            del self.waiting_for_media[request_id]
-            self._media_complete(waiting)
+    def _run(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
+        task = asyncio.get_running_loop().create_task(self.calls.handle(message, media, self.peer))
+        self.call_tasks.add(task)
+        task.add_done_callback(self.call_tasks.discard)
 
     def _on_media_error(self, message: dict[str, Any]) -> None:
-        waiting = self.waiting_for_media.pop(message.get("requestId"), None)
+        waiting = self.reader.abandon(message.get("requestId"))
         if waiting is None:
-            raise FrameError(f"MEDIA_ERROR for unknown request {message.get('requestId')!r}")
+            raise FrameError(0, f"MEDIA_ERROR for unknown request {message.get('requestId')!r}")
         cause = error_from_wire(message.get("cause"))
-        self._media_failed(waiting, anvil.server.SerializationError(
-            f"The uplink could not send a Media object: {type(cause).__name__}: {cause}"))
+        self._media_failed(*waiting[:1], anvil.server.SerializationError(
+            f"The uplink could not send a Media object: {type(cause).__name__}: {cause}"), waiting[1])
 
-    def _media_complete(self, waiting: WaitingForMedia) -> None:
-        if waiting.is_call:
-            self.events.on_call(self, waiting.message, waiting.assembler.contents())
+    def _media_complete(self, message: dict[str, Any], media: dict[str, bytes], tag: str) -> None:
+        if tag == "call":
+            self._run(message, media)
             return
-        call = self.outstanding.get(waiting.message["id"])
+        call = self.outstanding.get(message["id"])
         if call is not None and not call.answer.done():
-            call.answer.set_result((waiting.message, waiting.assembler.contents()))
+            call.answer.set_result((message, media))
 
-    def _media_failed(self, waiting: WaitingForMedia, error: BaseException) -> None:
-        call_id = waiting.message["id"]
+    def _media_failed(self, message: dict[str, Any], error: BaseException, tag: str) -> None:
+        call_id = message["id"]
         log.warning("%s: media of message %r failed: %s", self.name, call_id, error)
-        if waiting.is_call:
+        if tag == "call":
             self.send({"id": call_id, "error": error_to_wire(error), "objects": []})
             return
         call = self.outstanding.get(call_id)

@@ -28,7 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from pathlib import Path
@@ -38,10 +37,10 @@ import anvil.server
 
 from ..app_loader import AppModuleImporter
 from ..calls.context import CallState
-from ..config import ServerConfig
 from ..calls.dispatcher import no_function_error
+from ..calls.registry import FunctionRegistry
+from ..config import ServerConfig
 from .connection import UplinkConnection
-from .incoming import UplinkCallHandler
 from .outgoing import call_uplink
 
 log = logging.getLogger("anvil_pyodide.uplink")
@@ -73,9 +72,10 @@ def app_info(config: ServerConfig) -> dict[str, Any]:
 class UplinkHub:
     """Registrations and routing for every uplink of one app; also the dispatcher's ``remote``."""
 
-    def __init__(self, config: ServerConfig | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None, local: FunctionRegistry | None = None) -> None:
         self.config = config or ServerConfig()
-        self.dispatcher: Any = None
+        #: The in-process functions (they win over uplinks: registering one of their names is warned about).
+        self.local = local
         self.app_info = app_info(self.config)
         self.import_module = AppModuleImporter(self.config.app_dir) if self.config.app_dir is not None else None
         self.connections: list[Any] = []
@@ -84,7 +84,6 @@ class UplinkHub:
         self._patterns: dict[str, re.Pattern[str]] = {}
         #: Names whose uplinks have all disconnected.
         self._stale: set[str] = set()
-        self._handler: UplinkCallHandler | None = None
 
     # ------------------------------------------------------------------ connections and registrations
 
@@ -105,7 +104,7 @@ class UplinkHub:
         self._stale.discard(name)
         if name not in connection.registered:
             connection.registered.append(name)
-        if self.dispatcher is not None and self.dispatcher.registry.lookup(name) is not None:
+        if self.local is not None and self.local.lookup(name) is not None:
             log.warning("%s registered %r, which an in-process function already serves (that one is used)",
                         connection.name, name)
 
@@ -120,10 +119,6 @@ class UplinkHub:
             if not serving:
                 self._serving.pop(name, None)
                 self._stale.add(name)
-
-    def registrations(self) -> dict[str, int]:
-        """Each registered name with the number of live uplinks serving it."""
-        return {name: len(serving) for name, serving in self._serving.items()}
 
     # ------------------------------------------------------------------ routing
 
@@ -157,18 +152,7 @@ class UplinkHub:
             raise no_function_error(command)
         return await call_uplink(connection, command, args, kwargs, state, self.app_info, self.import_module)
 
-    # ------------------------------------------------------------------ calls from uplinks
-
-    @property
-    def handler(self) -> UplinkCallHandler:
-        if self._handler is None:
-            self._handler = UplinkCallHandler(self.dispatcher, self.config, self.import_module)
-        return self._handler
+    # ------------------------------------------------------------------ what uplinks tell us
 
     def on_register(self, connection: UplinkConnection, name: Any) -> None:
         self.register(connection, name)
-
-    def on_call(self, connection: UplinkConnection, message: dict[str, Any], media: dict[str, bytes]) -> None:
-        task = asyncio.get_running_loop().create_task(self.handler.handle(message, media, connection))
-        connection.call_tasks.add(task)
-        task.add_done_callback(connection.call_tasks.discard)

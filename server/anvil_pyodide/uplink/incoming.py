@@ -1,4 +1,7 @@
-"""Calls an uplink makes: to in-process functions, to functions on other uplinks, and the heartbeat.
+"""The uplink's peer policy for the calls it makes: to in-process functions, to other uplinks, the heartbeat.
+
+The calls themselves run in the one call handler (:mod:`anvil_pyodide.calls.handler`); this says
+what is particular to an uplink.
 
 Which session a call runs in: anvil-uplink sends ``originating-call``, the id of the call it was
 serving when its code called out. If that is one of our calls outstanding on this connection, the
@@ -24,30 +27,23 @@ Example:
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import anvil.server
 from anvil._capability import Capability
-from anvil._wire import EncodedMessage, decode_message, encode_message
-from anvil._wire.decode import ModuleImporter
 
-from ..calls.handler import (call_shape_error, capability_check, capability_updates, error_message, reply_or_error,
-                            unsendable_value)
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
-from ..calls.capability_mac import sign_scope
-from ..config import ServerConfig
+from ..calls.handler import ECHO, echo_answer
+from ..calls.outbox import Chunk
 from ..sessions.store import Session
-from ..tasks.live import as_named_call
-from ..calls.tracebacks import app_trace
-from .connection import UplinkConnection
 
-ECHO = "anvil.private.echo"
+if TYPE_CHECKING:
+    from .connection import UplinkConnection
+
 GET_SESSION_ID = "anvil.private.get_session_id"
 GET_APP_ORIGIN = "anvil.private.get_app_origin"
 GET_API_ORIGIN = "anvil.private.get_api_origin"
-
-log = logging.getLogger("anvil_pyodide.uplink")
 
 
 def builtin_answer(command: str, args: list[Any], *, origin: str | None, session_id: str,
@@ -57,7 +53,7 @@ def builtin_answer(command: str, args: list[Any], *, origin: str | None, session
     Raises PermissionDenied when a client uplink asks for its session id.
     """
     if command == ECHO:
-        return True, args[0] if args and type(args[0]) is str else None
+        return True, echo_answer(args)
     if command == GET_SESSION_ID:
         if not is_server:
             raise anvil.server.PermissionDenied("A client uplink cannot get the session id")
@@ -69,71 +65,51 @@ def builtin_answer(command: str, args: list[Any], *, origin: str | None, session
     return False, None
 
 
-class UplinkCallHandler:
-    """Runs the CALLs an uplink sends and queues each answer on its connection."""
+@dataclass
+class UplinkPeer:
+    """The policy for CALLs arriving on ``connection``; output is forwarded when ``forward_output``."""
 
-    def __init__(self, dispatcher: Any, config: ServerConfig, import_module: ModuleImporter | None = None) -> None:
-        self.dispatcher = dispatcher
-        self.config = config
-        self.import_module = import_module
+    connection: "UplinkConnection"
+    forward_output: bool = False
 
-    async def handle(self, message: dict[str, Any], media: dict[str, bytes], connection: UplinkConnection) -> None:
-        """Run one CALL and queue its answer; every call is answered, whatever fails (anvil-uplink waits forever)."""
-        call_id = message.get("id")
-        reply, chunks = await reply_or_error(self._reply(call_id, message, media, connection), call_id,
-                                             self.config.app_dir, connection.name)
-        connection.send(reply, chunks)
+    @property
+    def trusted(self) -> bool:
+        return self.connection.is_server
 
-    async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes],
-                     connection: UplinkConnection) -> EncodedMessage:
-        message = as_named_call(message)  # a LiveObject method call (a background Task's getters)
-        problem = call_shape_error(message)
-        if problem is not None:
-            return EncodedMessage(error_message(call_id, anvil.server.SerializationError(problem)))
-        command = message["command"]
-        outer = connection.call_state(message.get("originating-call"))
-        session = outer.session if outer is not None else connection.session
-        origin = outer.origin if outer is not None and outer.origin else connection.origin
-        try:
-            found, value = builtin_answer(command, message.get("args") or [], origin=origin,
-                                          session_id=session.token, is_server=connection.is_server)
-            if found:
-                return encode_message({"id": call_id, "response": value})
-            if ":" in command and not connection.is_server:
-                raise anvil.server.PermissionDenied(f"Cannot call {command!r} from a client uplink")
-            decoded = decode_message(message, media, remote_is_trusted=connection.is_server,
-                                     import_module=self.import_module,
-                                     check_capability=None if connection.is_server else capability_check(session))
-        except anvil.server.AnvilWrappedError as e:
-            return EncodedMessage(error_message(call_id, e))
-        state = self._call_state(connection, outer, session, origin, decoded.capabilities)
-        try:
-            value = await self.dispatcher.invoke(command, decoded.message.get("args", []),
-                                                 decoded.message.get("kwargs", {}), state)
-        except Exception as e:  # the function's own error, reported to the uplink
-            return EncodedMessage(error_message(call_id, e, app_trace(e, self.config.app_dir)))
-        return self._response(call_id, value, decoded.capabilities, session, connection.is_server)
+    @property
+    def description(self) -> str:
+        return "an uplink" if self.trusted else "a client uplink"
 
-    def _call_state(self, connection: UplinkConnection, outer: CallState | None, session: Session,
-                    origin: str | None, capabilities: list[Capability]) -> CallState:
-        client = outer.context.client if outer is not None else ClientInfo("uplink", connection.ip)
-        caller = StackFrame("uplink", True) if connection.is_server else StackFrame("client_uplink", False)
+    def _outer(self, message: dict[str, Any]) -> CallState | None:
+        """Our call this one was made while serving (``originating-call``), if it is still outstanding."""
+        return self.connection.call_state(message.get("originating-call"))
+
+    def _origin(self, outer: CallState | None) -> str | None:
+        return outer.origin if outer is not None and outer.origin else self.connection.origin
+
+    async def session_for(self, command: str, message: dict[str, Any]) -> Session:
+        outer = self._outer(message)
+        return outer.session if outer is not None else self.connection.session
+
+    def builtin(self, command: str, message: dict[str, Any], session: Session) -> tuple[bool, Any]:
+        return builtin_answer(command, message.get("args") or [], origin=self._origin(self._outer(message)),
+                              session_id=session.token, is_server=self.trusted)
+
+    async def save(self, session: Session) -> None:
+        return None  # a call's own session is saved by that call; the connection's own lives as long as it
+
+    def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
+        self.connection.send(message, chunks)
+
+    def call_state(self, message: dict[str, Any], session: Session, capabilities: list[Capability]) -> CallState:
+        outer = self._outer(message)
+        client = outer.context.client if outer is not None else ClientInfo("uplink", self.connection.ip)
+        caller = StackFrame("uplink", True) if self.trusted else StackFrame("client_uplink", False)
         write_output = None
-        if self.config.forward_output:
+        if self.forward_output:
+            connection = self.connection
+
             def write_output(text: str) -> None:
                 connection.send_threadsafe({"output": text})
         return CallState(session=session, context=CallContext(client=client, remote_caller=caller),
-                         capabilities=capabilities, write_output=write_output, origin=origin)
-
-    def _response(self, call_id: Any, value: Any, capabilities: list[Capability], session: Session,
-                  is_server: bool) -> EncodedMessage:
-        response: dict[str, Any] = {"id": call_id, "response": value}
-        updates = capability_updates(capabilities)
-        if updates:
-            response["capUpdates"] = updates
-        try:
-            return encode_message(response, remote_is_trusted=is_server,
-                                  sign_capability=lambda cap: sign_scope(session.secret, cap._base_scope))
-        except Exception as e:  # noqa: BLE001 - an unsendable value, or a portable class's __serialize__ failing
-            return EncodedMessage(error_message(call_id, unsendable_value(e), app_trace(e, self.config.app_dir)))
-
+                         capabilities=capabilities, write_output=write_output, origin=self._origin(outer))

@@ -9,8 +9,8 @@ are delivered to the capabilities the call passed (``send_update``, so they reac
 
 Example:
     >>> from anvil_pyodide.calls.context import CallContext, CallState, ClientInfo, StackFrame
-    >>> from anvil_pyodide.sessions.store import unsaved_session
-    >>> session = unsaved_session()
+    >>> from anvil_pyodide.sessions.store import Session
+    >>> session = Session.detached()
     >>> session.data["user"] = "ada"
     >>> state = CallState(session, CallContext(ClientInfo("browser", "10.0.0.7"), StackFrame("browser", False)))
     >>> message = call_message("server-abcdefghij", "train", [1], {}, state, take_snapshot(session.data),
@@ -21,21 +21,20 @@ Example:
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
 from typing import Any, Callable
 
 import anvil.server
-from anvil._capability import Capability
+from anvil._capability import Capability, updates_for
 from anvil._errors import error_from_wire
 from anvil._wire import decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
-from ..calls.context import CallState
 from ..calls.capability_mac import sign_scope
-from .session_merge import SessionSnapshot, merge_returned, take_snapshot
+from ..calls.context import CallState
 from .connection import UplinkConnection
+from .session_merge import SessionSnapshot, merge_returned, take_snapshot
 
 PROTOCOL_VERSION = 8
 _ID_CHARS = string.ascii_letters + string.digits
@@ -71,24 +70,8 @@ def call_message(call_id: str, command: str, args: list[Any], kwargs: dict[str, 
     }
 
 
-def scope_key(scope_json: str) -> str | None:
-    """A ``capUpdates`` key in our JSON formatting (anvil-uplink's ``json.dumps`` spacing may differ).
-
-    Example:
-        >>> scope_key('["doc",7]') == scope_key('["doc", 7]') == json.dumps(["doc", 7])
-        True
-    """
-    try:
-        return json.dumps(json.loads(scope_json))
-    except (TypeError, ValueError):
-        return None
-
-
 def apply_capability_updates(updates: Any, capabilities: list[Capability]) -> None:
-    """Deliver each update to the capabilities passed in with that scope (``send_update``).
-
-    anvil-uplink 0.7.0 drops a capability's narrowing when it receives one, so its updates are keyed
-    by the base scope: an update that matches no full scope goes to the capabilities with that base.
+    """Pass each update on to the capabilities the call passed (``send_update``: it reaches their caller).
 
     Example:
         >>> cap = Capability(["doc", 7])
@@ -96,17 +79,8 @@ def apply_capability_updates(updates: Any, capabilities: list[Capability]) -> No
         >>> apply_capability_updates({'["doc",7]': {"saved": True}}, [cap])
         {'saved': True}
     """
-    if not isinstance(updates, dict):
-        return
-    for key, update in updates.items():
-        wanted = scope_key(key) if isinstance(key, str) else None
-        if wanted is None:
-            continue
-        matching = [cap for cap in capabilities if json.dumps(cap.scope) == wanted]
-        if not matching:
-            matching = [cap for cap in capabilities if cap._narrowing and json.dumps(cap._base_scope) == wanted]
-        for cap in matching:
-            cap.send_update(update)
+    for cap, update in updates_for(updates, capabilities):
+        cap.send_update(update)
 
 
 def _unique(capabilities: list[Capability]) -> list[Capability]:

@@ -29,12 +29,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
+from ..assets.static import AppPage
 from .endpoints import check_methods
 from .paths import PathEntry, PathTable, check_template
 from .reply import to_response
-from .serve import (BadRequest, raw_path, read_http_request, request_session, run_for_request, server_error,
+from .serve import (BadRequest, ServerCode, raw_path, read_http_request, request_session, run_for_request, server_error,
                     store_outage)
-from ..assets.static import app_page_endpoint, app_page_response
 
 ENTRY_ELEMENT_ID = "anvil-pyodide-entry"
 ENTRY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
@@ -72,7 +72,8 @@ class AppPathRoute(Route):
 
     Example:
         >>> from starlette.routing import Match
-        >>> r = AppPathRoute("/{path:path}", page_route_endpoint)
+        >>> async def page(request): ...
+        >>> r = AppPathRoute("/{path:path}", page)
         >>> [r.matches({"type": "http", "path": p, "method": "GET"})[0] is Match.FULL for p in ("/a/b", "/_/ws")]
         [True, False]
     """
@@ -116,30 +117,41 @@ def entry_script(form: FormResponse) -> str:
     return f'<script type="application/json" id="{ENTRY_ELEMENT_ID}">{text}</script>'
 
 
-async def page_route_endpoint(request: Request) -> Response:
-    """Starlette endpoint for every other path: a matching route, else the app page at ``/``, else 404."""
+class PageRoutes:
+    """Every path not under ``/_/``: a matching route in ``table``, else the app page at ``/``, else 404
+    (``endpoint`` is the Starlette handler)."""
+
+    def __init__(self, code: ServerCode, table: PathTable, page: AppPage) -> None:
+        self.code, self.table, self.page = code, table, page
+
+    async def endpoint(self, request: Request) -> Response:
+        return await route_response(self.code, self.table, self.page, request)
+
+
+async def route_response(code: ServerCode, table: PathTable, page: AppPage, request: Request) -> Response:
+    """The answer to one request for an app path (see :class:`PageRoutes`)."""
     path = raw_path(request)
     method = "GET" if request.method == "HEAD" else request.method
-    entry, params, allowed = request.app.state.routes.match(path, method)
+    entry, params, allowed = table.match(path, method)
     if entry is None:
         if path == "/":
             if method == "GET":
-                return await app_page_endpoint(request)
+                return await page.endpoint(request)
             allowed = ("GET", "HEAD")
         if allowed:
             return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": ", ".join(allowed)})
         return PlainTextResponse("Not Found", status_code=404)
     try:
-        http_request = await read_http_request(request, request.url.path)
+        http_request = await read_http_request(request, request.url.path, code.config.max_media_bytes)
     except BadRequest as e:
         return PlainTextResponse(str(e), status_code=e.status)
     name = getattr(entry.handler, "__qualname__", "route")
     try:
-        session, _ = await request_session(request, keep=True)
-        value = await run_for_request(request, http_request, session, entry.handler,
+        session, _ = await request_session(request, code.sessions, keep=True)
+        value = await run_for_request(code, http_request, session, entry.handler,
                                       {**http_request.query_params, **params})
         if isinstance(value, FormResponse):
-            return app_page_response(request, session, entry_script(value))
+            return page.response(request, session, entry_script(value))
         return to_response(value)
     except anvil.server.RuntimeUnavailableError as e:
         return store_outage(f"Route {name}", e)

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import anvil.server
@@ -24,12 +25,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..calls.context import CallContext, CallState, ClientInfo
+from ..calls.dispatcher import Dispatcher
+from ..calls.registry import ServerFunction
+from ..config import ServerConfig
+from ..sessions.http import SESSION_COOKIE
+from ..sessions.store import Session, SessionStore
 from .endpoints import Endpoint
+from .paths import PathTable
 from .reply import to_response
 from .request import HttpRequest, current_request, is_json_type
-from ..calls.registry import ServerFunction
-from ..sessions.http import SESSION_COOKIE
-from ..sessions.store import Session, unsaved_session
 
 log = logging.getLogger("anvil_pyodide.http")
 
@@ -45,9 +49,18 @@ class BadRequest(Exception):
         self.status = status
 
 
-async def read_http_request(request: Request, path: str) -> HttpRequest:
-    """The HttpRequest server code sees (the body is read whole, up to ``--max-media-bytes``)."""
-    limit = request.app.state.config.max_media_bytes
+@dataclass(frozen=True)
+class ServerCode:
+    """What HTTP endpoints and routes need to run server code for a request: the limits, the sessions
+    (a browser's cookie), the dispatcher (threads, context, timeout)."""
+
+    config: ServerConfig
+    sessions: SessionStore
+    dispatcher: Dispatcher
+
+
+async def read_http_request(request: Request, path: str, limit: int) -> HttpRequest:
+    """The HttpRequest server code sees (the body is read whole, up to ``limit``: ``--max-media-bytes``)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BadRequest(413, "Request body too large")
@@ -71,40 +84,38 @@ async def read_http_request(request: Request, path: str) -> HttpRequest:
         raise
 
 
-async def request_session(request: Request, keep: bool) -> tuple[Session, bool]:
+async def request_session(request: Request, sessions: SessionStore, keep: bool) -> tuple[Session, bool]:
     """``(session, is_new)``: the cookie's session when valid; else a new one, stored only when ``keep``.
 
     Raises anvil.server.RuntimeUnavailableError when the state store cannot be reached.
     """
-    sessions = request.app.state.sessions
     token = request.cookies.get(SESSION_COOKIE)
     found = await sessions.get(token) if token else None
     if found is not None:
         return found, False
-    if keep:
-        return await sessions.create(), True
-    return unsaved_session(), True
+    return await sessions.create(keep=keep), True
+
+
+async def run_for_request(code: ServerCode, http_request: HttpRequest, session: Session, fn: Any,
+                          kwargs: dict[str, Any]) -> Any:
+    """Run ``fn(**kwargs)`` as server code answering ``http_request``; returns its value or raises (also when
+    its session changes cannot be saved)."""
+    state = CallState(session=session, context=CallContext(client=ClientInfo("http", http_request.remote_address),
+                                                           remote_caller=None), origin=http_request.origin)
+    token = current_request.set(http_request)
+    try:
+        name = getattr(fn, "__qualname__", "endpoint")
+        value = await code.dispatcher.run_function(ServerFunction(name, fn), [], kwargs, state)
+    finally:
+        current_request.reset(token)
+    await code.sessions.save(session)
+    return value
 
 
 def store_outage(what: str, error: BaseException) -> Response:
     """A 503 naming the unreachable store (its address is the operator's, not a secret of the app's code)."""
     log.warning("%s: %s", what, error)
     return PlainTextResponse(f"Service unavailable: {error}", status_code=503, headers={"Retry-After": "5"})
-
-
-async def run_for_request(request: Request, http_request: HttpRequest, session: Session, fn: Any,
-                          kwargs: dict[str, Any]) -> Any:
-    """Run ``fn(**kwargs)`` as server code answering ``http_request``; returns its value or raises."""
-    state = CallState(session=session, context=CallContext(client=ClientInfo("http", http_request.remote_address),
-                                                           remote_caller=None), origin=http_request.origin)
-    token = current_request.set(http_request)
-    try:
-        name = getattr(fn, "__qualname__", "endpoint")
-        value = await request.app.state.dispatcher.run_function(ServerFunction(name, fn), [], kwargs, state)
-    finally:
-        current_request.reset(token)
-    await request.app.state.sessions.save(session)  # a write that cannot be saved fails the request
-    return value
 
 
 def server_error(what: str, error: BaseException) -> Response:
@@ -126,18 +137,19 @@ def unauthorized(realm: str) -> Response:
                              headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'})
 
 
-async def answer(request: Request, endpoint: Endpoint, params: dict[str, str]) -> Response:
+async def answer(code: ServerCode, request: Request, endpoint: Endpoint, params: dict[str, str]) -> Response:
     """Authenticate, run the endpoint, convert its value (or its failure) to a response."""
     try:
-        http_request = await read_http_request(request, "/" + request.path_params.get("path", ""))  # decoded
+        http_request = await read_http_request(request, "/" + request.path_params.get("path", ""),  # decoded
+                                               code.config.max_media_bytes)
     except BadRequest as e:
         return PlainTextResponse(str(e), status_code=e.status)
     if endpoint.require_credentials or endpoint.authenticate_users:
         if http_request.username is None or endpoint.authenticate_users:
-            return unauthorized(request.app.state.config.app_dir.name)
+            return unauthorized(code.config.app_dir.name)
     try:
-        session, _ = await request_session(request, keep=False)
-        value = await run_for_request(request, http_request, session, endpoint.fn,
+        session, _ = await request_session(request, code.sessions, keep=False)
+        value = await run_for_request(code, http_request, session, endpoint.fn,
                                       {**http_request.query_params, **params})
         return to_response(value)
     except anvil.server.RuntimeUnavailableError as e:
@@ -153,10 +165,20 @@ def raw_path(request: Request, prefix: str = "") -> str:
     return path[len(prefix):] if prefix and path.startswith(prefix) else path
 
 
-async def api_endpoint(request: Request) -> Response:
-    """Starlette endpoint for ``/_/api/{path:path}``: 404 for an unknown path, 405 (with Allow) for a
-    method the path does not take, HEAD answered like GET, CORS preflights for endpoints with ``enable_cors``."""
-    table = request.app.state.http_endpoints
+class ApiEndpoint:
+    """``/_/api/{path:path}`` for the endpoints in ``table`` (``endpoint`` is the Starlette handler)."""
+
+    def __init__(self, code: ServerCode, table: PathTable) -> None:
+        self.code, self.table = code, table
+
+    async def endpoint(self, request: Request) -> Response:
+        """404 for an unknown path, 405 (with Allow) for a method the path does not take, HEAD answered
+        like GET, CORS preflights for endpoints with ``enable_cors``."""
+        return await api_response(self.code, self.table, request)
+
+
+async def api_response(code: ServerCode, table: PathTable, request: Request) -> Response:
+    """The answer to one ``/_/api/...`` request (see :class:`ApiEndpoint`)."""
     path = raw_path(request, API_PREFIX)
     entry, params, allowed = table.match(path, request.method)
     if entry is None and request.method == "HEAD":
@@ -171,7 +193,7 @@ async def api_endpoint(request: Request) -> Response:
         if allowed:
             return PlainTextResponse("Method not allowed", status_code=405, headers={"Allow": ", ".join(allowed)})
         return PlainTextResponse("Not found", status_code=404)
-    response = await answer(request, entry.handler, params)
+    response = await answer(code, request, entry.handler, params)
     if entry.handler.enable_cors:
         response.headers.update(cors_headers(entry.methods))
     return response
