@@ -1,7 +1,7 @@
 """Runs every benchmark, prints ratios against baselines measured in the same run, saves JSON.
 
 Usage: .venv/bin/python bench/run_all.py   (or ./build.sh bench)
-Results: bench/results/codec.json, server.json, browser.json
+Results: bench/results/codec.json, server.json, store.json, browser.json
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import browser_calls, codec_timing, server_calls  # noqa: E402
+from bench import browser_calls, codec_timing, server_calls, store_calls  # noqa: E402
 
 DIST = ROOT / "build" / "dist"
 RESULTS = ROOT / "bench" / "results"
@@ -55,6 +55,12 @@ def main() -> None:
               f"{e['calls_per_second']:>12.0f} {e['p50_ms']:>7.2f} {e['p99_ms']:>7.2f} {r['throughput_ratio']:>6.2f}")
     (RESULTS / "server.json").write_text(json.dumps(calls, indent=2) + "\n")
     print(f"saved {RESULTS / 'server.json'}")
+
+    stores = store_calls.run()
+    print()
+    store_calls.report(stores)
+    (RESULTS / "store.json").write_text(json.dumps(stores, indent=2) + "\n")
+    print(f"saved {RESULTS / 'store.json'}")
 
     browser = browser_calls.run()
     print("\nbrowser: headless Chromium against the real server (ratio = ours / baseline in the same page)")

@@ -3,7 +3,9 @@ with a session write in every call, and ``--workers 2`` against one worker — a
 
 Each configuration is one real server (``python -m anvil_pyodide serve``) on bench/apps/noop, driven
 over /_/ws by :func:`bench.server_calls.run_clients` from this process (which shares the machine's cores
-with the server). Redis is a real ``redis-server`` started on a free port for the run.
+with the server). Redis is a real ``redis-server`` started on a free port for the run. The
+configurations are measured in turn, ``ROUNDS`` times over, and each keeps its best round, so a burst
+of load from elsewhere on the machine does not decide a ratio.
 
 Example:
     >>> ratio({"calls_per_second": 800.0}, {"calls_per_second": 1000.0})
@@ -29,6 +31,7 @@ from tests.support.redis_server import RedisServer, redis_available  # noqa: E40
 APP = ROOT / "bench" / "apps" / "noop"
 SOCKETS = 8
 CALLS = 3000
+ROUNDS = 2
 
 
 def ratio(ours: dict[str, float], baseline: dict[str, float]) -> float:
@@ -56,6 +59,17 @@ def measure(store: str, command: str = "noop", sockets: int = SOCKETS, *extra: s
             calls.call_text = original
 
 
+def best_of(configurations: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Each configuration's best of ``ROUNDS`` measurements, taken in turn."""
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(ROUNDS):
+        for name, run_once in configurations.items():
+            result = run_once()
+            if name not in best or result["calls_per_second"] > best[name]["calls_per_second"]:
+                best[name] = result
+    return best
+
+
 def run() -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="anvil-pyodide-bench-"))
     sqlite = f"sqlite:///{folder / 'state.sqlite3'}"
@@ -64,11 +78,11 @@ def run() -> dict[str, Any]:
     try:
         stores = {"memory": "memory", "sqlite": sqlite, **({"redis": redis.url} if redis else {})}
         for command in ("noop", "write_session"):
-            runs = {name: measure(url, command) for name, url in stores.items()}
+            runs = best_of({name: (lambda url=url: measure(url, command)) for name, url in stores.items()})
             results[command] = {name: {**r, "ratio_vs_memory": ratio(r, runs["memory"])} for name, r in runs.items()}
-        one = measure(sqlite, "noop", 64)
-        two = measure(sqlite, "noop", 64, "--workers", "2")
-        results["workers"] = {"1": one, "2": {**two, "ratio_vs_1": ratio(two, one)}}
+        workers = best_of({"1": lambda: measure(sqlite, "noop", 64),
+                           "2": lambda: measure(sqlite, "noop", 64, "--workers", "2")})
+        results["workers"] = {"1": workers["1"], "2": {**workers["2"], "ratio_vs_1": ratio(workers["2"], workers["1"])}}
     finally:
         if redis is not None:
             redis.stop()

@@ -29,6 +29,7 @@ from .calls.registry import FunctionRegistry, default_registry
 from .config import ServerConfig
 from .sessions.store import SessionStore
 from .store import StoreSettings, StoreUnavailableError, default_store_url, new_process_id, open_store
+from .store.registrations import StoredRegistrations
 from .store.upkeep import keep_up
 from .tasks.records import StoredTaskRecords
 from .tasks.setup import create_task_manager
@@ -70,7 +71,8 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     import_module = AppModuleImporter(config.app_dir)
     sessions = sessions or SessionStore(store, import_module)
     users = create_users_service(store, sessions, config, registry)
-    uplinks = UplinkHub(config, local=registry)
+    registrations = StoredRegistrations(store, process_id)
+    uplinks = UplinkHub(config, local=registry, shared=registrations)
     task_records = StoredTaskRecords(store, process_id)
     tasks = create_task_manager(config, registry, uplinks, task_records)
     dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks, users=users)
@@ -82,7 +84,8 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.open()
-        background = [asyncio.create_task(keep_up(store, process_id)), asyncio.create_task(task_records.run())]
+        background = [asyncio.create_task(job) for job in (keep_up(store, process_id), task_records.run(),
+                                                            registrations.run())]
         try:
             yield
         finally:

@@ -148,10 +148,7 @@ class RedisStore(RedisUsers, Store):
     async def list_tasks(self) -> list[StoredTask]:
         with self._errors():
             ids = [i.decode() for i in await self._redis.zrange(PREFIX + "tasks", 0, -1)]
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for task_id in ids:
-                    pipe.hgetall(_task_key(task_id))
-                found = await pipe.execute()
+            found = await self._each("hgetall", [_task_key(task_id) for task_id in ids])
         tasks = [_task_from(task_id, fields) for task_id, fields in zip(ids, found)]
         return sorted((t for t in tasks if t is not None), key=lambda t: (t.start, t.id))
 
@@ -191,24 +188,28 @@ class RedisStore(RedisUsers, Store):
             return set(await self._alive(known))
 
     async def _alive(self, processes: list[ProcessId]) -> list[ProcessId]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for process in processes:
-                pipe.exists(_process_key(process))
-            alive = await pipe.execute()
+        alive = await self._each("exists", [_process_key(process) for process in processes])
         return [p for p, ok in zip(processes, alive) if ok]
 
+    async def _each(self, command: str, keys: list[str]) -> list[Any]:
+        """``command`` on each key, in one round trip (a pipeline without MULTI)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                getattr(pipe, command)(key)
+            return await pipe.execute()
+
     async def register_uplink(self, name: str, process: ProcessId) -> None:
-        with self._errors():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.sadd(_uplink_key(name), process)
-                pipe.sadd(_process_names_key(process), name)
-                await pipe.execute()
+        await self._pair_membership("sadd", name, process)
 
     async def unregister_uplink(self, name: str, process: ProcessId) -> None:
+        await self._pair_membership("srem", name, process)
+
+    async def _pair_membership(self, command: str, name: str, process: ProcessId) -> None:
+        """Add (``sadd``) or remove (``srem``) the pair in both indexes: name → processes, process → names."""
         with self._errors():
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.srem(_uplink_key(name), process)
-                pipe.srem(_process_names_key(process), name)
+                getattr(pipe, command)(_uplink_key(name), process)
+                getattr(pipe, command)(_process_names_key(process), name)
                 await pipe.execute()
 
     async def uplink_owners(self, name: str) -> list[ProcessId]:
@@ -230,10 +231,7 @@ class RedisStore(RedisUsers, Store):
         """Sessions and ended tasks expire by their TTLs; this drops index entries and dead processes."""
         with self._errors():
             ids = [i.decode() for i in await self._redis.zrange(PREFIX + "tasks", 0, -1)]
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for task_id in ids:
-                    pipe.exists(_task_key(task_id))
-                kept = await pipe.execute()
+            kept = await self._each("exists", [_task_key(task_id) for task_id in ids])
             gone = [task_id for task_id, ok in zip(ids, kept) if not ok]
             if gone:
                 await self._redis.zrem(PREFIX + "tasks", *gone)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anvil.server
 
@@ -69,11 +69,22 @@ def app_info(config: ServerConfig) -> dict[str, Any]:
     return {"id": name, "branch": "master", "environment": {"description": name, "tags": []}}
 
 
+class SharedRegistrations(Protocol):
+    """Where the hub reports which names this process serves (:mod:`anvil_pyodide.store.registrations`)."""
+
+    def serving(self, name: str) -> None: ...
+
+    def not_serving(self, name: str) -> None: ...
+
+
 class UplinkHub:
     """Registrations and routing for every uplink of one app; also the dispatcher's ``remote``."""
 
-    def __init__(self, config: ServerConfig | None = None, local: FunctionRegistry | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None, local: FunctionRegistry | None = None,
+                 shared: SharedRegistrations | None = None) -> None:
         self.config = config or ServerConfig()
+        #: Told when a name gains its first uplink here and loses its last (the state store records it).
+        self.shared = shared
         #: The in-process functions (they win over uplinks: registering one of their names is warned about).
         self.local = local
         self.app_info = app_info(self.config)
@@ -100,6 +111,8 @@ class UplinkHub:
         serving = self._serving.setdefault(name, [])
         if connection in serving:
             serving.remove(connection)
+        elif not serving and self.shared is not None:
+            self.shared.serving(name)
         serving.append(connection)
         self._stale.discard(name)
         if name not in connection.registered:
@@ -117,7 +130,8 @@ class UplinkHub:
             if connection in serving:
                 serving.remove(connection)
             if not serving:
-                self._serving.pop(name, None)
+                if self._serving.pop(name, None) is not None and self.shared is not None:
+                    self.shared.not_serving(name)
                 self._stale.add(name)
 
     # ------------------------------------------------------------------ routing
