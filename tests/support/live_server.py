@@ -31,8 +31,11 @@ def free_port() -> int:
 class LiveServer:
     """One server process for an app folder; ``url`` is ``http://127.0.0.1:<port>``."""
 
-    def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None) -> None:
+    def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.app_dir = Path(app_dir)
+        #: Extra environment variables for the server process (e.g. PYTHONPATH).
+        self.env = env or {}
         self.extra_args = list(extra_args)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -46,7 +49,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "anvil_pyodide", "serve", str(self.app_dir), "--host", "127.0.0.1",
              "--port", str(self.port), *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, text=True)
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, text=True, env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
