@@ -58,7 +58,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     """Build the server for ``config.app_dir`` (whose server code is already imported into ``registry``)."""
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
-    sessions = sessions or InMemorySessionStore(config.session_idle_timeout)
+    sessions = sessions or InMemorySessionStore(config.session_idle_timeout, config.session_first_use_timeout)
     uplinks = UplinkHub(config)
     dispatcher = Dispatcher(registry, config, remote=uplinks)
     uplinks.dispatcher = dispatcher

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(default: {defaults.call_timeout:g}; 0 for no limit)")
     serve.add_argument("--session-timeout", type=float, default=defaults.session_idle_timeout, metavar="SECONDS",
                        help=f"idle seconds before a session expires (default: {defaults.session_idle_timeout:g})")
+    serve.add_argument("--session-first-use-timeout", type=float, default=defaults.session_first_use_timeout,
+                       metavar="SECONDS", help=f"seconds a new session waits for its page to start before it is dropped "
+                                               f"(default: {defaults.session_first_use_timeout:g})")
     serve.add_argument("--forward-output", action="store_true",
                        help="send what server functions print to the browser console (default: off)")
     serve.add_argument("--worker-threads", type=int, default=defaults.worker_threads,
@@ -53,6 +56,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         call_timeout=args.call_timeout or None,
         forward_output=args.forward_output,
         session_idle_timeout=args.session_timeout,
+        session_first_use_timeout=args.session_first_use_timeout,
         worker_threads=args.worker_threads,
         max_media_bytes=args.max_media_bytes,
         uplink_key=args.uplink_key,

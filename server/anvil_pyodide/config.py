@@ -27,6 +27,8 @@ class ServerConfig:
     max_media_bytes: int = 256 * 1024 * 1024
     #: Idle sessions expire after this many seconds.
     session_idle_timeout: float = 30 * 60
+    #: A session not used within this many seconds of its creation (a page view whose page never started) is dropped.
+    session_first_use_timeout: float = 2 * 60
     #: Worker threads for synchronous server functions.
     worker_threads: int = 64
     #: Key an anvil-uplink script presents for server privilege (None: uplinks refused).

@@ -26,6 +26,12 @@ def resolve_session(store: SessionStore, url_token: str | None, cookie_token: st
     return store.create(), True
 
 
+def touch_session(store: SessionStore, token: str | None) -> None:
+    """Count a use of the session ``token`` names, if any (a page that starts keeps the session its view made)."""
+    if token:
+        store.get(token)
+
+
 def session_cookie(session: Session, secure: bool) -> str:
     """The ``Set-Cookie`` value for a session."""
     flags = "; Secure" if secure else ""

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .session_http import SESSION_COOKIE, resolve_session, session_cookie
+from .session_http import SESSION_COOKIE, resolve_session, session_cookie, touch_session
 from .sessions import Session
 
 DEFAULT_PAGE = """<!doctype html>
@@ -94,6 +94,9 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
 
 
 async def runtime_description_endpoint(request: Request) -> Response:
+    """The runtime description. A booting page asks for it first, so its session cookie counts as used here: the
+    session then lasts ``--session-timeout`` rather than ``--session-first-use-timeout``."""
+    touch_session(request.app.state.sessions, request.cookies.get(SESSION_COOKIE))
     description = request.app.state.runtime_description
     if not description["runtimeWheel"]:
         return JSONResponse({"error": "The runtime is not built: run ./build.sh setup"}, status_code=503)

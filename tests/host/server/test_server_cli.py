@@ -28,6 +28,7 @@ OPTION_FOR_FIELD = {
     "forward_output": "--forward-output",
     "max_media_bytes": "--max-media-bytes",
     "session_idle_timeout": "--session-timeout",
+    "session_first_use_timeout": "--session-first-use-timeout",
     "worker_threads": "--worker-threads",
     "uplink_key": "--uplink-key",
     "client_uplink_key": "--client-uplink-key",
