@@ -23,6 +23,7 @@ from .app_loader import AppModuleImporter
 from .browser_calls import BrowserCallHandler
 from .config import ServerConfig
 from .dispatcher import Dispatcher
+from .failure_limit import FailureLimit
 from .http_call import http_call_endpoint
 from .http_endpoint import default_endpoints
 from .http_endpoint_paths import PathTable
@@ -89,6 +90,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     app.state.sessions = sessions
     app.state.dispatcher = dispatcher
     app.state.uplinks = uplinks
+    app.state.uplink_failures = FailureLimit(config.uplink_failures_per_minute)
     app.state.running_http_calls = set()
     app.state.http_endpoints = default_endpoints if endpoints is None else endpoints
     app.state.routes = default_routes if routes is None else routes

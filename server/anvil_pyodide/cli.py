@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--uplink-key", help="key that lets anvil-uplink scripts connect with server privilege")
     serve.add_argument("--client-uplink-key", help="key for client-privileged uplinks (may call, not register)")
+    serve.add_argument("--uplink-failures-per-minute", type=int, default=defaults.uplink_failures_per_minute,
+                       metavar="N", help=f"failed uplink handshakes (wrong key) allowed per client address per minute; "
+                                         f"past it the address is refused for a while "
+                                         f"(default: {defaults.uplink_failures_per_minute}; 0 for no limit)")
     serve.add_argument("--call-timeout", type=float, default=defaults.call_timeout, metavar="SECONDS",
                        help=f"seconds before a server call fails with anvil.server.TimeoutError "
                             f"(default: {defaults.call_timeout:g}; 0 for no limit)")
@@ -61,6 +65,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_media_bytes=args.max_media_bytes,
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
+        uplink_failures_per_minute=args.uplink_failures_per_minute,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
     )

@@ -35,6 +35,8 @@ class ServerConfig:
     uplink_key: str | None = None
     #: Key for client-privileged uplinks (may call functions, may not register them).
     client_uplink_key: str | None = None
+    #: Failed uplink handshakes (wrong key) allowed per client address per minute; past it, refused (0: no limit).
+    uplink_failures_per_minute: int = 20
     #: Where the built runtime (Pyodide, runtime wheel, JS) is served from.
     runtime_dir: Path | None = None
     #: File recording launched background task ids, so old ids report "missing" after a restart

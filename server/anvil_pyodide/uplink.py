@@ -27,6 +27,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from .config import ServerConfig
+from .failure_limit import FailureLimit
 from .uplink_connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
 from .uplink_hub import UplinkHub
 
@@ -82,13 +83,18 @@ async def uplink_websocket_endpoint(websocket: WebSocket) -> None:
     state = websocket.app.state
     config: ServerConfig = state.config
     hub: UplinkHub = state.uplinks
+    failures: FailureLimit = state.uplink_failures
     await websocket.accept()
     hello = await _first_message(websocket)
     client_ip = websocket.client.host if websocket.client else None
+    if failures.blocked(client_ip):  # before the key is compared: a blocked guesser learns nothing
+        failures.fail(client_ip)
+        await _refuse(websocket, f"Too many failed uplink connections from {client_ip}: "
+                                 f"try again in {failures.retry_after(client_ip)} s")
+        return
     privilege = privilege_for(hello, config)
     if privilege is None:
-        log.warning("uplink from %s refused: %s", client_ip,
-                    "incorrect key" if isinstance(hello, dict) and "key" in hello else "no key message")
+        failures.fail(client_ip)  # logged once per interval per address, not once per attempt
         await _refuse(websocket, "Incorrect uplink key")
         return
     if isinstance(hello, dict) and hello.get("v") != 8:

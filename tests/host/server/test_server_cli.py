@@ -32,6 +32,7 @@ OPTION_FOR_FIELD = {
     "worker_threads": "--worker-threads",
     "uplink_key": "--uplink-key",
     "client_uplink_key": "--client-uplink-key",
+    "uplink_failures_per_minute": "--uplink-failures-per-minute",
     "runtime_dir": "--runtime-dir",
     "task_journal": "--task-journal",
 }
