@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -24,6 +25,8 @@ from .browser_calls import BrowserCallHandler
 from .config import ServerConfig
 from .dispatcher import Dispatcher
 from .failure_limit import FailureLimit
+from .log_filters import install_log_filters
+from .request_limits import RequestGuard
 from .http_call import http_call_endpoint
 from .http_endpoint import default_endpoints
 from .http_endpoint_paths import PathTable
@@ -70,6 +73,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        install_log_filters()  # after uvicorn has configured its loggers
         yield
         dispatcher.tasks.close()
         dispatcher.close()
@@ -85,7 +89,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/_/api/{path:path}", api_endpoint, methods=HTTP_METHODS),
         AppPathRoute("/{path:path}", page_route_endpoint, methods=HTTP_METHODS),  # routes, then / (the page), else 404
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, middleware=[Middleware(RequestGuard, body_timeout=config.body_timeout)])
     app.state.config = config
     app.state.sessions = sessions
     app.state.dispatcher = dispatcher

@@ -47,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
     serve.add_argument("--max-media-bytes", type=int, default=defaults.max_media_bytes, metavar="BYTES",
                        help=f"largest total of media in one call (default: {defaults.max_media_bytes})")
+    serve.add_argument("--header-timeout", type=float, default=defaults.header_timeout, metavar="SECONDS",
+                       help=f"seconds a client has to send a request's line and headers; then 408 and the connection "
+                            f"closes (default: {defaults.header_timeout:g}; 0 for no limit)")
+    serve.add_argument("--max-header-bytes", type=int, default=defaults.max_header_bytes, metavar="BYTES",
+                       help=f"largest request line plus headers; bigger ones get 431 "
+                            f"(default: {defaults.max_header_bytes})")
+    serve.add_argument("--body-timeout", type=float, default=defaults.body_timeout, metavar="SECONDS",
+                       help=f"seconds a request body may send nothing before the request is answered 408 "
+                            f"(default: {defaults.body_timeout:g}; 0 for no limit)")
     serve.add_argument("--task-journal", metavar="FILE",
                        help="file recording background task ids across restarts (default: a per-app file in the "
                             "system's temporary folder)")
@@ -66,6 +75,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
         uplink_failures_per_minute=args.uplink_failures_per_minute,
+        header_timeout=args.header_timeout or None,
+        max_header_bytes=args.max_header_bytes,
+        body_timeout=args.body_timeout or None,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
     )
@@ -75,6 +87,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http_protocol import limited_http_protocol
 
     config = config_from_args(args)
     try:
@@ -86,6 +99,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"anvil-pyodide: serving {config.app_dir} (server modules: {', '.join(modules) or 'none'})", flush=True)
     print(f"anvil-pyodide: open http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
+                http=limited_http_protocol(config.header_timeout, config.max_header_bytes),
                 log_level="info", lifespan="on")
     return 0
 

@@ -37,6 +37,12 @@ class ServerConfig:
     client_uplink_key: str | None = None
     #: Failed uplink handshakes (wrong key) allowed per client address per minute; past it, refused (0: no limit).
     uplink_failures_per_minute: int = 20
+    #: Seconds a client has to send a request's line and headers (from connecting, or from the previous answer).
+    header_timeout: float | None = 20.0
+    #: Largest request line plus headers, in bytes.
+    max_header_bytes: int = 64 * 1024
+    #: Seconds a request body may send nothing before the request is answered 408.
+    body_timeout: float | None = 30.0
     #: Where the built runtime (Pyodide, runtime wheel, JS) is served from.
     runtime_dir: Path | None = None
     #: File recording launched background task ids, so old ids report "missing" after a restart

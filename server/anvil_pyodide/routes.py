@@ -130,7 +130,7 @@ async def page_route_endpoint(request: Request) -> Response:
     try:
         http_request = await read_http_request(request, request.url.path)
     except BadRequest as e:
-        return PlainTextResponse(str(e), status_code=e.status)
+        return e.response()
     session, _ = request_session(request, keep=True)
     name = getattr(entry.handler, "__qualname__", "route")
     try:

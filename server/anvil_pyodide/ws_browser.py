@@ -101,6 +101,8 @@ class BrowserSocket:
             message = json.loads(text)
         except ValueError:
             raise ProtocolViolation(CLOSE_BAD_DATA, "text frame is not JSON") from None
+        except RecursionError:
+            raise ProtocolViolation(CLOSE_BAD_DATA, "message is nested too deeply") from None
         if not isinstance(message, dict):
             raise ProtocolViolation(CLOSE_BAD_DATA, "message is not a JSON object")
         kind = message.get("type")

@@ -33,6 +33,9 @@ OPTION_FOR_FIELD = {
     "uplink_key": "--uplink-key",
     "client_uplink_key": "--client-uplink-key",
     "uplink_failures_per_minute": "--uplink-failures-per-minute",
+    "header_timeout": "--header-timeout",
+    "max_header_bytes": "--max-header-bytes",
+    "body_timeout": "--body-timeout",
     "runtime_dir": "--runtime-dir",
     "task_journal": "--task-journal",
 }
