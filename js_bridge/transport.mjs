@@ -2,7 +2,9 @@
 //
 // WebSocketTransport: one lazily opened socket to /_/ws; keepalive every 5 s; calls run concurrently;
 // calls made while disconnected wait and go out after reconnect (capped exponential backoff with jitter);
-// a call already sent when the socket drops fails at once as offline (never re-sent).
+// a call already sent when the socket drops fails at once as offline (never re-sent). A new session token
+// (reset_session) moves new calls to a new socket; the old one stays open until the calls sent on it are
+// answered, then closes.
 // HttpTransport: the same calls over POST /_/server-call-http (when WebSockets are unavailable).
 // syncHttpCall: a blocking POST for Python code that cannot suspend (no JSPI).
 //
@@ -40,9 +42,8 @@ export class WebSocketTransport {
     this.WebSocketImpl = WebSocketImpl;
     this.sessionToken = null;
     this.socket = null;
-    this.calls = new Map(); // id -> {text, frames, onMessage, resolve, reject, sent, queuedAt}
-    this.incoming = null; // message whose media frames are arriving
-    this.chunkHeader = null;
+    this.calls = new Map(); // id -> {text, frames, onMessage, resolve, reject, socket (once sent), queuedAt}
+    this.retiring = new Set(); // sockets of an old session, kept open until their calls are answered
     this.attempt = 0;
     this.reconnectTimer = null;
     this.keepaliveTimer = null;
@@ -53,7 +54,7 @@ export class WebSocketTransport {
   /** Send a CALL (its JSON text and media frames); resolves with the final message and its frames. */
   call(id, text, frames, onMessage) {
     return new Promise((resolve, reject) => {
-      this.calls.set(id, { text, frames, onMessage, resolve, reject, sent: false, queuedAt: Date.now() });
+      this.calls.set(id, { text, frames, onMessage, resolve, reject, socket: null, queuedAt: Date.now() });
       if (this.socket && this.socket.readyState === 1) {
         this.send(this.calls.get(id));
       } else {
@@ -63,10 +64,25 @@ export class WebSocketTransport {
     });
   }
 
-  /** Use a new session token for the next connection (after reset_session); reconnects. */
+  /** Use a new session token (after reset_session): later calls go on a new socket; calls already sent on the
+   * old one still get their replies, and it closes once they have. */
   setSessionToken(token) {
     this.sessionToken = token;
-    if (this.socket) this.socket.close(1000, "session changed");
+    const old = this.socket;
+    if (!old) return;
+    this.socket = null;
+    clearInterval(this.keepaliveTimer);
+    this.retiring.add(old);
+    this.closeIfIdle(old);
+    if ([...this.calls.values()].some((entry) => !entry.socket)) this.connectSoon();
+  }
+
+  /** Close a retiring socket once no call sent on it waits for its reply. */
+  closeIfIdle(socket) {
+    if (!this.retiring.has(socket)) return;
+    for (const entry of this.calls.values()) if (entry.socket === socket) return;
+    this.retiring.delete(socket);
+    socket.close(1000, "session changed");
   }
 
   connectSoon() {
@@ -81,18 +97,20 @@ export class WebSocketTransport {
   open() {
     const socket = new this.WebSocketImpl(withSession(this.url, this.sessionToken));
     socket.binaryType = "arraybuffer";
+    socket.incoming = null; // message whose media frames are arriving on this socket
+    socket.chunkHeader = null;
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
       this.keepaliveTimer = setInterval(() => this.sendKeepalive(), this.keepaliveMs);
-      for (const entry of this.calls.values()) if (!entry.sent) this.send(entry);
+      for (const entry of this.calls.values()) if (!entry.socket) this.send(entry);
     };
-    socket.onmessage = (event) => this.receive(event.data);
+    socket.onmessage = (event) => this.receive(socket, event.data);
     socket.onclose = (event) => this.closed(socket, event.code);
   }
 
   send(entry) {
-    entry.sent = true;
+    entry.socket = this.socket;
     this.socket.send(entry.text);
     for (const [headerText, bytes] of entry.frames) {
       this.socket.send(headerText);
@@ -107,52 +125,51 @@ export class WebSocketTransport {
       command: "anvil.private.echo", args: ["keep-alive"], kwargs: {}, objects: [] }));
   }
 
-  receive(data) {
+  receive(socket, data) {
     if (typeof data !== "string") {
-      const header = this.chunkHeader;
-      this.chunkHeader = null;
-      if (header && this.incoming) {
-        this.incoming.addFrame(header.text, header.message, new Uint8Array(data));
-        if (this.incoming.complete) this.deliver(this.incoming);
+      const header = socket.chunkHeader;
+      socket.chunkHeader = null;
+      if (header && socket.incoming) {
+        socket.incoming.addFrame(header.text, header.message, new Uint8Array(data));
+        if (socket.incoming.complete) this.deliver(socket, socket.incoming);
       }
       return;
     }
     const message = JSON.parse(data);
     if (message.type === "CHUNK_HEADER") {
-      this.chunkHeader = { text: data, message };
+      socket.chunkHeader = { text: data, message };
       return;
     }
     if (typeof message.id === "string" && message.id.startsWith("client-keepalive")) return;
     const incoming = new IncomingMessage(data, message);
-    if (incoming.complete) this.deliver(incoming);
-    else this.incoming = incoming;
+    if (incoming.complete) this.deliver(socket, incoming);
+    else socket.incoming = incoming;
   }
 
-  deliver(incoming) {
-    if (this.incoming === incoming) this.incoming = null;
+  deliver(socket, incoming) {
+    if (socket.incoming === incoming) socket.incoming = null;
     const entry = this.calls.get(incoming.message.id);
     if (!entry) return;
     if (isFinal(incoming.message)) {
       this.calls.delete(incoming.message.id);
       entry.resolve({ text: incoming.text, frames: incoming.frames });
+      this.closeIfIdle(socket);
     } else if (entry.onMessage) {
       entry.onMessage(incoming.text, incoming.frames);
     }
   }
 
   closed(socket, code) {
-    if (this.socket !== socket) return;
-    this.socket = null;
-    this.incoming = null;
-    this.chunkHeader = null;
-    clearInterval(this.keepaliveTimer);
-    this.attempt += 1;
     for (const [id, entry] of this.calls) {
-      if (entry.sent) {
+      if (entry.socket === socket) {
         this.calls.delete(id);
         entry.reject(new OfflineError(`Connection to server failed (${code})`));
       }
     }
+    if (this.retiring.delete(socket) || this.socket !== socket) return;
+    this.socket = null;
+    clearInterval(this.keepaliveTimer);
+    this.attempt += 1;
     if (this.calls.size > 0) this.connectSoon();
   }
 
@@ -162,12 +179,12 @@ export class WebSocketTransport {
     this.offlineTimer = setInterval(() => {
       const now = Date.now();
       for (const [id, entry] of this.calls) {
-        if (!entry.sent && now - entry.queuedAt > this.offlineTimeoutMs) {
+        if (!entry.socket && now - entry.queuedAt > this.offlineTimeoutMs) {
           this.calls.delete(id);
           entry.reject(new OfflineError("Connection to server failed (no connection)"));
         }
       }
-      if (![...this.calls.values()].some((e) => !e.sent)) {
+      if (![...this.calls.values()].some((e) => !e.socket)) {
         clearInterval(this.offlineTimer);
         this.offlineTimer = null;
       }
