@@ -10,6 +10,8 @@
 #   ./build.sh demo               setup, then `anvil-pyodide serve demo` on http://127.0.0.1:8000/ (PORT= to change;
 #                                 uplinks connect with UPLINK_KEY, default demo-uplink-key)
 #   ./build.sh bench              setup, then bench/run_all.py
+#   ./build.sh soak [--short]     setup, then bench/soak.py: restart, fuzz, attacks and a mixed soak against real
+#                                 servers and Chromium pages, as a PASS/MISS table (./build.sh test runs --short)
 #
 # Every setup step is skipped when a stamp in build/stamps/ matches the hash of that step's inputs,
 # so a second run takes a few seconds.
@@ -141,13 +143,19 @@ cmd_bench() {
     exec $PY bench/run_all.py "$@"
 }
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+cmd_soak() {
+    cmd_setup
+    exec $PY bench/soak.py "$@"
+}
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
     setup) shift; cmd_setup "$@" ;;
     test) shift; cmd_test "$@" ;;
     demo) shift; cmd_demo "$@" ;;
     bench) shift; cmd_bench "$@" ;;
+    soak) shift; cmd_soak "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
 esac
