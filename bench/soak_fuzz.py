@@ -120,6 +120,8 @@ async def _fuzz_connection(server: LiveServer, frames: FuzzFrames, quota: int, s
                     reader.cancel()
         except websockets.ConnectionClosed:
             stats["closed_by_server"] += 1
+        except websockets.InvalidHandshake:  # e.g. 408: this busy client was slower than --header-timeout
+            stats["refused_handshakes"] += 1
         except OSError:
             stats["connect_errors"] += 1
             await asyncio.sleep(0.1)
@@ -133,7 +135,7 @@ async def _drain(ws: Any) -> None:
 async def fuzz(server: LiveServer, messages: int, connections: int) -> list[Row]:
     """``messages`` fuzzed frames over ``connections`` concurrent sockets, with a bystander calling meanwhile."""
     start_log, rss_before = len(server.output()), rss_mb(server.process.pid)
-    stats = {"sent": 0, "closed_by_server": 0, "connect_errors": 0}
+    stats = {"sent": 0, "closed_by_server": 0, "refused_handshakes": 0, "connect_errors": 0}
     peak = rss_before
     started = time.monotonic()
     async with Bystander(server) as bystander:
@@ -149,7 +151,8 @@ async def fuzz(server: LiveServer, messages: int, connections: int) -> list[Row]
     return [
         Row(f"fuzz: {stats['sent']:,} messages on {connections} connections",
             f"{elapsed:.0f} s, server alive: {alive}, {found} tracebacks, "
-            f"{stats['closed_by_server']} sockets closed by the server", alive and found == 0 and stats["sent"] >= messages * 0.99),
+            f"{stats['closed_by_server']} sockets closed by the server, {stats['refused_handshakes']} handshakes "
+            f"refused (408)", alive and found == 0 and stats["sent"] >= messages * 0.99),
         Row("fuzz: server RSS bounded", f"{rss_before:.0f} MB before, peak {peak:.0f} MB", peak < rss_before + 300),
         Row("fuzz: bystander p99 < 100 ms", bystander.summary(), bystander.p99_ms() < 100 and bystander.failures == 0),
     ]
