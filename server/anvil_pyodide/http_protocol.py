@@ -1,10 +1,11 @@
 """uvicorn's HTTP protocol (httptools) with limits on request heads: a time limit and a size limit.
 
 uvicorn waits for a request's headers forever (a connection that sends half a request line holds a
-file descriptor until the client goes) and httptools puts no bound on their size. Here a request's
-head (request line and headers) must arrive within ``header_timeout`` seconds of the connection
-opening, or of the previous request ending, and be at most ``max_header_bytes``; otherwise the
-connection gets 408 or 431 and is closed.
+file descriptor until the client goes) and httptools puts no bound on their size. Here a new
+connection must start a request within ``header_timeout`` seconds (else it is closed without a word,
+as an unused preconnect expects), a request's head (request line and headers) must be complete within
+``header_timeout`` seconds of its first byte (else 408), and at most ``max_header_bytes`` (else 431).
+Between requests on a keep-alive connection, uvicorn's keep-alive timeout applies.
 
 Example:
     >>> protocol = limited_http_protocol(header_timeout=10, max_header_bytes=65536)
@@ -36,20 +37,20 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     _head_timer: asyncio.TimerHandle | None = None
     _head_bytes = 0
+    _head_started = False
     _refusal: tuple[int, str] | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._start_head()
+        self._start_head(started=False)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
         super().connection_lost(exc)
 
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._start_head()  # the next request's head is timed from here (uvicorn's keep-alive timeout also runs)
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._start_head(started=True)
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
@@ -63,9 +64,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._stop_head_timer()
         super().on_headers_complete()
 
-    def _start_head(self) -> None:
+    def _start_head(self, started: bool) -> None:
         self._stop_head_timer()
-        self._head_bytes = 0
+        self._head_bytes, self._head_started = 0, started
         if self.header_timeout:
             self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
 
@@ -89,9 +90,12 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or (self.cycle is not None and not self.cycle.response_complete):
-            return  # a request is running: its head was complete
-        log.info("request head from %s did not arrive within %g s; closed", self._peer(), self.header_timeout)
+        if self.transport.is_closing():
+            return
+        if not self._head_started:  # a connection that never began a request
+            self.transport.close()
+            return
+        log.info("request head from %s was not complete within %g s; answered 408", self._peer(), self.header_timeout)
         self._close_with(408, "Request Timeout")
 
     def _close_with(self, status: int, reason: str) -> None:

@@ -58,6 +58,18 @@ def read_answer(sock: socket.socket, timeout: float = 30) -> bytes:
         data += part
 
 
+def read_until(sock: socket.socket, end: bytes, timeout: float = 30) -> bytes:
+    """What the server sends up to and including ``end`` (or until it closes the connection)."""
+    sock.settimeout(timeout)
+    data = b""
+    while not data.endswith(end):
+        part = sock.recv(65536)
+        if not part:
+            break
+        data += part
+    return data
+
+
 def wait_for_line(log: Callable[[], str], text: str, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -90,8 +102,20 @@ def test_headers_that_never_end_are_answered_408(limited: LiveServer, new_log) -
     with connect(limited) as sock:
         sock.sendall(b"GET /_/api/text HTTP/1.1\r\nHost: t\r\nX-Slow: ")
         assert read_answer(sock).startswith(b"HTTP/1.1 408 ")
-    with connect(limited) as idle:  # a connection that never sends a byte is closed too
-        assert read_answer(idle).startswith(b"HTTP/1.1 408 ")
+    with connect(limited) as idle:  # a connection that never sends a byte is closed, without a word
+        assert read_answer(idle) == b""
+
+
+def test_an_idle_keep_alive_connection_is_not_answered_408(limited: LiveServer, new_log) -> None:
+    """Between requests uvicorn's keep-alive timeout (5 s, silent) applies, not the 1 s head timeout: a client
+    reusing its connection after 2 s gets its answer, never an unsolicited 408."""
+    with connect(limited) as sock:
+        request = b"GET /_/api/text HTTP/1.1\r\nHost: t\r\n\r\n"
+        sock.sendall(request)
+        assert read_until(sock, "héllo <b>world</b>".encode()).startswith(b"HTTP/1.1 200 ")
+        time.sleep(2)  # idle, past --header-timeout but within the keep-alive timeout
+        sock.sendall(request)
+        assert read_until(sock, "héllo <b>world</b>".encode()).startswith(b"HTTP/1.1 200 ")
 
 
 def test_headers_over_the_limit_are_answered_431(limited: LiveServer, new_log) -> None:
