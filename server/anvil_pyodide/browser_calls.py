@@ -23,6 +23,7 @@ from .config import ServerConfig
 from .dispatcher import Dispatcher
 from .outbox import Chunk, Outbox
 from .output import LineBuffer
+from .session_http import touch_session
 from .sessions import Session, SessionStore
 from .task_live import as_named_call
 from .tracebacks import app_trace
@@ -129,6 +130,7 @@ class BrowserCallHandler:
         command = message["command"]
         if command == RESET_SESSION:
             peer.session = self.sessions.create()
+            touch_session(self.sessions, peer.session.token)  # in use from now: not dropped as a page view's would be
             return encode_message({"id": call_id, "response": peer.session.token})
         if peer.session is not None:  # every call (keepalives too) counts as use; an idle one may have expired
             peer.session = self.sessions.get(peer.session.token)

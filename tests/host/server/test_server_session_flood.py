@@ -94,3 +94,12 @@ async def test_a_socket_without_a_cookie_keeps_the_session_it_gets(short_first_u
         await client.call("session_set", "k", "v")
         await asyncio.sleep(1.5)
         assert await client.call("session_get", "k") == "v"
+
+
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_a_session_from_reset_session_is_in_use_at_once(short_first_use: LiveServer) -> None:
+    async with BrowserClient(short_first_use.ws_url) as client:
+        fresh = await client.call("anvil.private.reset_session")
+        await asyncio.sleep(1.5)  # past --session-first-use-timeout
+        assert await client.call("session_id") == fresh
