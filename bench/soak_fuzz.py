@@ -101,9 +101,12 @@ class FuzzFrames:
         return json.dumps(self.value()), False
 
 
-async def _fuzz_connection(server: LiveServer, frames: FuzzFrames, quota: int, stats: dict[str, int]) -> None:
-    """Send ``quota`` frames, reconnecting whenever the server closes the socket (as it should for bad ones)."""
+async def _fuzz_connection(server: LiveServer, frames: FuzzFrames, quota: int, rate: float,
+                           stats: dict[str, int]) -> None:
+    """Send ``quota`` frames at ``rate`` a second, reconnecting whenever the server closes the socket (as it should
+    for bad ones)."""
     sent = 0
+    started = time.monotonic()
     while sent < quota:
         try:
             async with websockets.connect(server.ws_url + "/_/ws", proxy=None, max_size=None) as ws:
@@ -114,8 +117,8 @@ async def _fuzz_connection(server: LiveServer, frames: FuzzFrames, quota: int, s
                         await ws.send(frame, text=True) if raw_text else await ws.send(frame)
                         sent += 1
                         stats["sent"] += 1
-                        if sent % 50 == 0:
-                            await asyncio.sleep(0)
+                        if sent % 10 == 0:
+                            await asyncio.sleep(max(0.0, started + sent / rate - time.monotonic()))
                 finally:
                     reader.cancel()
         except websockets.ConnectionClosed:
@@ -132,15 +135,16 @@ async def _drain(ws: Any) -> None:
         pass
 
 
-async def fuzz(server: LiveServer, messages: int, connections: int) -> list[Row]:
-    """``messages`` fuzzed frames over ``connections`` concurrent sockets, with a bystander calling meanwhile."""
+async def fuzz(server: LiveServer, messages: int, connections: int, rate: float = 2_000) -> list[Row]:
+    """``messages`` fuzzed frames over ``connections`` concurrent sockets at ``rate`` a second in all, with a
+    bystander calling meanwhile."""
     start_log, rss_before = len(server.output()), rss_mb(server.process.pid)
     stats = {"sent": 0, "closed_by_server": 0, "refused_handshakes": 0, "connect_errors": 0}
     peak = rss_before
     started = time.monotonic()
     async with Bystander(server) as bystander:
-        jobs = [asyncio.create_task(_fuzz_connection(server, FuzzFrames(seed), messages // connections, stats))
-                for seed in range(connections)]
+        jobs = [asyncio.create_task(_fuzz_connection(server, FuzzFrames(seed), messages // connections,
+                                                     rate / connections, stats)) for seed in range(connections)]
         while not all(job.done() for job in jobs):
             peak = max(peak, rss_mb(server.process.pid))
             await asyncio.sleep(0.5)
@@ -150,7 +154,7 @@ async def fuzz(server: LiveServer, messages: int, connections: int) -> list[Row]
     alive, found = server_alive(server), tracebacks(server, start_log)
     return [
         Row(f"fuzz: {stats['sent']:,} messages on {connections} connections",
-            f"{elapsed:.0f} s, server alive: {alive}, {found} tracebacks, "
+            f"{elapsed:.0f} s ({stats['sent'] / elapsed:,.0f}/s), server alive: {alive}, {found} tracebacks, "
             f"{stats['closed_by_server']} sockets closed by the server, {stats['refused_handshakes']} handshakes "
             f"refused (408)", alive and found == 0 and stats["sent"] >= messages * 0.99),
         Row("fuzz: server RSS bounded", f"{rss_before:.0f} MB before, peak {peak:.0f} MB", peak < rss_before + 300),

@@ -88,6 +88,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .http_protocol import limited_http_protocol
+    from .ws_protocol import QuietWebSocketsProtocol
 
     config = config_from_args(args)
     try:
@@ -99,7 +100,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"anvil-pyodide: serving {config.app_dir} (server modules: {', '.join(modules) or 'none'})", flush=True)
     print(f"anvil-pyodide: open http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
-                http=limited_http_protocol(config.header_timeout, config.max_header_bytes),
+                http=limited_http_protocol(config.header_timeout, config.max_header_bytes), ws=QuietWebSocketsProtocol,
                 log_level="info", lifespan="on")
     return 0
 

@@ -110,6 +110,20 @@ async def test_nan_and_infinity_literals_are_read_as_floats(server: LiveServer, 
     assert math.isnan(nan) and (inf, minus_inf, kwargs) == (math.inf, -math.inf, {})
 
 
+async def test_invalid_utf8_right_before_the_client_closes_is_no_traceback(server: LiveServer,
+                                                                           bystander: BrowserClient) -> None:
+    """An invalid UTF-8 frame and the client's close frame read together: the socket is already closing when the
+    bad frame is looked at, and uvicorn's own second close fails (a traceback) unless the server catches it."""
+    logged_before = len(server.output())
+    for _ in range(20):
+        ws = await websockets.connect(server.ws_url + "/_/ws", proxy=None)
+        await ws.send(b'{"type": "\xff"}', text=True)
+        await ws.close()
+    async with BrowserClient(server.ws_url) as client:  # and the server still answers
+        assert await client.call("echo", "after") == [["after"], {}]
+    assert "Traceback" not in server.output()[logged_before:], server.output()[logged_before:]
+
+
 ANSWERED = {
     "args not a list": (call(args={"a": 1}), "Malformed CALL: 'args' must be a list"),
     "kwargs not an object": (call(kwargs=[1]), "Malformed CALL: 'kwargs' must be an object"),
