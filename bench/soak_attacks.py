@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import select
+import selectors
 import socket
 import time
 
@@ -73,7 +73,7 @@ def _send_chunked(server: LiveServer, total: int) -> tuple[int, str]:
     chunk = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
     sent = 0
     try:
-        while sent < total and not select.select([sock], [], [], 0)[0]:
+        while sent < total and not _readable(sock):
             sock.sendall(chunk)
             sent += 65536
     except OSError:
@@ -94,24 +94,31 @@ async def half_open_requests(server: LiveServer, scale: float) -> list[Row]:
                 closed == count)]
 
 
+def _readable(sock: socket.socket) -> bool:
+    with selectors.DefaultSelector() as selector:  # not select(): descriptors may be over 1024
+        selector.register(sock, selectors.EVENT_READ)
+        return bool(selector.select(0))
+
+
 def _half_open(server: LiveServer, count: int) -> int:
     sockets = []
-    for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: s\r\nX-Slow: ")
-        sockets.append(sock)
-    deadline, closed = time.monotonic() + 30, 0
-    pending = list(sockets)
-    while pending and time.monotonic() < deadline:
-        ready, _, _ = select.select(pending, [], [], 1)
-        for sock in ready:
-            try:
-                while sock.recv(4096):
-                    pass
-            except OSError:
-                pass
-            closed += 1
-            pending.remove(sock)
+    with selectors.DefaultSelector() as selector:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: s\r\nX-Slow: ")
+            sockets.append(sock)
+            selector.register(sock, selectors.EVENT_READ)
+        deadline, closed = time.monotonic() + 30, 0
+        while closed < count and time.monotonic() < deadline:
+            for key, _ in selector.select(1):
+                sock = key.fileobj
+                try:
+                    data = sock.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:  # closed by the server (after its 408)
+                    closed += 1
+                    selector.unregister(sock)
     for sock in sockets:
         sock.close()
     return closed
