@@ -10,8 +10,8 @@ import anvil.server
 import httpx
 import pytest
 
-from anvil_pyodide import sessions as sessions_module
-from anvil_pyodide.sessions import InMemorySessionStore
+from anvil_pyodide.sessions import store as sessions_module
+from anvil_pyodide.sessions.store import InMemorySessionStore
 from tests.host.server.conftest import BASIC_APP
 from tests.support.browser_protocol import BrowserClient
 from tests.support.live_server import LiveServer
