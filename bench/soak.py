@@ -3,7 +3,9 @@
     ./build.sh soak            # the full soak: 100,000 fuzzed messages, 1,000 calls killed mid-flight, 10 minutes
     ./build.sh soak --short    # what CI runs: a few thousand fuzzed messages and a 30-second soak
 
-Every row says what was measured and PASS or MISS; the exit status is 1 when any row is a MISS.
+Every row says what was measured and PASS or MISS; the exit status is 1 when any row is a MISS. Rows about
+latency or rate ("MISS (timing)") count in the full soak only: ``--short`` runs in CI on shared machines, where
+they depend on the load (tests never assert timings).
 """
 
 from __future__ import annotations
@@ -52,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = asyncio.run(soak(SHORT if args.short else FULL))
     print(f"\nsoak ({'short' if args.short else 'full'}) in {time.monotonic() - started:.0f} s:\n", flush=True)
     print_table(rows)
-    missed = [row.name for row in rows if not row.passed]
-    print(f"\n{len(rows) - len(missed)} PASS, {len(missed)} MISS", flush=True)
-    return 1 if missed else 0
+    missed = [row for row in rows if not row.passed]
+    enforced = [row for row in missed if not (args.short and row.timing)]
+    print(f"\n{len(rows) - len(missed)} PASS, {len(missed)} MISS"
+          + (f" ({len(missed) - len(enforced)} timing, not enforced by --short)" if len(enforced) < len(missed) else ""),
+          flush=True)
+    return 1 if enforced else 0
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ async def session_flood(server: LiveServer, scale: float) -> list[Row]:
     ratio = rates[-1] / rates[0]
     return [Row(f"session flood: {pages:,} page views (rate holds)",
                 f"{rates[0]:.0f} pages/s first tenth, {rates[-1]:.0f} last tenth (x{ratio:.2f}); {bystander.summary()}",
-                ratio > 0.5 and bystander.failures == 0)]
+                ratio > 0.5 and bystander.failures == 0, timing=True)]
 
 
 async def huge_chunked_body(server: LiveServer, scale: float) -> list[Row]:
