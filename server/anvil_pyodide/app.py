@@ -9,12 +9,11 @@ Example:
 
 from __future__ import annotations
 
-import os
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -23,6 +22,7 @@ from .app_loader import AppModuleImporter
 from .browser_calls import BrowserCallHandler
 from .config import ServerConfig
 from .dispatcher import Dispatcher
+from .embed_cors import EmbeddingCors
 from .http_call import http_call_endpoint
 from .http_endpoint import default_endpoints
 from .http_endpoint_paths import PathTable
@@ -30,6 +30,7 @@ from .http_endpoint_serve import api_endpoint
 from .output import install_output_routing
 from .registry import FunctionRegistry, default_registry
 from .routes import AppPathRoute, default_routes, page_route_endpoint
+from .runtime_location import runtime_dirs as find_runtime_dirs
 from .sessions import InMemorySessionStore, SessionStore
 from .task_setup import create_task_manager
 from .static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
@@ -37,15 +38,8 @@ from .static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runt
 from .uplink import UplinkHub, uplink_websocket_endpoint
 from .ws_browser import browser_websocket_endpoint
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def default_runtime_dirs() -> list[Path]:
-    """The built Pyodide distribution (``ANVIL_PYODIDE_RUNTIME_DIR`` or build/dist) and js_bridge/."""
-    dist = Path(os.environ.get("ANVIL_PYODIDE_RUNTIME_DIR", PROJECT_ROOT / "build" / "dist"))
-    return [dist, PROJECT_ROOT / "js_bridge"]
 
 
 async def check_app_online(request: Request) -> PlainTextResponse:
@@ -63,7 +57,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     dispatcher = Dispatcher(registry, config, remote=uplinks)
     uplinks.dispatcher = dispatcher
     dispatcher.tasks = create_task_manager(config, registry, uplinks)
-    runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
+    runtime_dirs = find_runtime_dirs(config.runtime_dir)
     if config.forward_output:
         install_output_routing()
 
@@ -84,7 +78,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/_/api/{path:path}", api_endpoint, methods=HTTP_METHODS),
         AppPathRoute("/{path:path}", page_route_endpoint, methods=HTTP_METHODS),  # routes, then / (the page), else 404
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, middleware=[Middleware(EmbeddingCors, policy=config.origins)])
     app.state.config = config
     app.state.sessions = sessions
     app.state.dispatcher = dispatcher

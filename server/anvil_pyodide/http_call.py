@@ -1,8 +1,10 @@
 """``/_/server-call-http``: the same CALL semantics as the WebSocket, over one HTTP POST.
 
 Request: multipart form with ``json-data`` (the CALL) and, per media chunk, ``chunk-json-<m>-<n>``
-(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes), with a Content-Length (411 without one,
-413 over the size limits). Response: see :mod:`http_framing`.
+(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes), optionally ``session`` (a SESSION message, see
+:mod:`session_http`; else the session cookie counts), with a Content-Length (411 without one, 413 over the
+size limits). A page of an origin that is neither the server's own nor allowed (``--allow-origin``) gets
+403 and reaches no function. Response: see :mod:`http_framing` (the SESSION reply first, when asked).
 
 Example:
     >>> import asyncio
@@ -26,7 +28,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from .browser_calls import BrowserPeer, error_message
 from .http_framing import closing, frame_part
 from .outbox import Outbox
-from .session_http import SESSION_COOKIE, SESSION_QUERY, resolve_session, session_cookie
+from .origins import refused_origin
+from .session_http import SESSION_COOKIE, SESSION_FIELD, resolve_session, session_cookie, session_reply, session_request
 
 
 async def _field_bytes(value: Any) -> bytes:
@@ -59,6 +62,9 @@ async def read_media(form: Any, message: dict[str, Any], max_bytes: int) -> dict
 async def http_call_endpoint(request: Request) -> Response:
     state = request.app.state
     config = state.config
+    refused = refused_origin(request)
+    if refused is not None:
+        return PlainTextResponse(config.origins.refusal(refused), status_code=403)
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():  # a chunked body could otherwise be of any size; browsers always send a length
         return PlainTextResponse("Content-Length required", status_code=411)
@@ -71,11 +77,17 @@ async def http_call_endpoint(request: Request) -> Response:
         return PlainTextResponse("Expected a multipart form with a JSON 'json-data' field", status_code=400)
     if not isinstance(message, dict) or message.get("type") != "CALL":
         return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
+    try:
+        asked = json.loads(await _field_bytes(form[SESSION_FIELD])) if SESSION_FIELD in form else None
+        token, fresh = session_request(asked) if SESSION_FIELD in form else (None, False)
+    except (ValueError, anvil.server.SerializationError) as e:
+        return PlainTextResponse(f"The 'session' field must hold a SESSION message: {e}", status_code=400)
 
-    session, created = resolve_session(state.sessions, request.query_params.get(SESSION_QUERY),
-                                       request.cookies.get(SESSION_COOKIE))
+    session, created = resolve_session(state.sessions, token, request.cookies.get(SESSION_COOKIE), fresh)
     peer = BrowserPeer(session, request.client.host if request.client else None, Outbox(asyncio.get_running_loop()),
                        f"{request.url.scheme}://{request.url.netloc}")
+    if asked is not None:
+        peer.outbox.put(session_reply(session))
     try:
         media = await read_media(form, message, config.max_media_bytes)
     except anvil.server.SerializationError as e:

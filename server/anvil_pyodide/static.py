@@ -21,6 +21,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .origins import refused_origin
+from .runtime_location import missing_runtime_hint
 from .session_http import SESSION_COOKIE, resolve_session, session_cookie
 from .sessions import Session
 
@@ -94,9 +96,16 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
 
 
 async def runtime_description_endpoint(request: Request) -> Response:
+    """The runtime description; the first thing the loader fetches, so it also tells a page whose origin
+    may not use the server why (readable by that page: the loader shows it)."""
+    refused = refused_origin(request)
+    if refused is not None:
+        return JSONResponse({"error": request.app.state.config.origins.refusal(refused)}, status_code=403,
+                            headers={"Access-Control-Allow-Origin": refused, "Vary": "Origin",
+                                     "Cache-Control": "no-store"})
     description = request.app.state.runtime_description
     if not description["runtimeWheel"]:
-        return JSONResponse({"error": "The runtime is not built: run ./build.sh setup"}, status_code=503)
+        return JSONResponse({"error": missing_runtime_hint()}, status_code=503)
     return JSONResponse(description, headers={"Cache-Control": REVALIDATE})
 
 

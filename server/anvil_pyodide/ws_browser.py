@@ -1,5 +1,9 @@
 """``/_/ws``: browsers' WebSocket. Text frames are JSON messages; binary frames carry media chunks.
 
+The first message may be a SESSION message naming the page's session (see :mod:`session_http`);
+without one the socket uses the session cookie, or a new session. Pages of origins that are neither the
+server's own nor allowed (``--allow-origin``) are refused before the socket opens (HTTP 403).
+
 Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
 message type too (1003); a bad CALL is answered with an error, and so is a call whose media breaks
 the chunk rules or the size limit (the rest of its chunks are then dropped, the socket stays open).
@@ -12,7 +16,6 @@ import asyncio
 import json
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 import anvil.server
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
@@ -20,7 +23,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .browser_calls import BrowserCallHandler, BrowserPeer, error_message
 from .outbox import Outbox, pump_to_websocket
-from .session_http import SESSION_COOKIE, SESSION_QUERY, resolve_session
+from .origins import refused_origin
+from .session_http import SESSION_COOKIE, SESSION_MESSAGE, resolve_session, session_reply, session_request
+from .sessions import SessionStore
 
 log = logging.getLogger("anvil_pyodide.ws")
 
@@ -50,20 +55,16 @@ def close_reason(text: str) -> str:
     return text.encode("utf-8")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
 
 
-def same_origin(websocket: WebSocket) -> bool:
-    """True when the Origin header is absent (not a browser) or names this server's host."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
-
-
 class BrowserSocket:
     """One accepted browser WebSocket: reads frames, runs calls, writes replies in order."""
 
     def __init__(self, websocket: WebSocket, handler: BrowserCallHandler, peer: BrowserPeer, max_message_bytes: int,
-                 max_media_bytes: int) -> None:
+                 max_media_bytes: int, sessions: SessionStore) -> None:
         self.websocket = websocket
+        self.sessions = sessions
+        self.cookie_token = websocket.cookies.get(SESSION_COOKIE)
+        #: False until the first message has chosen the socket's session.
+        self.session_settled = False
         self.handler = handler
         self.peer = peer
         self.max_message_bytes = max_message_bytes
@@ -104,14 +105,34 @@ class BrowserSocket:
         if not isinstance(message, dict):
             raise ProtocolViolation(CLOSE_BAD_DATA, "message is not a JSON object")
         kind = message.get("type")
+        if not self.session_settled:
+            self.settle_session(message if kind == SESSION_MESSAGE else None)
+            if kind == SESSION_MESSAGE:
+                return
         if kind == "CALL":
             self.on_call(message)
         elif kind == "CHUNK_HEADER":
             self.on_chunk_header(message)
+        elif kind == SESSION_MESSAGE:
+            raise ProtocolViolation(CLOSE_POLICY, "a SESSION message must be the socket's first message")
         elif kind == "LOG":
             log.info("browser log: %s", str(message.get("text", message))[:2000])
         else:
             raise ProtocolViolation(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
+
+    def settle_session(self, message: dict[str, Any] | None) -> None:
+        """Choose the socket's session from its first message: a SESSION message's token (answered with
+        the token in use), else the cookie's."""
+        self.session_settled = True
+        if message is None:
+            self.peer.session, _ = resolve_session(self.sessions, None, self.cookie_token)
+            return
+        try:
+            token, fresh = session_request(message)
+        except anvil.server.SerializationError as e:
+            raise ProtocolViolation(CLOSE_BAD_DATA, str(e)) from None
+        self.peer.session, _ = resolve_session(self.sessions, token, self.cookie_token, fresh)
+        self.peer.outbox.put(session_reply(self.peer.session))
 
     def on_call(self, message: dict[str, Any]) -> None:
         call_id = message.get("id")
@@ -184,14 +205,15 @@ class BrowserSocket:
 async def browser_websocket_endpoint(websocket: WebSocket) -> None:
     """The ASGI endpoint; ``websocket.app.state`` holds the handler and config."""
     state = websocket.app.state
-    if not same_origin(websocket):
+    refused = refused_origin(websocket)
+    if refused is not None:
+        log.info("refused a WebSocket from a page of %s: %s", refused, state.config.origins.refusal(refused))
         await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
         return
-    session, _ = resolve_session(state.sessions, websocket.query_params.get(SESSION_QUERY),
-                                 websocket.cookies.get(SESSION_COOKIE))
     await websocket.accept()
     client_ip = websocket.client.host if websocket.client else None
     scheme = "https" if websocket.url.scheme == "wss" else "http"
-    peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}")
+    peer = BrowserPeer(None, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}")
     config = state.config
-    await BrowserSocket(websocket, state.call_handler, peer, config.max_message_bytes, config.max_media_bytes).run()
+    await BrowserSocket(websocket, state.call_handler, peer, config.max_message_bytes, config.max_media_bytes,
+                        state.sessions).run()

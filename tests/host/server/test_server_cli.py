@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from anvil_pyodide.app import default_runtime_dirs
+from anvil_pyodide.runtime_location import runtime_dirs
 from anvil_pyodide.cli import build_parser
 from anvil_pyodide.config import ServerConfig
 
@@ -33,6 +33,7 @@ OPTION_FOR_FIELD = {
     "client_uplink_key": "--client-uplink-key",
     "runtime_dir": "--runtime-dir",
     "task_journal": "--task-journal",
+    "origins": "--allow-origin",
 }
 #: Fields that are not options: the positional APP_DIR, and the protocol's fixed frame limit.
 NOT_OPTIONS = {"app_dir", "max_message_bytes"}
@@ -112,7 +113,7 @@ def test_the_runtime_script_the_page_loads_is_served(http: httpx.Client) -> None
     reply = http.get("/_/runtime/anvil-pyodide.js")
     assert reply.status_code == 200
     assert "javascript" in reply.headers["content-type"]
-    candidates = [d / "anvil-pyodide.js" for d in default_runtime_dirs()]
+    candidates = [d / "anvil-pyodide.js" for d in runtime_dirs(None)]
     assert reply.content == next(p for p in candidates if p.is_file()).read_bytes()
 
 
