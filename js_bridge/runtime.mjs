@@ -1,7 +1,7 @@
 // Starts an app in the page: loads Pyodide and the runtime wheel from our server (never a CDN), unpacks
 // the app's client code, connects the transport, then runs the main module.
 //
-//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code)
+//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code), app.transport
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
@@ -109,6 +109,7 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
   return {
     pyodide,
     bridge,
+    transport,
     runPython: (code) => pyodide.runPythonAsync(code),
   };
 }

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
+
+log = logging.getLogger("anvil_pyodide.origins")
 
 #: The environment variable listing allowed origins (separated by commas and/or spaces).
 ALLOW_ORIGINS_ENV = "ANVIL_PYODIDE_ALLOW_ORIGINS"
@@ -125,11 +128,21 @@ class OriginPolicy:
                 f"{ALLOW_ORIGIN_OPTION} {origin} (or list the origin in {ALLOW_ORIGINS_ENV})")
 
 
+#: Refused origins are logged once each, up to this many (a flood of made-up origins cannot fill the log).
+MAX_LOGGED_REFUSALS = 100
+_logged_refusals: set[str] = set()
+
+
 def refused_origin(connection: HTTPConnection) -> str | None:
     """The ``Origin`` of a request that the app's policy refuses, else None (allowed, or not from a page).
-    The policy is ``connection.app.state.config.origins``."""
+    The policy is ``connection.app.state.config.origins``; the first refusal of each origin is logged."""
     origin = connection.headers.get("origin")
     own = request_origin(connection.url.scheme, connection.headers.get("host", ""))
-    if connection.app.state.config.origins.allows(origin, own):
+    policy: OriginPolicy = connection.app.state.config.origins
+    if policy.allows(origin, own):
         return None
+    if origin not in _logged_refusals and len(_logged_refusals) < MAX_LOGGED_REFUSALS:
+        _logged_refusals.add(origin)
+        log.warning("refused %s %s from a page of %s (logged once per origin). %s", connection.scope["type"],
+                    connection.url.path, origin, policy.refusal(origin))
     return origin

@@ -205,9 +205,7 @@ class BrowserSocket:
 async def browser_websocket_endpoint(websocket: WebSocket) -> None:
     """The ASGI endpoint; ``websocket.app.state`` holds the handler and config."""
     state = websocket.app.state
-    refused = refused_origin(websocket)
-    if refused is not None:
-        log.info("refused a WebSocket from a page of %s: %s", refused, state.config.origins.refusal(refused))
+    if refused_origin(websocket) is not None:
         await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
         return
     await websocket.accept()
