@@ -174,3 +174,17 @@ def test_missing_app_folder_is_reported(tmp_path: Path) -> None:
     result = run_cli("serve", str(tmp_path / "nowhere"), "--port", str(free_port()))
     assert result.returncode != 0
     assert "does not exist" in result.stderr
+
+
+def test_new_writes_an_app_and_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    made = subprocess.run([sys.executable, "-m", "anvil_pyodide", "new", str(tmp_path / "fresh")],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0 and "anvil-pyodide serve" in made.stdout
+    assert (tmp_path / "fresh" / "server_code" / "geometry.py").is_file()
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("mine")
+    refused = subprocess.run([sys.executable, "-m", "anvil_pyodide", "new", str(tmp_path / "used")],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1
+    assert "already exists and is not an empty folder" in refused.stderr
+    assert sorted(p.name for p in (tmp_path / "used").iterdir()) == ["notes.txt"]  # nothing written
