@@ -77,16 +77,16 @@ async def http_call_endpoint(request: Request) -> Response:
         return PlainTextResponse("Expected a multipart form with a JSON 'json-data' field", status_code=400)
     if not isinstance(message, dict) or message.get("type") != "CALL":
         return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
+    asked = SESSION_FIELD in form  # the runtime names its session (else the cookie's counts)
     try:
-        asked = json.loads(await _field_bytes(form[SESSION_FIELD])) if SESSION_FIELD in form else None
-        token, fresh = session_request(asked) if SESSION_FIELD in form else (None, False)
+        token, fresh = session_request(json.loads(await _field_bytes(form[SESSION_FIELD]))) if asked else (None, False)
     except (ValueError, anvil.server.SerializationError) as e:
         return PlainTextResponse(f"The 'session' field must hold a SESSION message: {e}", status_code=400)
 
     session, created = resolve_session(state.sessions, token, request.cookies.get(SESSION_COOKIE), fresh)
     peer = BrowserPeer(session, request.client.host if request.client else None, Outbox(asyncio.get_running_loop()),
                        f"{request.url.scheme}://{request.url.netloc}")
-    if asked is not None:
+    if asked:
         peer.outbox.put(session_reply(session))
     try:
         media = await read_media(form, message, config.max_media_bytes)
