@@ -62,7 +62,7 @@ async def read_media(form: Any, message: dict[str, Any], max_bytes: int) -> dict
 async def http_call_endpoint(request: Request) -> Response:
     state = request.app.state
     config = state.config
-    refused = refused_origin(request)
+    refused = refused_origin(request, config.origins)
     if refused is not None:
         return PlainTextResponse(config.origins.refusal(refused), status_code=403)
     declared = request.headers.get("content-length", "")

@@ -133,12 +133,11 @@ MAX_LOGGED_REFUSALS = 100
 _logged_refusals: set[str] = set()
 
 
-def refused_origin(connection: HTTPConnection) -> str | None:
-    """The ``Origin`` of a request that the app's policy refuses, else None (allowed, or not from a page).
-    The policy is ``connection.app.state.config.origins``; the first refusal of each origin is logged."""
+def refused_origin(connection: HTTPConnection, policy: OriginPolicy) -> str | None:
+    """The ``Origin`` of a request (or WebSocket) that ``policy`` refuses, else None (allowed, or not from a
+    page). The first refusal of each origin is logged."""
     origin = connection.headers.get("origin")
     own = request_origin(connection.url.scheme, connection.headers.get("host", ""))
-    policy: OriginPolicy = connection.app.state.config.origins
     if policy.allows(origin, own):
         return None
     if origin not in _logged_refusals and len(_logged_refusals) < MAX_LOGGED_REFUSALS:

@@ -98,9 +98,10 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
 async def runtime_description_endpoint(request: Request) -> Response:
     """The runtime description; the first thing the loader fetches, so it also tells a page whose origin
     may not use the server why (readable by that page: the loader shows it)."""
-    refused = refused_origin(request)
+    origins = request.app.state.config.origins
+    refused = refused_origin(request, origins)
     if refused is not None:
-        return JSONResponse({"error": request.app.state.config.origins.refusal(refused)}, status_code=403,
+        return JSONResponse({"error": origins.refusal(refused)}, status_code=403,
                             headers={"Access-Control-Allow-Origin": refused, "Vary": "Origin",
                                      "Cache-Control": "no-store"})
     description = request.app.state.runtime_description

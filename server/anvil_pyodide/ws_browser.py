@@ -205,7 +205,7 @@ class BrowserSocket:
 async def browser_websocket_endpoint(websocket: WebSocket) -> None:
     """The ASGI endpoint; ``websocket.app.state`` holds the handler and config."""
     state = websocket.app.state
-    if refused_origin(websocket) is not None:
+    if refused_origin(websocket, state.config.origins) is not None:
         await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
         return
     await websocket.accept()
