@@ -17,6 +17,7 @@ from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
 from .new_app import NewAppError, write_new_app
 from .origins import ALLOW_ORIGIN_OPTION, ALLOW_ORIGINS_ENV, OriginPolicy
+from .server_api import install as install_server_api
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +86,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"anvil-pyodide: {ALLOW_ORIGIN_OPTION} / {ALLOW_ORIGINS_ENV}: {e}", file=sys.stderr)
         return 2
+    install_server_api()
     try:
         modules = load_app(config.app_dir)
     except AppLoadError as e:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from anvil_pyodide.runtime_location import runtime_dirs
+from anvil_pyodide.assets.runtime_location import runtime_dirs
 from anvil_pyodide.cli import build_parser
 from anvil_pyodide.config import ServerConfig
 
