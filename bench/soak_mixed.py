@@ -74,7 +74,7 @@ async def restart_under_load(context: Any, calls: int) -> list[Row]:
     """Kill -9 the server with ``calls`` calls in flight (and one in a page), restart it on the same port."""
     journal = Path(tempfile.mkstemp(prefix="soak-journal-")[1])
     port = free_port()
-    env = {"ANVIL_SOAK_JOURNAL": str(journal)}
+    env = {**os.environ, "ANVIL_SOAK_JOURNAL": str(journal)}
     server = LiveServer(SOAK_APP, *SERVER_ARGS, port=port, env=env).start()
     clients: list[BrowserClient] = []
     try:

@@ -2,16 +2,16 @@
 //
 // WebSocketTransport: one lazily opened socket to /_/ws; keepalive every 5 s; calls run concurrently;
 // calls made while disconnected wait and go out after reconnect (capped exponential backoff with jitter);
-// a call already sent when the socket drops fails at once as offline (never re-sent). A new session token
-// (reset_session) moves new calls to a new socket; the old one stays open until the calls sent on it are
-// answered, then closes.
+// a call already sent when the socket drops fails at once as offline (never re-sent).
 // HttpTransport: the same calls over POST /_/server-call-http (when WebSockets are unavailable).
 // syncHttpCall: a blocking POST for Python code that cannot suspend (no JSPI).
+// All three carry the page's session in a SESSION message (session.mjs), never in the URL or a cookie.
 //
-//   const transport = new WebSocketTransport({ origin: location.origin });
+//   const transport = new WebSocketTransport({ origin: "https://app.example.com", session: new SessionKeeper(origin) });
 //   const { text, frames } = await transport.call("id-1", callJsonText, [], (text, frames) => {});
 
 import { IncomingMessage, boundaryOf, callForm, isFinal, messagesFromParts, parseParts } from "./frames.mjs";
+import { SessionKeeper } from "./session.mjs";
 
 export const DEFAULT_BACKOFF = { initialMs: 200, maxMs: 10000, factor: 2, jitter: 0.3 };
 
@@ -23,8 +23,16 @@ export class OfflineError extends Error {
   }
 }
 
-function withSession(url, sessionToken) {
-  return sessionToken ? `${url}?_anvil_session=${encodeURIComponent(sessionToken)}` : url;
+/** The form of a CALL with the page's SESSION message as its `session` field. */
+function sessionCallForm(session, text, frames) {
+  const form = callForm(text, frames);
+  form.append("session", session.requestText());
+  return form;
+}
+
+/** The messages of a response, minus the SESSION message (which `session` takes). */
+function callMessages(session, bytes, contentType) {
+  return messagesFromParts(parseParts(bytes, boundaryOf(contentType))).filter((m) => !session.take(m.message));
 }
 
 /** Delay before reconnect attempt `attempt` (0-based): capped exponential with +/- jitter. */
@@ -34,16 +42,18 @@ export function backoffDelay(attempt, { initialMs, maxMs, factor, jitter } = DEF
 }
 
 export class WebSocketTransport {
-  constructor({ origin, keepaliveMs = 5000, backoff = DEFAULT_BACKOFF, offlineTimeoutMs = 30000, WebSocketImpl = globalThis.WebSocket }) {
+  constructor({ origin, session = new SessionKeeper(origin), keepaliveMs = 5000, backoff = DEFAULT_BACKOFF, offlineTimeoutMs = 30000,
+                WebSocketImpl = globalThis.WebSocket }) {
     this.url = origin.replace(/^http/, "ws") + "/_/ws";
+    this.session = session;
     this.keepaliveMs = keepaliveMs;
     this.backoff = backoff;
     this.offlineTimeoutMs = offlineTimeoutMs;
     this.WebSocketImpl = WebSocketImpl;
-    this.sessionToken = null;
     this.socket = null;
-    this.calls = new Map(); // id -> {text, frames, onMessage, resolve, reject, socket (once sent), queuedAt}
-    this.retiring = new Set(); // sockets of an old session, kept open until their calls are answered
+    this.calls = new Map(); // id -> {text, frames, onMessage, resolve, reject, sent, queuedAt}
+    this.incoming = null; // message whose media frames are arriving
+    this.chunkHeader = null;
     this.attempt = 0;
     this.reconnectTimer = null;
     this.keepaliveTimer = null;
@@ -54,7 +64,7 @@ export class WebSocketTransport {
   /** Send a CALL (its JSON text and media frames); resolves with the final message and its frames. */
   call(id, text, frames, onMessage) {
     return new Promise((resolve, reject) => {
-      this.calls.set(id, { text, frames, onMessage, resolve, reject, socket: null, queuedAt: Date.now() });
+      this.calls.set(id, { text, frames, onMessage, resolve, reject, sent: false, queuedAt: Date.now() });
       if (this.socket && this.socket.readyState === 1) {
         this.send(this.calls.get(id));
       } else {
@@ -62,27 +72,6 @@ export class WebSocketTransport {
         this.watchQueue();
       }
     });
-  }
-
-  /** Use a new session token (after reset_session): later calls go on a new socket; calls already sent on the
-   * old one still get their replies, and it closes once they have. */
-  setSessionToken(token) {
-    this.sessionToken = token;
-    const old = this.socket;
-    if (!old) return;
-    this.socket = null;
-    clearInterval(this.keepaliveTimer);
-    this.retiring.add(old);
-    this.closeIfIdle(old);
-    if ([...this.calls.values()].some((entry) => !entry.socket)) this.connectSoon();
-  }
-
-  /** Close a retiring socket once no call sent on it waits for its reply. */
-  closeIfIdle(socket) {
-    if (!this.retiring.has(socket)) return;
-    for (const entry of this.calls.values()) if (entry.socket === socket) return;
-    this.retiring.delete(socket);
-    socket.close(1000, "session changed");
   }
 
   connectSoon() {
@@ -95,22 +84,21 @@ export class WebSocketTransport {
   }
 
   open() {
-    const socket = new this.WebSocketImpl(withSession(this.url, this.sessionToken));
+    const socket = new this.WebSocketImpl(this.url);
     socket.binaryType = "arraybuffer";
-    socket.incoming = null; // message whose media frames are arriving on this socket
-    socket.chunkHeader = null;
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
+      socket.send(this.session.requestText());
       this.keepaliveTimer = setInterval(() => this.sendKeepalive(), this.keepaliveMs);
-      for (const entry of this.calls.values()) if (!entry.socket) this.send(entry);
+      for (const entry of this.calls.values()) if (!entry.sent) this.send(entry);
     };
-    socket.onmessage = (event) => this.receive(socket, event.data);
+    socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = (event) => this.closed(socket, event.code);
   }
 
   send(entry) {
-    entry.socket = this.socket;
+    entry.sent = true;
     this.socket.send(entry.text);
     for (const [headerText, bytes] of entry.frames) {
       this.socket.send(headerText);
@@ -125,51 +113,53 @@ export class WebSocketTransport {
       command: "anvil.private.echo", args: ["keep-alive"], kwargs: {}, objects: [] }));
   }
 
-  receive(socket, data) {
+  receive(data) {
     if (typeof data !== "string") {
-      const header = socket.chunkHeader;
-      socket.chunkHeader = null;
-      if (header && socket.incoming) {
-        socket.incoming.addFrame(header.text, header.message, new Uint8Array(data));
-        if (socket.incoming.complete) this.deliver(socket, socket.incoming);
+      const header = this.chunkHeader;
+      this.chunkHeader = null;
+      if (header && this.incoming) {
+        this.incoming.addFrame(header.text, header.message, new Uint8Array(data));
+        if (this.incoming.complete) this.deliver(this.incoming);
       }
       return;
     }
     const message = JSON.parse(data);
+    if (this.session.take(message)) return;
     if (message.type === "CHUNK_HEADER") {
-      socket.chunkHeader = { text: data, message };
+      this.chunkHeader = { text: data, message };
       return;
     }
     if (typeof message.id === "string" && message.id.startsWith("client-keepalive")) return;
     const incoming = new IncomingMessage(data, message);
-    if (incoming.complete) this.deliver(socket, incoming);
-    else socket.incoming = incoming;
+    if (incoming.complete) this.deliver(incoming);
+    else this.incoming = incoming;
   }
 
-  deliver(socket, incoming) {
-    if (socket.incoming === incoming) socket.incoming = null;
+  deliver(incoming) {
+    if (this.incoming === incoming) this.incoming = null;
     const entry = this.calls.get(incoming.message.id);
     if (!entry) return;
     if (isFinal(incoming.message)) {
       this.calls.delete(incoming.message.id);
       entry.resolve({ text: incoming.text, frames: incoming.frames });
-      this.closeIfIdle(socket);
     } else if (entry.onMessage) {
       entry.onMessage(incoming.text, incoming.frames);
     }
   }
 
   closed(socket, code) {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.incoming = null;
+    this.chunkHeader = null;
+    clearInterval(this.keepaliveTimer);
+    this.attempt += 1;
     for (const [id, entry] of this.calls) {
-      if (entry.socket === socket) {
+      if (entry.sent) {
         this.calls.delete(id);
         entry.reject(new OfflineError(`Connection to server failed (${code})`));
       }
     }
-    if (this.retiring.delete(socket) || this.socket !== socket) return;
-    this.socket = null;
-    clearInterval(this.keepaliveTimer);
-    this.attempt += 1;
     if (this.calls.size > 0) this.connectSoon();
   }
 
@@ -179,12 +169,12 @@ export class WebSocketTransport {
     this.offlineTimer = setInterval(() => {
       const now = Date.now();
       for (const [id, entry] of this.calls) {
-        if (!entry.socket && now - entry.queuedAt > this.offlineTimeoutMs) {
+        if (!entry.sent && now - entry.queuedAt > this.offlineTimeoutMs) {
           this.calls.delete(id);
           entry.reject(new OfflineError("Connection to server failed (no connection)"));
         }
       }
-      if (![...this.calls.values()].some((e) => !e.socket)) {
+      if (![...this.calls.values()].some((e) => !e.sent)) {
         clearInterval(this.offlineTimer);
         this.offlineTimer = null;
       }
@@ -193,27 +183,23 @@ export class WebSocketTransport {
 }
 
 export class HttpTransport {
-  constructor({ origin, fetchImpl = globalThis.fetch.bind(globalThis) }) {
+  constructor({ origin, session = new SessionKeeper(origin), fetchImpl = globalThis.fetch.bind(globalThis) }) {
     this.url = origin + "/_/server-call-http";
+    this.session = session;
     this.fetchImpl = fetchImpl;
-    this.sessionToken = null;
-  }
-
-  setSessionToken(token) {
-    this.sessionToken = token;
   }
 
   async call(id, text, frames, onMessage) {
     let response;
     try {
-      response = await this.fetchImpl(withSession(this.url, this.sessionToken),
-        { method: "POST", body: callForm(text, frames), credentials: "same-origin" });
+      response = await this.fetchImpl(this.url,
+        { method: "POST", body: sessionCallForm(this.session, text, frames), credentials: "same-origin" });
     } catch (e) {
       throw new OfflineError(`Connection to server failed (${e.message})`);
     }
     if (!response.ok) throw new OfflineError(`Connection to server failed (HTTP ${response.status})`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const messages = messagesFromParts(parseParts(bytes, boundaryOf(response.headers.get("content-type"))));
+    const messages = callMessages(this.session, bytes, response.headers.get("content-type"));
     for (const incoming of messages) {
       if (isFinal(incoming.message)) return { text: incoming.text, frames: incoming.frames };
       if (onMessage) onMessage(incoming.text, incoming.frames);
@@ -223,12 +209,12 @@ export class HttpTransport {
 }
 
 /** A blocking POST of a CALL (for code that cannot suspend): the raw response, as messages with frames. */
-export function syncHttpCall(origin, sessionToken, text, frames) {
+export function syncHttpCall(origin, session, text, frames) {
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", withSession(origin + "/_/server-call-http", sessionToken), false);
+  xhr.open("POST", origin + "/_/server-call-http", false);
   xhr.overrideMimeType("text/plain; charset=x-user-defined");
   try {
-    xhr.send(callForm(text, frames));
+    xhr.send(sessionCallForm(session, text, frames));
   } catch (e) {
     throw new OfflineError(`Connection to server failed (${e.message})`);
   }
@@ -236,5 +222,5 @@ export function syncHttpCall(origin, sessionToken, text, frames) {
   const raw = xhr.responseText;
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i) & 0xff;
-  return messagesFromParts(parseParts(bytes, boundaryOf(xhr.getResponseHeader("content-type"))));
+  return callMessages(session, bytes, xhr.getResponseHeader("content-type"));
 }

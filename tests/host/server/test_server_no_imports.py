@@ -8,6 +8,7 @@ never appears. A type in one of the app's client_code modules that nothing impor
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 from typing import Iterator
@@ -49,7 +50,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
         class Square:
             pass
     """))
-    with LiveServer(app, env={"PYTHONPATH": str(outside)}) as server:
+    with LiveServer(app, env={**os.environ, "PYTHONPATH": str(outside)}) as server:
         yield server, marker
 
 
