@@ -18,6 +18,10 @@ from ..config import ServerConfig
 DAY = 24 * 3600
 
 
+class UserOptionError(ValueError):
+    """A users option with a value that makes no sense; the message names the option."""
+
+
 def add_user_options(parser: argparse.ArgumentParser) -> None:
     defaults = ServerConfig()
     group = parser.add_argument_group("anvil.users")
@@ -33,11 +37,11 @@ def add_user_options(parser: argparse.ArgumentParser) -> None:
 
 
 def user_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The ServerConfig fields these options set; ValueError for a value that makes no sense."""
+    """The ServerConfig fields these options set; UserOptionError for a value that makes no sense."""
     if args.max_password_failures < 1:
-        raise ValueError("--max-password-failures must be at least 1")
+        raise UserOptionError("--max-password-failures must be at least 1")
     if args.password_lockout < 0 or args.remember_login_days <= 0 or args.min_password_length < 1:
-        raise ValueError("--password-lockout must be >= 0, --remember-login-days > 0, --min-password-length >= 1")
+        raise UserOptionError("--password-lockout must be >= 0, --remember-login-days > 0, --min-password-length >= 1")
     return {"max_password_failures": args.max_password_failures, "password_lockout": args.password_lockout,
             "min_password_length": args.min_password_length,
             "remember_login_seconds": args.remember_login_days * DAY}
