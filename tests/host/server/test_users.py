@@ -56,7 +56,7 @@ async def test_signup_logs_in_on_a_new_session_and_the_connection_follows(users_
         assert user["email"] == email.lower() and user.get_id() and user["enabled"] is True
         assert "password_hash" not in user.keys()
         assert reply["session"] != before and reply["remember"] is None
-        assert {"type": "SESSION", "token": reply["session"]} in client.messages.get(None, [])
+        assert {"type": "SESSION", "token": reply["session"]} in client.session_replies
         assert await client.call("whoami") == email.lower()
         assert (await client.call("session_view"))[1] == reply["session"]
     async with BrowserClient(users_server.ws_url, session_token=before) as stale:  # no session fixation
@@ -187,7 +187,7 @@ async def test_login_in_app_server_code_moves_the_connection_to_a_new_session(us
         await client.call(PRIVATE + "logout")
         _, before = await client.call("session_view")
         assert await client.call("server_side_login", email, PASSWORD) == email.lower()
-        announced = [m["token"] for m in client.messages.get(None, []) if m.get("type") == "SESSION"]
+        announced = [m["token"] for m in client.session_replies if m.get("type") == "SESSION"]
         _, after = await client.call("session_view")
         assert after != before and announced[-1] == after
         assert await client.call("whoami") == email.lower()
