@@ -76,11 +76,12 @@ class BrowserPeer:
 
     async def save(self, session: Session) -> None:
         await self.sessions.save(session)
-        if self.token is not None and session.token != self.token:
-            # the call moved to a new session (a log-in): this connection follows it, and the browser is told
-            # the new token ahead of the call's reply
-            self.token = session.token
-            self.outbox.put({"type": "SESSION", "token": session.token})
+
+    def moved_to(self, session: Session) -> None:
+        """The call moved to a new session (a log-in): this connection follows it, and the browser is told the
+        new token ahead of the call's reply."""
+        self.token = session.token
+        self.outbox.put({"type": "SESSION", "token": session.token})
 
     def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
         self.outbox.put(message, chunks)

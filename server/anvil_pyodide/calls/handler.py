@@ -193,15 +193,19 @@ class CallHandler:
                                                  decoded.message.get("kwargs", {}), state)
         except Exception as e:  # the function's own error, reported to its caller
             await self._save_after_failure(peer, state.session, command)
+            if state.session is not session and hasattr(peer, "moved_to"):
+                peer.moved_to(state.session)
             return EncodedMessage(error_message(call_id, e, app_trace(e, self.app_dir)))
         finally:
             if state.flush_output is not None:
                 state.flush_output()
-        session = state.session  # a log-in moved the call to a new session
+        moved, session = state.session is not session, state.session  # a log-in moves the call to a new session
         try:
             await peer.save(session)
         except anvil.server.AnvilWrappedError as e:  # not saved: the call fails rather than lose the write
             return EncodedMessage(error_message(call_id, e))
+        if moved and hasattr(peer, "moved_to"):  # a browser's connection follows it
+            peer.moved_to(session)
         return self._response(call_id, value, decoded.capabilities, session, peer.trusted)
 
     async def _save_after_failure(self, peer: Peer, session: Session, command: str) -> None:
