@@ -42,8 +42,13 @@ class LiveServer:
     an app folder do not share state.
     """
 
-    def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None) -> None:
+    def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None,
+                 command: list[str] | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+        """``command`` replaces ``python -m anvil_pyodide`` (e.g. an installed ``anvil-pyodide`` script)."""
         self.app_dir = Path(app_dir)
+        self.command = command or [sys.executable, "-m", "anvil_pyodide"]
+        self.cwd = cwd
+        self.env = env
         self.extra_args = list(extra_args)
         if "--store" not in self.extra_args:
             self.extra_args += ["--store", temporary_store_url()]
@@ -57,9 +62,8 @@ class LiveServer:
     def start(self, timeout: float = 30) -> "LiveServer":
         self._log = log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "anvil_pyodide", "serve", str(self.app_dir), "--host", "127.0.0.1",
-             "--port", str(self.port), *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, text=True)
+            [*self.command, "serve", str(self.app_dir), "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd, env=self.env, text=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

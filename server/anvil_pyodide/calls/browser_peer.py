@@ -30,6 +30,7 @@ import anvil.server
 from anvil._capability import Capability
 from anvil._wire import encode_message
 
+from ..sessions.http import touch_session
 from ..sessions.store import Session, SessionStore
 from .context import CallContext, CallState, ClientInfo, StackFrame
 from .handler import ECHO, echo_answer
@@ -57,6 +58,7 @@ class BrowserPeer:
     async def session_for(self, command: str, message: dict[str, Any]) -> Session:
         if command == RESET_SESSION:
             session: Session | None = await self.sessions.create()
+            await touch_session(self.sessions, session.token)  # in use from now: not dropped as a page view's would be
         else:  # every call (keepalives too) counts as use; an idle one may have expired
             session = await self.sessions.get(self.token) if self.token is not None else None
         self.token = session.token if session is not None else None

@@ -51,6 +51,8 @@ class StoreSettings:
 
     #: A session unused for this many seconds is gone.
     session_idle_timeout: float = 30 * 60
+    #: A session never used since it was created (a page view whose page never started) is gone after this.
+    session_first_use_timeout: float = 2 * 60
     #: A finished task's record is kept this many seconds after it ended.
     task_retention: float = 24 * 3600
     #: A process that has not sent a heartbeat for this many seconds counts as dead.
@@ -113,7 +115,8 @@ class Store(ABC):
     # Sessions --------------------------------------------------------------------------------
     @abstractmethod
     async def create_session(self) -> SessionRecord:
-        """A new, empty session with a fresh token and secret."""
+        """A new, empty session with a fresh token and secret (gone after ``session_first_use_timeout``
+        unless :meth:`get_session` finds it first)."""
 
     @abstractmethod
     async def get_session(self, token: str) -> SessionRecord | None:

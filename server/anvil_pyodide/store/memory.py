@@ -41,7 +41,7 @@ class MemoryStore(Store):
 
     async def create_session(self) -> SessionRecord:
         record = SessionRecord(secrets.token_urlsafe(24), secrets.token_bytes(32))
-        self._sessions[record.token] = (record, self._clock() + self.settings.session_idle_timeout)
+        self._sessions[record.token] = (record, self._clock() + self.settings.session_first_use_timeout)
         return SessionRecord(record.token, record.secret, {})
 
     async def get_session(self, token: str) -> SessionRecord | None:

@@ -98,7 +98,7 @@ class RedisStore(Store):
         with self._errors():
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hset(key, "secret", record.secret)
-                pipe.pexpire(key, _ms(self.settings.session_idle_timeout))
+                pipe.pexpire(key, _ms(self.settings.session_first_use_timeout))
                 await pipe.execute()
         return record
 

@@ -82,7 +82,7 @@ class SqliteStore(Store):
     # Sessions --------------------------------------------------------------------------------
     async def create_session(self) -> SessionRecord:
         record = SessionRecord(secrets.token_urlsafe(24), secrets.token_bytes(32))
-        expires = self._clock() + self.settings.session_idle_timeout
+        expires = self._clock() + self.settings.session_first_use_timeout
         await self._write(lambda db: db.execute("INSERT INTO sessions VALUES (?, ?, ?)",
                                                 (record.token, record.secret, expires)))
         return record
@@ -98,9 +98,8 @@ class SqliteStore(Store):
             return None
         data = dict(db.execute("SELECT key, value FROM session_data WHERE token = ?", (token,)).fetchall())
         fresh = now + self.settings.session_idle_timeout
-        if fresh - row[1] > min(1.0, self.settings.session_idle_timeout / 100):  # skip a write per call
-            self._transaction(lambda db: db.execute("UPDATE sessions SET expires = max(expires, ?) WHERE token = ?",
-                                                    (fresh, token)))
+        if abs(fresh - row[1]) > min(1.0, self.settings.session_idle_timeout / 100):  # skip a write per call
+            self._transaction(lambda db: db.execute("UPDATE sessions SET expires = ? WHERE token = ?", (fresh, token)))
         return SessionRecord(token, bytes(row[0]), data)
 
     async def save_session(self, token: str, changed: Mapping[str, str], deleted: Iterable[str]) -> bool:

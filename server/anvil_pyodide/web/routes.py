@@ -144,7 +144,7 @@ async def route_response(code: ServerCode, table: PathTable, page: AppPage, requ
     try:
         http_request = await read_http_request(request, request.url.path, code.config.max_media_bytes)
     except BadRequest as e:
-        return PlainTextResponse(str(e), status_code=e.status)
+        return e.response()
     name = getattr(entry.handler, "__qualname__", "route")
     try:
         session, _ = await request_session(request, code.sessions, keep=True)
