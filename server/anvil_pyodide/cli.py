@@ -194,6 +194,7 @@ def serve(args: argparse.Namespace, argv: list[str]) -> int:
                                    ws=QuietWebSocketsProtocol, log_level="info", lifespan="on")
     if config.workers > 1:  # uvicorn's own multi-process mode: each worker builds the app from the same options
         os.environ[WORKER_ARGS_ENV] = json.dumps(argv)
+        options["http"] = "anvil_pyodide.cli:worker_http_protocol"  # by name: a worker cannot unpickle the class
         uvicorn.run("anvil_pyodide.cli:worker_app", factory=True, workers=config.workers, **options)
     else:
         uvicorn.run(create_app(config), **options)
@@ -209,6 +210,16 @@ def worker_app() -> Any:
     install_server_api()
     load_app(config.app_dir)
     return create_app(config)
+
+
+def __getattr__(name: str) -> Any:
+    """``worker_http_protocol``: the HTTP protocol class with this run's header limits, made in each worker."""
+    if name != "worker_http_protocol":
+        raise AttributeError(name)
+    from .http_protocol import limited_http_protocol
+
+    config = config_from_args(build_parser().parse_args(json.loads(os.environ[WORKER_ARGS_ENV])))
+    return limited_http_protocol(config.header_timeout, config.max_header_bytes)
 
 
 def new(args: argparse.Namespace) -> int:
