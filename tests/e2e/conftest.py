@@ -77,3 +77,10 @@ def app_page(browser: Any, browser_app: LiveServer) -> Iterator[AppPage]:
         yield AppPage(page, browser_app).open()
     finally:
         page.close()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Mark the tests that drive Chromium (junit property ``browser``), so the summary counts them apart."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) and "tests/e2e" in str(item.path):
+            item.user_properties.append(("browser", "chromium"))
