@@ -1,8 +1,9 @@
 """A Python client for ``POST /_/server-call-http``, for server tests.
 
 The request is a multipart form: ``json-data`` (the CALL) and, per media chunk,
-``chunk-json-<m>-<n>`` / ``chunk-data-<m>-<n>``. The response is ``multipart/x-mixed-replace``
-framed by :mod:`anvil_pyodide.http_framing` (every part has a Content-Length).
+``chunk-json-<m>-<n>`` / ``chunk-data-<m>-<n>``. The response is ``multipart/x-mixed-replace`` (every part has
+a Content-Length), read here by a standard multipart parser (:mod:`tests.support.multipart_reader`), never by
+the server's own code.
 
 Example (in a test):
     with HttpCaller(server.url) as http:
@@ -19,7 +20,8 @@ from typing import Any, Iterator
 import httpx
 from anvil._errors import error_from_wire
 from anvil._wire import MediaAssembler, decode_message, encode_message, media_ids
-from anvil_pyodide.http_framing import parse_parts
+
+from tests.support.multipart_reader import read_parts
 
 Form = list[tuple[str, tuple[str | None, bytes | str, str | None]]]
 
@@ -94,7 +96,7 @@ def read_reply(response: httpx.Response) -> HttpReply:
     """Parse a finished ``/_/server-call-http`` response."""
     reply = HttpReply(response.status_code, response.headers)
     if response.status_code == 200:
-        reply.parts = list(parse_parts(response.content, boundary_of(response.headers["content-type"])))
+        reply.parts = read_parts(response.content, boundary_of(response.headers["content-type"]))
         reply.messages = list(decode_parts(reply.parts))
     return reply
 
