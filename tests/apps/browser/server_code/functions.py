@@ -121,3 +121,64 @@ def most_at_once():
     with _overlap_lock:
         seen, _most_at_once = _most_at_once, 0
     return seen
+
+
+# --- keyed arrivals and gates: the tests wait on these events instead of sleeping ---------------------------
+
+_arrivals_lock = threading.Lock()
+_arrivals: dict = {}
+_gates: dict = {}
+
+
+def _gate(key):
+    with _arrivals_lock:
+        return _gates.setdefault(key, threading.Event())
+
+
+def _arrive(key):
+    with _arrivals_lock:
+        _arrivals[key] = _arrivals.get(key, 0) + 1
+        return _arrivals[key]
+
+
+@anvil.server.callable
+def arrive(key):
+    """Counts a call that reached the server; returns how many with this key so far."""
+    return _arrive(key)
+
+
+@anvil.server.callable
+def arrivals(key):
+    """How many ``arrive``/``hold`` calls with this key reached the server."""
+    with _arrivals_lock:
+        return _arrivals.get(key, 0)
+
+
+@anvil.server.callable
+def hold(key, limit=60):
+    """Counts its arrival (and prints a marker to the server log), then waits for ``release(key)``."""
+    count = _arrive(key)
+    print(f"HOLDING {key} {count}", flush=True)
+    return "released" if _gate(key).wait(limit) else "gave up"
+
+
+@anvil.server.callable
+def release(key):
+    _gate(key).set()
+    return True
+
+
+@anvil.server.callable
+def progress_held(cap, key, steps):
+    """Sends ``{"step": i}`` updates, waiting for ``release(key)`` after the first; returns how many it sent."""
+    for step in range(steps):
+        cap.send_update({"step": step})
+        if step == 0:
+            _gate(key).wait(60)
+    return steps
+
+
+@anvil.server.callable
+def shout(text):
+    print(text)
+    return "printed"
