@@ -182,3 +182,18 @@ def progress_held(cap, key, steps):
 def shout(text):
     print(text)
     return "printed"
+
+
+_barriers: dict = {}
+
+
+@anvil.server.callable
+def meet(key, parties):
+    """Returns "met" once ``parties`` calls with this key wait at the same moment ("alone" after 60 s)."""
+    with _arrivals_lock:
+        barrier = _barriers.setdefault(key, threading.Barrier(parties))
+    try:
+        barrier.wait(60)
+    except threading.BrokenBarrierError:
+        return "alone"
+    return "met"
