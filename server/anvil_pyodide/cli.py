@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
+from .server_api import install as install_server_api
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +69,7 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     config = config_from_args(args)
+    install_server_api()
     try:
         modules = load_app(config.app_dir)
     except AppLoadError as e:

@@ -1,4 +1,4 @@
-"""Loading indicators and anvil_labs.non_blocking in a real page (PROTOCOL.md §8, §9).
+"""Loading indicators and anvil_labs.non_blocking in a real page (README, "Loading indicators" and "anvil_labs.non_blocking").
 
 Slow calls here are server functions held until the test releases them (``hold`` / ``release``), so nothing
 depends on how fast the machine is. "The spinner did not show" is checked after a page timer that is due

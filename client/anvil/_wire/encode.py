@@ -1,4 +1,4 @@
-"""Encoding: a Python message becomes JSON plus an ``objects`` list (PROTOCOL.md §4).
+"""Encoding: a Python message becomes JSON plus an ``objects`` list (docs/protocol.md, "Values on the wire").
 
 Values JSON cannot hold are replaced by ``None`` and described by an entry whose ``path`` says
 where they go. Media content is not inline: it follows the message as chunks.

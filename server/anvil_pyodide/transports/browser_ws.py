@@ -1,0 +1,142 @@
+"""``/_/ws``: browsers' WebSocket. Text frames are JSON messages; binary frames carry media chunks.
+
+Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
+message type too (1003); a bad CALL is answered with an error, and so is a call whose media breaks
+the chunk rules or the size limit (the rest of its chunks are then dropped, the socket stays open).
+Other sockets are never affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import anvil.server
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..calls.browser_peer import BrowserPeer
+from ..calls.handler import CallHandler, error_message
+from ..calls.outbox import Outbox, pump_to_websocket
+from ..calls.reader import CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed, MessageReader
+from ..config import ServerConfig
+from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session
+from ..sessions.store import SessionStore
+
+log = logging.getLogger("anvil_pyodide.ws")
+
+#: A close frame's reason may hold at most 123 bytes of UTF-8 (RFC 6455 §5.5).
+MAX_CLOSE_REASON_BYTES = 123
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to fit a close frame (longer reasons make the close itself fail).
+
+    Example:
+        >>> len(close_reason("é" * 200).encode())
+        122
+    """
+    return text.encode("utf-8")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """True when the Origin header is absent (not a browser) or names this server's host."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+
+
+class BrowserSocket:
+    """One accepted browser WebSocket: reads frames, runs calls, writes replies in order."""
+
+    def __init__(self, websocket: WebSocket, handler: CallHandler, peer: BrowserPeer, reader: MessageReader) -> None:
+        self.websocket = websocket
+        self.handler = handler
+        self.peer = peer
+        self.reader = reader
+        self.calls: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self.write_replies())
+        try:
+            while True:
+                frame = await self.websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                if frame.get("text") is not None:
+                    self.on_text(frame["text"])
+                elif frame.get("bytes") is not None:
+                    self.on_binary(frame["bytes"])
+        except FrameError as e:
+            log.warning("closing browser socket: %s", e)
+            await self.websocket.close(code=e.code, reason=close_reason(str(e)))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.peer.outbox.close()
+            writer.cancel()
+
+    def on_text(self, text: str) -> None:
+        message = self.reader.text(text)
+        if message is None:
+            return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
+        kind = message.get("type")
+        if kind == "CALL":
+            self.on_call(message)
+        elif kind == "LOG":
+            log.info("browser log: %s", str(message.get("text", message))[:2000])
+        else:
+            raise FrameError(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
+
+    def on_call(self, message: dict[str, Any]) -> None:
+        call_id = message.get("id")
+        if not isinstance(call_id, str) or not call_id:
+            raise FrameError(CLOSE_POLICY, "CALL without a string id")
+        try:
+            waiting = self.reader.expect(call_id, message)
+        except anvil.server.SerializationError as e:
+            self.peer.outbox.put(error_message(call_id, e))
+            return
+        if not waiting:
+            self.start(message, {})
+
+    def on_binary(self, data: bytes) -> None:
+        done = self.reader.binary(data)
+        if isinstance(done, Assembled):
+            self.start(done.message, done.media)
+        elif isinstance(done, MediaFailed):
+            self.peer.outbox.put(error_message(done.message["id"], done.error))
+
+    def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
+        task = asyncio.create_task(self.handler.handle(message, media, self.peer))
+        self.calls.add(task)
+        task.add_done_callback(self.calls.discard)
+
+    async def write_replies(self) -> None:
+        try:
+            await pump_to_websocket(self.peer.outbox, self.websocket)
+        except (WebSocketDisconnect, RuntimeError):
+            return  # the browser went away; its calls finish but their replies have nowhere to go
+
+
+class BrowserWebSocketEndpoint:
+    """The ASGI endpoint of ``/_/ws`` (``endpoint`` is the Starlette WebSocket handler)."""
+
+    def __init__(self, handler: CallHandler, sessions: SessionStore, config: ServerConfig) -> None:
+        self.handler, self.sessions, self.config = handler, sessions, config
+
+    async def endpoint(self, websocket: WebSocket) -> None:
+        if not same_origin(websocket):
+            await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
+            return
+        session, _ = resolve_session(self.sessions, websocket.query_params.get(SESSION_QUERY),
+                                     websocket.cookies.get(SESSION_COOKIE))
+        await websocket.accept()
+        client_ip = websocket.client.host if websocket.client else None
+        scheme = "https" if websocket.url.scheme == "wss" else "http"
+        peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
+                           sessions=self.sessions, forward_output=self.config.forward_output)
+        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes)
+        await BrowserSocket(websocket, self.handler, peer, reader).run()
