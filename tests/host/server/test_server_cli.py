@@ -139,7 +139,8 @@ def test_client_code_zip_has_the_client_files_and_revalidates(http: httpx.Client
     assert reply.status_code == 200
     assert reply.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(reply.content)) as archive:
-        assert sorted(archive.namelist()) == ["basic_shared.py", "main.py"]  # no __pycache__
+        assert sorted(archive.namelist()) == ["basic_shared.py", "lazy/__init__.py", "lazy/shapes.py",
+                                             "main.py"]  # no __pycache__
         assert archive.read("basic_shared.py") == (BASIC_APP / "client_code" / "basic_shared.py").read_bytes()
     etag = reply.headers["etag"]
     cached = http.get("/_/app/client_code.zip", headers={"If-None-Match": etag})
