@@ -97,6 +97,8 @@ class MessageReader:
             message = json.loads(text)
         except ValueError:
             raise FrameError(CLOSE_BAD_DATA, "text frame is not JSON") from None
+        except RecursionError:
+            raise FrameError(CLOSE_BAD_DATA, "message is nested too deeply") from None
         if not isinstance(message, dict):
             raise FrameError(CLOSE_BAD_DATA, "message is not a JSON object")
         return message

@@ -140,3 +140,10 @@ def gate_open(key):
 @anvil.server.http_endpoint("/cross-site", cross_site_session=True)
 def cross_site():
     return {"cross_site": True, "session": anvil.server.get_session_id() is not None}
+
+
+@anvil.server.http_endpoint("/header", methods=["POST"])
+def header():
+    """Answers with the one header named in the JSON body ({"name": ..., "value": ...}), whatever it holds."""
+    wanted = anvil.server.request.body_json
+    return anvil.server.HttpResponse(200, "ok", {wanted["name"]: wanted["value"]})
