@@ -3,7 +3,7 @@
 //
 //   const sockets = new FakeSockets();
 //   const transport = new WebSocketTransport({ origin: "http://app.test", WebSocketImpl: sockets.Impl });
-//   sockets.last.open(); sockets.last.sentJson();   // -> the CALL messages the transport wrote
+//   sockets.last.open(); sockets.last.callIds();   // -> the ids of the CALLs the transport wrote
 
 export class FakeSockets {
   constructor() {
@@ -49,6 +49,11 @@ export class FakeSockets {
       /** The text frames sent so far, parsed. */
       sentJson() {
         return this.sent.filter((d) => typeof d === "string").map((d) => JSON.parse(d));
+      }
+
+      /** The ids of the CALL messages sent so far (the SESSION message that opens a connection is not one). */
+      callIds() {
+        return this.sentJson().filter((m) => m.type === "CALL").map((m) => m.id);
       }
     };
   }

@@ -5,6 +5,7 @@
 //          "frames": [["{...CHUNK_HEADER...}", "<base64>"]]}' | node tests/js/http_call_cli.mjs
 //   -> {"messages": [{"text": "...", "frames": [["...", "<base64>"]]}, ...]}   (the last one is final)
 
+import { SessionKeeper } from "../../js_bridge/session.mjs";
 import { HttpTransport } from "../../js_bridge/transport.mjs";
 
 const chunks = [];
@@ -13,8 +14,9 @@ const request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 const toWire = ([headerText, base64]) => [headerText, new Uint8Array(Buffer.from(base64, "base64"))];
 const fromWire = ([headerText, bytes]) => [headerText, Buffer.from(bytes).toString("base64")];
 
-const transport = new HttpTransport({ origin: request.origin });
-if (request.token) transport.setSessionToken(request.token);
+const session = new SessionKeeper(request.origin, null);
+if (request.token) session.confirm(request.token);
+const transport = new HttpTransport({ origin: request.origin, session });
 const messages = [];
 try {
   const final = await transport.call(request.id, request.text, request.frames.map(toWire),

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { beforeEach, afterEach, describe, test, mock } from "node:test";
 
 import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay } from "../../js_bridge/transport.mjs";
+import { SessionKeeper } from "../../js_bridge/session.mjs";
 import { FakeSockets, callText } from "./fake_websocket.mjs";
 
 const ORIGIN = "http://app.test";
@@ -33,7 +34,8 @@ afterEach(() => {
 });
 
 function transport(options = {}) {
-  return new WebSocketTransport({ origin: ORIGIN, WebSocketImpl: sockets.Impl, ...options });
+  return new WebSocketTransport({ origin: ORIGIN, WebSocketImpl: sockets.Impl, session: new SessionKeeper(ORIGIN, null),
+                                  ...options });
 }
 
 describe("backoffDelay", () => {
@@ -61,7 +63,7 @@ describe("WebSocketTransport", () => {
     assert.equal(sockets.last.url, "ws://app.test/_/ws");
     assert.deepEqual(sockets.last.sent, []);
     sockets.last.open();
-    assert.deepEqual(sockets.last.sentJson().map((m) => m.id), ["c1"]);
+    assert.deepEqual(sockets.last.callIds(), ["c1"]);
     sockets.last.receive(response("c1", 42));
     const { text, frames } = await result;
     assert.equal(JSON.parse(text).response, 42);
@@ -74,7 +76,7 @@ describe("WebSocketTransport", () => {
     mock.timers.tick(0);
     sockets.last.open();
     const second = t.call("b", callText("b"), [], null);
-    assert.deepEqual(sockets.last.sentJson().map((m) => m.id), ["a", "b"]);
+    assert.deepEqual(sockets.last.callIds(), ["a", "b"]);
     sockets.last.receive(response("b", "second"));
     assert.equal(await settled(first), "pending");
     assert.equal(JSON.parse((await second).text).response, "second");
@@ -98,7 +100,7 @@ describe("WebSocketTransport", () => {
       assert.equal(sockets.count, before + 1, `a new attempt at ${delay} ms`);
     }
     sockets.last.open();
-    assert.deepEqual(sockets.last.sentJson().map((m) => m.id), ["q"], "the queued call goes out after reconnect");
+    assert.deepEqual(sockets.last.callIds(), ["q"], "the queued call goes out after reconnect");
     sockets.last.receive(response("q", "late but fine"));
     assert.equal(JSON.parse((await result).text).response, "late but fine");
   });
@@ -147,11 +149,11 @@ describe("WebSocketTransport", () => {
     mock.timers.tick(DEFAULT_BACKOFF.maxMs * 2);
     sockets.last.open();
     assert.notEqual(sockets.last, firstSocket);
-    assert.deepEqual(sockets.last.sentJson().map((m) => m.id), ["queued-2"]);
+    assert.deepEqual(sockets.last.callIds(), ["queued-2"]);
     sockets.last.receive(response("queued-2", 2));
     await queued;
     mock.timers.tick(60_000);
-    assert.deepEqual(sockets.all.flatMap((s) => s.sentJson()).filter((m) => m.id === "sent-1").length, 1);
+    assert.deepEqual(sockets.all.flatMap((s) => s.callIds()).filter((id) => id === "sent-1").length, 1);
   });
 
   test("a late reply to a failed call is ignored", async () => {
@@ -182,7 +184,7 @@ describe("WebSocketTransport", () => {
     }
     await assert.rejects(queued, (error) => error instanceof OfflineError
       && error.message === "Connection to server failed (no connection)");
-    assert.equal(sockets.all.flatMap((s) => s.sent).length, 0, "nothing was ever sent");
+    assert.equal(sockets.all.flatMap((s) => s.sent).length, 0, "nothing was ever sent (no socket ever opened)");
   });
 
   test("the offline timeout is an option", async () => {
@@ -211,20 +213,21 @@ describe("WebSocketTransport", () => {
     mock.timers.tick(0);
     const socket = sockets.last;
     socket.open();
+    const calls = () => socket.sentJson().filter((m) => m.type === "CALL");
     mock.timers.tick(4_999);
-    assert.equal(socket.sentJson().length, 1);
+    assert.equal(calls().length, 1);
     mock.timers.tick(1);
-    const keepalive = socket.sentJson()[1];
+    const keepalive = calls()[1];
     assert.equal(keepalive.command, "anvil.private.echo");
     assert.deepEqual(keepalive.args, ["keep-alive"]);
     assert.match(keepalive.id, /^client-keepalive-/);
     socket.receive(response(keepalive.id, "keep-alive"));
     mock.timers.tick(10_000);
-    assert.equal(socket.sentJson().length, 4);
+    assert.equal(calls().length, 4);
     socket.drop(1006);
     await assert.rejects(call, OfflineError);
     mock.timers.tick(60_000);
-    assert.equal(socket.sent.length, 4, "no keepalive on a closed socket");
+    assert.equal(calls().length, 4, "no keepalive on a closed socket");
     assert.equal(sockets.count, 1, "no reconnect without calls waiting");
   });
 
@@ -256,32 +259,36 @@ describe("WebSocketTransport", () => {
     t.call("up", callText("up"), [[chunk, new Uint8Array([9, 8])]], null);
     mock.timers.tick(0);
     sockets.last.open();
-    const sent = sockets.last.sent;
+    const [session, ...sent] = sockets.last.sent;
+    assert.equal(JSON.parse(session).type, "SESSION", "every connection opens with the SESSION message");
     assert.equal(sent.length, 3);
     assert.equal(JSON.parse(sent[0]).id, "up");
     assert.equal(sent[1], chunk);
     assert.deepEqual([...sent[2]], [9, 8]);
   });
 
-  test("a new session token closes the socket and reconnects with the token in the URL", async () => {
-    const t = transport();
+  test("every connection opens with the SESSION message; the server's answer is taken, not delivered", async () => {
+    const session = new SessionKeeper(ORIGIN, null);
+    const t = transport({ session });
     const first = t.call("a", callText("a"), [], null);
     mock.timers.tick(0);
     sockets.last.open();
+    assert.deepEqual(sockets.last.sentJson()[0], { type: "SESSION", token: null, fresh: true });
+    sockets.last.receive(JSON.stringify({ type: "SESSION", token: "tok-1" }));
     sockets.last.receive(response("a", 1));
-    await first;
-    t.setSessionToken("tok en/1");
-    assert.equal(sockets.last.closedWith, 1000);
+    assert.equal(JSON.parse((await first).text).response, 1);
+    sockets.last.drop(1006);
     const second = t.call("b", callText("b"), [], null);
     mock.timers.tick(DEFAULT_BACKOFF.maxMs * 2);
-    assert.equal(sockets.last.url, "ws://app.test/_/ws?_anvil_session=tok%20en%2F1");
     sockets.last.open();
+    assert.deepEqual(sockets.last.sentJson()[0], { type: "SESSION", token: "tok-1", fresh: false }, "the reconnect keeps the session");
+    assert.equal(sockets.last.url, "ws://app.test/_/ws", "never in the URL");
     sockets.last.receive(response("b", 2));
     assert.equal(JSON.parse((await second).text).response, 2);
   });
 
   test("https origins use wss", () => {
-    const t = new WebSocketTransport({ origin: "https://app.test", WebSocketImpl: sockets.Impl });
+    const t = new WebSocketTransport({ origin: "https://app.test", WebSocketImpl: sockets.Impl, session: new SessionKeeper("https://app.test", null) });
     t.call("a", callText("a"), [], null).catch(() => {});
     mock.timers.tick(0);
     assert.equal(sockets.last.url, "wss://app.test/_/ws");
@@ -305,7 +312,7 @@ describe("HttpTransport", () => {
   test("posts the call form and reads updates, the final message and its media frames", async () => {
     const seen = [];
     const fetchImpl = async (url, init) => {
-      seen.push([url, init.method, [...init.body.keys()]]);
+      seen.push([url, init.method, [...init.body.keys()], JSON.parse(init.body.get("session"))]);
       return new Response(multipart("xyz", [
         ["application/json", JSON.stringify({ id: "h", update: { n: 1 }, objects: [] })],
         ["application/json", JSON.stringify({ id: "h", response: {}, objects: [{ path: ["response"], type: ["DataMedia"], id: "0" }] })],
@@ -313,27 +320,29 @@ describe("HttpTransport", () => {
         ["application/octet-stream", new Uint8Array([13, 10, 45, 45, 120, 121, 122])],
       ]), { headers: { "content-type": "multipart/x-mixed-replace; boundary=xyz" } });
     };
-    const t = new HttpTransport({ origin: ORIGIN, fetchImpl });
-    t.setSessionToken("s1");
+    const session = new SessionKeeper(ORIGIN, null);
+    session.confirm("s1");
+    const t = new HttpTransport({ origin: ORIGIN, fetchImpl, session });
     const updates = [];
     const { text, frames } = await t.call("h", callText("h"), [], (updateText) => updates.push(JSON.parse(updateText).update));
-    assert.deepEqual(seen, [["http://app.test/_/server-call-http?_anvil_session=s1", "POST", ["json-data"]]]);
+    assert.deepEqual(seen, [["http://app.test/_/server-call-http", "POST", ["json-data", "session"],
+      { type: "SESSION", token: "s1", fresh: false }]]);
     assert.deepEqual(updates, [{ n: 1 }]);
     assert.equal(JSON.parse(text).id, "h");
     assert.deepEqual([...frames[0][1]], [13, 10, 45, 45, 120, 121, 122]);
   });
 
   test("a network failure or an HTTP error is an offline error", async () => {
-    const down = new HttpTransport({ origin: ORIGIN, fetchImpl: async () => { throw new TypeError("Failed to fetch"); } });
+    const down = new HttpTransport({ origin: ORIGIN, session: new SessionKeeper(ORIGIN, null), fetchImpl: async () => { throw new TypeError("Failed to fetch"); } });
     await assert.rejects(down.call("a", callText("a"), [], null),
       (e) => e instanceof OfflineError && e.message === "Connection to server failed (Failed to fetch)");
-    const broken = new HttpTransport({ origin: ORIGIN, fetchImpl: async () => new Response("no", { status: 502 }) });
+    const broken = new HttpTransport({ origin: ORIGIN, session: new SessionKeeper(ORIGIN, null), fetchImpl: async () => new Response("no", { status: 502 }) });
     await assert.rejects(broken.call("a", callText("a"), [], null),
       (e) => e instanceof OfflineError && e.message === "Connection to server failed (HTTP 502)");
   });
 
   test("a reply without a final message is an offline error, not a hang", async () => {
-    const t = new HttpTransport({ origin: ORIGIN, fetchImpl: async () => new Response(
+    const t = new HttpTransport({ origin: ORIGIN, session: new SessionKeeper(ORIGIN, null), fetchImpl: async () => new Response(
       multipart("b", [["application/json", JSON.stringify({ id: "a", output: "x" })]]),
       { headers: { "content-type": "multipart/x-mixed-replace; boundary=b" } }) });
     await assert.rejects(t.call("a", callText("a"), [], null), /no response in reply/);
