@@ -211,11 +211,6 @@ def meet(key, parties):
     return "met"
 
 
-@anvil.server.callable
-def session_id():
-    return anvil.server.get_session_id()
-
-
 _counted = []
 
 
