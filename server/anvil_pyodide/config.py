@@ -25,10 +25,22 @@ class ServerConfig:
     max_message_bytes: int = 16 * 1024 * 1024 - 1
     #: Largest total of media in one call, in bytes.
     max_media_bytes: int = 256 * 1024 * 1024
+    #: Nesting levels of a received message (and so the longest ``objects`` path).
+    max_message_depth: int = 100
+    #: Entries in a received message's ``objects``, and values in its ``vt_global``.
+    max_message_objects: int = 100_000
+    #: Seconds a call's declared media may go without a chunk arriving before the call fails (None: no limit).
+    media_timeout: float | None = 60.0
     #: Idle sessions expire after this many seconds.
     session_idle_timeout: float = 30 * 60
     #: Worker threads for synchronous server functions.
     worker_threads: int = 64
+    #: Worker threads one session's calls may use at once (the rest of its calls wait their turn).
+    session_threads: int = 16
+    #: Calls one connection may have waiting or running at once; past it, QuotaExceededError.
+    max_connection_calls: int = 1000
+    #: Calls the whole server may have waiting or running at once; past it, QuotaExceededError.
+    max_queued_calls: int = 20_480
     #: Key an anvil-uplink script presents for server privilege (None: uplinks refused).
     uplink_key: str | None = None
     #: Key for client-privileged uplinks (may call functions, may not register them).

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 from typing import Any, Awaitable, Protocol
@@ -92,6 +94,21 @@ def call_shape_error(message: dict[str, Any]) -> str | None:
     if not isinstance(message.get("kwargs", {}), dict):
         return "Malformed CALL: 'kwargs' must be an object"
     return None
+
+
+#: A message with at least this many ``objects`` entries (or any ``vt_global``) is decoded in a worker thread.
+DECODE_OFF_LOOP_ENTRIES = 256
+
+
+def decodes_off_loop(message: dict[str, Any]) -> bool:
+    """Whether decoding ``message`` may cost enough (many entries, shared portable data) to keep it off the loop.
+
+    Example:
+        >>> decodes_off_loop({"objects": [], "vt_global": []}), decodes_off_loop({"vt_global": ["app.T", {}]})
+        (False, True)
+    """
+    entries = message.get("objects")
+    return bool(message.get("vt_global")) or (type(entries) is list and len(entries) >= DECODE_OFF_LOOP_ENTRIES)
 
 
 def error_message(call_id: Any, exc: BaseException, trace: list[list[Any]] | None = None) -> dict[str, Any]:
@@ -181,8 +198,10 @@ class CallHandler:
                 return encode_message({"id": call_id, "response": value})
             if ":" in command and not peer.trusted:
                 raise anvil.server.PermissionDenied(f"Cannot call {command!r} from {peer.description}")
-            decoded = decode_message(message, media, remote_is_trusted=peer.trusted, import_module=self.import_module,
-                                     check_capability=None if peer.trusted else capability_check(session))
+            decode = functools.partial(decode_message, message, media, remote_is_trusted=peer.trusted,
+                                       import_module=self.import_module,
+                                       check_capability=None if peer.trusted else capability_check(session))
+            decoded = await asyncio.to_thread(decode) if decodes_off_loop(message) else decode()
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = peer.call_state(message, session, decoded.capabilities)

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +31,16 @@ from typing import Any
 from anvil._errors import SerializationError
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 
+from .message_limits import MessageLimits, leading_fields
+
 CLOSE_UNSUPPORTED = 1003
 CLOSE_BAD_DATA = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+
+#: Text frames longer than this are parsed (and checked against the limits) in a worker thread, not on
+#: the event loop. (JSON parsing holds the GIL, but the checks after it do not stall other sockets.)
+PARSE_OFF_LOOP_CHARS = 256 * 1024
 
 
 class FrameError(Exception):
@@ -42,6 +49,22 @@ class FrameError(Exception):
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
         self.code = code
+
+
+class MessageRefused(FrameError):
+    """A message over a :class:`~.message_limits.MessageLimits` limit, or nested too deeply to read.
+
+    ``call_id`` is the id of the CALL it was, when that could be read: answer that call with ``error``
+    and go on. Otherwise it is a bad frame (close code 1007).
+    """
+
+    def __init__(self, fields: dict[str, Any], reason: str) -> None:
+        super().__init__(CLOSE_BAD_DATA, reason)
+        call_id = fields.get("id")
+        self.call_id = call_id if fields.get("type") == "CALL" and isinstance(call_id, str) and call_id else None
+        #: The message's ``type`` and ``id`` when they could be read (an uplink's answer has only an ``id``).
+        self.kind, self.id = fields.get("type"), call_id
+        self.error = SerializationError(f"The message was refused: {reason}")
 
 
 @dataclass
@@ -72,9 +95,11 @@ class _Waiting:
 class MessageReader:
     """Frames in, whole messages out, for one connection (call from one thread: the event loop)."""
 
-    def __init__(self, max_message_bytes: int | None = None, max_media_bytes: int | None = None) -> None:
+    def __init__(self, max_message_bytes: int | None = None, max_media_bytes: int | None = None,
+                 limits: MessageLimits | None = None) -> None:
         self.max_message_bytes = max_message_bytes
         self.max_media_bytes = max_media_bytes
+        self.limits = limits or MessageLimits()
         self._waiting: dict[Any, _Waiting] = {}
         #: Messages whose media failed: key → media ids whose chunks are still coming.
         self._discarding: dict[Any, set[str]] = {}
@@ -82,23 +107,39 @@ class MessageReader:
 
     def text(self, text: str) -> dict[str, Any] | None:
         """One text frame: the message it holds, or None for a ``CHUNK_HEADER`` (kept for the binary frame
-        after it). Raises FrameError when it is too big, not JSON, not an object or a bad chunk header."""
-        message = self.parse(text)
+        after it). Raises FrameError when it is too big, not JSON, not an object or a bad chunk header,
+        and MessageRefused when it is over a limit."""
+        return self._take(self.parse(text))
+
+    async def read_text(self, text: str) -> dict[str, Any] | None:
+        """:meth:`text`, with a long frame parsed and checked in a worker thread (other sockets go on)."""
+        if len(text) <= PARSE_OFF_LOOP_CHARS:
+            return self._take(self.parse(text))
+        return self._take(await asyncio.to_thread(self.parse, text))
+
+    def _take(self, message: dict[str, Any]) -> dict[str, Any] | None:
         if message.get("type") == "CHUNK_HEADER":
             self.chunk_header(message)
             return None
         return message
 
     def parse(self, text: str) -> dict[str, Any]:
-        """One text frame as a JSON object; raises FrameError when it is too big, not JSON or not an object."""
+        """One text frame as a JSON object within the limits; raises FrameError when it is too big, not JSON
+        or not an object, MessageRefused when it is over a limit (or nested too deeply to read)."""
         if self.max_message_bytes is not None and len(text) > self.max_message_bytes:
             raise FrameError(CLOSE_TOO_BIG, f"message of {len(text)} bytes is over the limit")
         try:
             message = json.loads(text)
         except ValueError:
             raise FrameError(CLOSE_BAD_DATA, "text frame is not JSON") from None
+        except RecursionError:
+            raise MessageRefused(leading_fields(text), f"it is nested too deeply to read (the limit is "
+                                 f"{self.limits.max_depth} levels, --max-message-depth)") from None
         if not isinstance(message, dict):
             raise FrameError(CLOSE_BAD_DATA, "message is not a JSON object")
+        problem = self.limits.check(text, message)
+        if problem is not None:
+            raise MessageRefused(message, problem)
         return message
 
     def expect(self, key: Any, message: dict[str, Any], tag: str = "") -> bool:

@@ -19,7 +19,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..calls.browser_peer import BrowserPeer
 from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
-from ..calls.reader import CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed, MessageReader
+from ..calls.message_limits import MessageLimits
+from ..calls.reader import (CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed, MessageReader,
+                            MessageRefused)
 from ..config import ServerConfig
 from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session
 from ..sessions.store import SessionStore
@@ -66,7 +68,7 @@ class BrowserSocket:
                 if frame["type"] == "websocket.disconnect":
                     break
                 if frame.get("text") is not None:
-                    self.on_text(frame["text"])
+                    await self.on_text(frame["text"])
                 elif frame.get("bytes") is not None:
                     self.on_binary(frame["bytes"])
         except FrameError as e:
@@ -78,8 +80,14 @@ class BrowserSocket:
             self.peer.outbox.close()
             writer.cancel()
 
-    def on_text(self, text: str) -> None:
-        message = self.reader.text(text)
+    async def on_text(self, text: str) -> None:
+        try:
+            message = await self.reader.read_text(text)
+        except MessageRefused as e:
+            if e.call_id is None:
+                raise
+            self.peer.outbox.put(error_message(e.call_id, e.error))
+            return
         if message is None:
             return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
         kind = message.get("type")
@@ -138,5 +146,5 @@ class BrowserWebSocketEndpoint:
         scheme = "https" if websocket.url.scheme == "wss" else "http"
         peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
                            sessions=self.sessions, forward_output=self.config.forward_output)
-        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes)
+        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes, MessageLimits.of(self.config))
         await BrowserSocket(websocket, self.handler, peer, reader).run()
