@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds a call's media may go without a chunk arriving before the call fails "
                             f"(default: {defaults.media_timeout:g}; 0 for no limit)")
     serve.add_argument("--session-threads", type=int, default=defaults.session_threads,
-                       help=f"worker threads one session's synchronous calls may use at once; its other calls "
-                            f"wait their turn (default: {defaults.session_threads})")
+                       help="worker threads one session's synchronous calls may use at once; its other calls "
+                            "wait their turn (default: a quarter of --worker-threads, at least 1)")
     serve.add_argument("--max-connection-calls", type=int, default=defaults.max_connection_calls, metavar="COUNT",
                        help=f"calls one connection may have waiting or running; past it, QuotaExceededError "
                             f"(default: {defaults.max_connection_calls})")

@@ -35,8 +35,9 @@ class ServerConfig:
     session_idle_timeout: float = 30 * 60
     #: Worker threads for synchronous server functions.
     worker_threads: int = 64
-    #: Worker threads one session's calls may use at once (the rest of its calls wait their turn).
-    session_threads: int = 16
+    #: Worker threads one session's calls may use at once, the rest of its calls waiting their turn
+    #: (None: a quarter of ``worker_threads``, at least 1).
+    session_threads: int | None = None
     #: Calls one connection may have waiting or running at once; past it, QuotaExceededError.
     max_connection_calls: int = 1000
     #: Calls the whole server may have waiting or running at once; past it, QuotaExceededError.
@@ -50,3 +51,13 @@ class ServerConfig:
     #: File recording launched background task ids, so old ids report "missing" after a restart
     #: (None: a per-app file in the system's temporary folder).
     task_journal: Path | None = None
+
+    @property
+    def session_threads_or_default(self) -> int:
+        """``session_threads``, or a quarter of ``worker_threads`` (at least 1) when it is not set.
+
+        Example:
+            >>> ServerConfig().session_threads_or_default, ServerConfig(worker_threads=2).session_threads_or_default
+            (16, 1)
+        """
+        return self.session_threads or max(1, self.worker_threads // 4)

@@ -29,6 +29,7 @@ from anvil._wire import EncodedMessage, decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
 from ..sessions.store import Session
+from .admission import Admission
 from .capability_mac import sign_scope, verify_scope
 from .context import CallState
 from .dispatcher import Dispatcher
@@ -177,13 +178,25 @@ class CallHandler:
         self.dispatcher = dispatcher
         self.app_dir = app_dir
         self.import_module = import_module
+        config = dispatcher.config
+        #: Calls in progress, per connection (the peer) and in all.
+        self.admission = Admission(config.max_connection_calls, config.max_queued_calls)
 
     async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> None:
-        """Run one CALL and send its reply; every call gets a reply, whatever fails (callers wait for it)."""
+        """Run one CALL and send its reply; every call gets a reply, whatever fails (callers wait for it).
+        A call past the per-connection or server-wide limit is answered with QuotaExceededError at once."""
         call_id = message.get("id")
-        reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,
-                                             f"call from {peer.description} to {message.get('command')!r}")
-        peer.send(reply, chunks)
+        connection = id(peer)
+        refusal = self.admission.enter(connection)
+        if refusal is not None:
+            peer.send(error_message(call_id, refusal), [])
+            return
+        try:
+            reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,
+                                                 f"call from {peer.description} to {message.get('command')!r}")
+            peer.send(reply, chunks)
+        finally:
+            self.admission.leave(connection)
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> EncodedMessage:
         message = as_named_call(message)  # a LiveObject method call (a background Task's getters)

@@ -77,6 +77,7 @@ class BrowserSocket:
         except WebSocketDisconnect:
             pass
         finally:
+            self.peer.closed = True  # its calls still waiting for a thread will not start
             self.peer.outbox.close()
             writer.cancel()
 
