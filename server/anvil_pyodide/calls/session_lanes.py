@@ -79,8 +79,16 @@ class SessionLanes:
     def _submit(self, key: Any, lane: _Lane, fn: Callable[[], Any], given_up: Callable[[], bool]) -> Awaitable[Any]:
         loop = asyncio.get_running_loop()
         work = self.executor.submit(_unless_given_up, fn, given_up)
-        work.add_done_callback(lambda _: _call_soon(loop, self._finished, key, lane))
-        return asyncio.wrap_future(work)
+        answer = asyncio.wrap_future(work)
+
+        def done(_: Any) -> None:
+            if work.done():
+                self._finished(key, lane)
+            else:  # the wait was cancelled (a timeout) while it runs: its thread is busy until it returns
+                work.add_done_callback(lambda _: _call_soon(loop, self._finished, key, lane))
+
+        answer.add_done_callback(done)
+        return answer
 
     def _finished(self, key: Any, lane: _Lane) -> None:
         """A slot is free: hand it to the next waiting call of the lane (it keeps ``running`` as it is)."""

@@ -20,8 +20,8 @@ from ..calls.browser_peer import BrowserPeer
 from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
 from ..calls.message_limits import MessageLimits
-from ..calls.reader import (CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed, MessageReader,
-                            MessageRefused)
+from ..calls.reader import (CLOSE_POLICY, CLOSE_UNSUPPORTED, PARSE_OFF_LOOP_CHARS, Assembled, FrameError,
+                            MediaFailed, MessageReader, MessageRefused)
 from ..config import ServerConfig
 from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session
 from ..sessions.store import SessionStore
@@ -67,8 +67,16 @@ class BrowserSocket:
                 frame = await self.websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     break
-                if frame.get("text") is not None:
-                    await self.on_text(frame["text"])
+                text = frame.get("text")
+                if text is not None:
+                    try:  # (a long frame is parsed in a worker thread: other sockets go on meanwhile)
+                        message = (self.reader.text(text) if len(text) <= PARSE_OFF_LOOP_CHARS
+                                   else await self.reader.read_text(text))
+                    except MessageRefused as e:
+                        self.on_refused(e)
+                        continue
+                    if message is not None:  # (None: a CHUNK_HEADER, kept by the reader for the binary frame)
+                        self.on_message(message)
                 elif frame.get("bytes") is not None:
                     self.on_binary(frame["bytes"])
         except FrameError as e:
@@ -81,16 +89,13 @@ class BrowserSocket:
             self.peer.outbox.close()
             writer.cancel()
 
-    async def on_text(self, text: str) -> None:
-        try:
-            message = await self.reader.read_text(text)
-        except MessageRefused as e:
-            if e.call_id is None:
-                raise
-            self.peer.outbox.put(error_message(e.call_id, e.error))
-            return
-        if message is None:
-            return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
+    def on_refused(self, refused: MessageRefused) -> None:
+        """A message over a limit: its CALL is answered with the error; anything else closes the socket."""
+        if refused.call_id is None:
+            raise refused
+        self.peer.outbox.put(error_message(refused.call_id, refused.error))
+
+    def on_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "CALL":
             self.on_call(message)
