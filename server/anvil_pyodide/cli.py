@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--media-timeout", type=float, default=defaults.media_timeout, metavar="SECONDS",
                        help=f"seconds a call's media may go without a chunk arriving before the call fails "
                             f"(default: {defaults.media_timeout:g}; 0 for no limit)")
+    serve.add_argument("--max-connection-bytes", type=int, default=defaults.max_connection_bytes, metavar="BYTES",
+                       help=f"the most one connection's calls waiting for their media may hold (parsed messages, "
+                            f"estimated, and chunks); a call past it fails (default: {defaults.max_connection_bytes})")
     serve.add_argument("--session-threads", type=int, default=defaults.session_threads,
                        help="worker threads one session's synchronous calls may use at once; its other calls "
                             "wait their turn (default: a quarter of --worker-threads, at least 1)")
@@ -77,6 +80,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_message_depth=args.max_message_depth,
         max_message_objects=args.max_message_objects,
         media_timeout=args.media_timeout or None,
+        max_connection_bytes=args.max_connection_bytes,
         session_threads=args.session_threads,
         max_connection_calls=args.max_connection_calls,
         max_queued_calls=args.max_queued_calls,

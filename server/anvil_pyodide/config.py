@@ -31,6 +31,9 @@ class ServerConfig:
     max_message_objects: int = 100_000
     #: Seconds a call's declared media may go without a chunk arriving before the call fails (None: no limit).
     media_timeout: float | None = 60.0
+    #: The most one connection's calls waiting for media may hold (their parsed messages, estimated, and the
+    #: chunks so far), in bytes; a call that would go past it fails.
+    max_connection_bytes: int = 512 * 1024 * 1024
     #: Idle sessions expire after this many seconds.
     session_idle_timeout: float = 30 * 60
     #: Worker threads for synchronous server functions.

@@ -58,6 +58,7 @@ class BrowserSocket:
         self.handler = handler
         self.peer = peer
         self.reader = reader
+        reader.on_media_failed = self.media_failed
         self.calls: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
@@ -86,6 +87,7 @@ class BrowserSocket:
             pass
         finally:
             self.peer.closed = True  # its calls still waiting for a thread will not start
+            self.reader.clear()
             self.peer.outbox.close()
             writer.cancel()
 
@@ -121,7 +123,11 @@ class BrowserSocket:
         if isinstance(done, Assembled):
             self.start(done.message, done.media)
         elif isinstance(done, MediaFailed):
-            self.peer.outbox.put(error_message(done.message["id"], done.error))
+            self.media_failed(done)
+
+    def media_failed(self, failed: MediaFailed) -> None:
+        """A call whose media broke the rules, went over the budget or stopped arriving: it gets the error."""
+        self.peer.outbox.put(error_message(failed.message["id"], failed.error))
 
     def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
         task = asyncio.create_task(self.handler.handle(message, media, self.peer))
@@ -152,5 +158,7 @@ class BrowserWebSocketEndpoint:
         scheme = "https" if websocket.url.scheme == "wss" else "http"
         peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
                            sessions=self.sessions, forward_output=self.config.forward_output)
-        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes, MessageLimits.of(self.config))
+        config = self.config
+        reader = MessageReader(config.max_message_bytes, config.max_media_bytes, MessageLimits.of(config),
+                               media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes)
         await BrowserSocket(websocket, self.handler, peer, reader).run()

@@ -105,6 +105,7 @@ class UplinkWebSocketEndpoint:
         connection = UplinkConnection(websocket, privilege, hub, self.handler, session=self.sessions.create(keep=False),
                                       ip=client_ip, origin=f"{scheme}://{websocket.url.netloc}",
                                       max_media_bytes=config.max_media_bytes, limits=MessageLimits.of(config),
+                                      media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes,
                                       forward_output=config.forward_output)
         hub.add(connection)
         log.info("%s connected from %s with %s privilege", connection.name, client_ip,

@@ -93,6 +93,8 @@ class UplinkConnection:
     origin: str | None = None
     max_media_bytes: int | None = None
     limits: MessageLimits = field(default_factory=MessageLimits)
+    media_timeout: float | None = None
+    max_held_bytes: int | None = None
     forward_output: bool = False
     name: str = field(default_factory=lambda: f"uplink-{next(_numbers)}")
     #: Names this uplink registered.
@@ -102,7 +104,9 @@ class UplinkConnection:
     def __post_init__(self) -> None:
         self.outbox = Outbox(asyncio.get_running_loop())
         self.outstanding: dict[str, OutstandingCall] = {}
-        self.reader = MessageReader(max_media_bytes=self.max_media_bytes, limits=self.limits)
+        self.reader = MessageReader(max_media_bytes=self.max_media_bytes, limits=self.limits,
+                                    media_timeout=self.media_timeout, max_held_bytes=self.max_held_bytes)
+        self.reader.on_media_failed = lambda failed: self._media_failed(failed.message, failed.error, failed.tag)
         self.peer = UplinkPeer(self, self.forward_output)
         self.call_tasks: set[asyncio.Task[None]] = set()
 
