@@ -1,10 +1,11 @@
 // Starts an app in the page: loads Pyodide and the runtime wheel from our server (never a CDN), unpacks
 // the app's client code, connects the transport, then runs the main module.
 //
-//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code)
+//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code), app.transport
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
+import { SessionKeeper } from "./session.mjs";
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
 
@@ -24,23 +25,24 @@ async function fetchOk(url, what) {
 }
 
 /** What Python's anvil.server uses to reach the server (registered as the module `_anvil_bridge`). */
-function makeBridge(serverUrl, transport, spinnerDelayMs) {
+function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
   const spinner = new GlobalSpinner({ showDelayMs: spinnerDelayMs });
   return {
     spinner,
     elementSpinners: new ElementSpinners(),
     origin: serverUrl,
     transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
-    sessionToken: null,
+    session,
     call(id, text, frames, onMessage) {
       return transport.call(id, text, frames, onMessage);
     },
     syncCall(text, frames) {
-      return syncHttpCall(serverUrl, this.sessionToken, text, frames);
+      return syncHttpCall(serverUrl, session, text, frames);
     },
     setSessionToken(token) {
-      this.sessionToken = token;
-      transport.setSessionToken(token);
+      // reset_session: the server already moved this connection to the new session; later connections
+      // (reconnects, HTTP calls) name it in their SESSION message.
+      session.confirm(token);
     },
     isOffline(error) {
       return error instanceof OfflineError || Boolean(error && error.offline);
@@ -69,7 +71,10 @@ function makeBridge(serverUrl, transport, spinnerDelayMs) {
   };
 }
 
-export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind,
+/** The server this module came from (a page of another site embeds the app by loading it from there). */
+const MODULE_SERVER = new URL(import.meta.url).origin;
+
+export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus = () => {}, transport: kind,
                                spinnerDelay = 100, build: knownBuild } = {}) {
   if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
   onStatus("Loading the Python runtime…");
@@ -82,10 +87,12 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
   const clientCode = await (await fetchOk(`${serverUrl}/_/app/client_code.zip`, "the app's client code")).arrayBuffer();
   pyodide.unpackArchive(clientCode, "zip", { extractDir: CLIENT_CODE_DIR });
   const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
-  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl }) : new HttpTransport({ origin: serverUrl });
+  const session = new SessionKeeper(serverUrl);
+  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl, session })
+    : new HttpTransport({ origin: serverUrl, session });
   const delay = Number(spinnerDelay);
   if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
-  const bridge = makeBridge(serverUrl, transport, delay);
+  const bridge = makeBridge(serverUrl, transport, session, delay);
   pyodide.registerJsModule("_anvil_bridge", bridge);
   pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
   // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it
@@ -102,6 +109,7 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
   return {
     pyodide,
     bridge,
+    transport,
     runPython: (code) => pyodide.runPythonAsync(code),
   };
 }

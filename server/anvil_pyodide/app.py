@@ -9,23 +9,24 @@ Example:
 
 from __future__ import annotations
 
-import os
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from .app_loader import AppModuleImporter
+from .assets.runtime_location import runtime_dirs as find_runtime_dirs
 from .assets.static import IMMUTABLE, REVALIDATE, AppPage, ClientCode, RuntimeDescription, build_id, runtime_files
 from .calls.dispatcher import Dispatcher
 from .calls.handler import CallHandler
 from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
 from .config import ServerConfig
+from .embed_cors import EmbeddingCors
 from .sessions.store import InMemorySessionStore, SessionStore
 from .tasks.setup import create_task_manager
 from .transports.browser_ws import BrowserWebSocketEndpoint
@@ -37,15 +38,8 @@ from .web.paths import PathTable
 from .web.routes import AppPathRoute, PageRoutes, default_routes
 from .web.serve import ApiEndpoint, ServerCode
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def default_runtime_dirs() -> list[Path]:
-    """The built Pyodide distribution (``ANVIL_PYODIDE_RUNTIME_DIR`` or build/dist) and js_bridge/."""
-    dist = Path(os.environ.get("ANVIL_PYODIDE_RUNTIME_DIR", PROJECT_ROOT / "build" / "dist"))
-    return [dist, PROJECT_ROOT / "js_bridge"]
 
 
 async def check_app_online(request: Request) -> PlainTextResponse:
@@ -63,7 +57,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     tasks = create_task_manager(config, registry, uplinks)
     dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks)
     calls = CallHandler(dispatcher, config.app_dir, import_module=AppModuleImporter(config.app_dir))
-    runtime_dirs = [config.runtime_dir] if config.runtime_dir else default_runtime_dirs()
+    runtime_dirs = find_runtime_dirs(config.runtime_dir)
     if config.forward_output:
         install_output_routing()
 
@@ -81,12 +75,12 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/server-call-http", HttpCallEndpoint(calls, sessions, config).endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
         Route("/_/app/client_code.zip", ClientCode(config.app_dir).endpoint),
-        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs).endpoint),
+        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs, config.origins).endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/_/api/{path:path}", ApiEndpoint(code, default_endpoints if endpoints is None else endpoints).endpoint,
               methods=HTTP_METHODS),
         AppPathRoute("/{path:path}", PageRoutes(code, default_routes if routes is None else routes, page).endpoint,
                      methods=HTTP_METHODS),  # routes, then / (the page), else 404
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, middleware=[Middleware(EmbeddingCors, policy=config.origins)])
     return app

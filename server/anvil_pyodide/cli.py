@@ -1,9 +1,10 @@
-"""``anvil-pyodide serve APP_DIR``: serve an app folder (also ``python -m anvil_pyodide``).
+"""``anvil-pyodide serve APP_DIR``: serve an app folder (also ``python -m anvil_pyodide``);
+``anvil-pyodide new APP_DIR``: write a small working app to start from.
 
 Example:
-    >>> args = build_parser().parse_args(["serve", "demo", "--port", "9000"])
-    >>> args.app_dir, args.host, args.port
-    ('demo', '127.0.0.1', 9000)
+    >>> args = build_parser().parse_args(["serve", "demo", "--port", "9000", "--allow-origin", "https://a.example"])
+    >>> args.app_dir, args.host, args.port, args.allow_origin
+    ('demo', '127.0.0.1', 9000, ['https://a.example'])
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
+from .new_app import NewAppError, write_new_app
+from .origins import ALLOW_ORIGIN_OPTION, ALLOW_ORIGINS_ENV, OriginPolicy
 from .server_api import install as install_server_api
 
 
@@ -65,11 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--task-journal", metavar="FILE",
                        help="file recording background task ids across restarts (default: a per-app file in the "
                             "system's temporary folder)")
-    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
+    serve.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                       help=f"let pages of ORIGIN (scheme://host[:port]) embed the app; repeatable; also "
+                            f"{ALLOW_ORIGINS_ENV} (comma- or space-separated) (default: only the server's own origin)")
+    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: the one installed "
+                                             "with the package; build/dist in a checkout)")
+    new = commands.add_parser("new", help="write a small working app into a new folder", description=(
+        "Write a three-file app (client_code/shapes.py, server_code/geometry.py, client_code/main.py) into "
+        "APP_DIR, which must not exist or be empty; then `anvil-pyodide serve APP_DIR`."))
+    new.add_argument("app_dir", metavar="APP_DIR", help="the folder to create")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """The server settings of ``serve``'s arguments (ValueError for an origin that is not one)."""
     return ServerConfig(
         app_dir=Path(args.app_dir).resolve(),
         call_timeout=args.call_timeout or None,
@@ -88,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         client_uplink_key=args.client_uplink_key,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
+        origins=OriginPolicy.from_settings(args.allow_origin),
     )
 
 
@@ -96,7 +109,11 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except ValueError as e:
+        print(f"anvil-pyodide: {ALLOW_ORIGIN_OPTION} / {ALLOW_ORIGINS_ENV}: {e}", file=sys.stderr)
+        return 2
     install_server_api()
     try:
         modules = load_app(config.app_dir)
@@ -106,8 +123,21 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     print(f"anvil-pyodide: serving {config.app_dir} (server modules: {', '.join(modules) or 'none'})", flush=True)
     print(f"anvil-pyodide: open http://{args.host}:{args.port}/", flush=True)
+    if config.origins.allowed:
+        print(f"anvil-pyodide: pages of {', '.join(config.origins.allowed)} may embed the app", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
                 log_level="info", lifespan="on")
+    return 0
+
+
+def new(args: argparse.Namespace) -> int:
+    try:
+        written = write_new_app(Path(args.app_dir))
+    except NewAppError as e:
+        print(f"anvil-pyodide: {e}", file=sys.stderr)
+        return 1
+    print(f"anvil-pyodide: wrote {', '.join(written)} into {args.app_dir}", flush=True)
+    print(f"anvil-pyodide: serve it with: anvil-pyodide serve {args.app_dir}", flush=True)
     return 0
 
 
@@ -115,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "new":
+        return new(args)
     return 2
 
 

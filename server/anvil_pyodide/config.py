@@ -7,8 +7,10 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .origins import OriginPolicy
 
 
 @dataclass
@@ -54,6 +56,8 @@ class ServerConfig:
     #: File recording launched background task ids, so old ids report "missing" after a restart
     #: (None: a per-app file in the system's temporary folder).
     task_journal: Path | None = None
+    #: Origins (besides the server's own) whose pages may embed the app (``--allow-origin``).
+    origins: OriginPolicy = field(default_factory=OriginPolicy)
 
     @property
     def session_threads_or_default(self) -> int:

@@ -121,13 +121,16 @@ class HttpCaller:
 
     def __init__(self, base_url: str, session_token: str | None = None, cookies: dict[str, str] | None = None) -> None:
         self.base_url = base_url
-        self.params = {"_anvil_session": session_token} if session_token else {}
+        #: The runtime's SESSION message, sent as the form's ``session`` field (never in the URL).
+        self.session = json.dumps({"type": "SESSION", "token": session_token, "fresh": False}) if session_token else None
         self.client = httpx.Client(base_url=base_url, cookies=cookies, timeout=30, trust_env=False)
         self.ids = itertools.count(1)
 
     def post(self, command: str, *args: Any, **kwargs: Any) -> HttpReply:
         form = call_form(command, *args, call_id=f"http-{next(self.ids)}", **kwargs)
-        return read_reply(self.client.post("/_/server-call-http", params=self.params, files=form))
+        if self.session is not None:
+            form.append(("session", (None, self.session, "application/json")))
+        return read_reply(self.client.post("/_/server-call-http", files=form))
 
     def call(self, command: str, *args: Any, **kwargs: Any) -> Any:
         reply = self.post(command, *args, **kwargs)

@@ -21,8 +21,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..origins import OriginPolicy, refused_origin
 from ..sessions.http import SESSION_COOKIE, resolve_session, session_cookie
 from ..sessions.store import Session, SessionStore
+from .runtime_location import missing_runtime_hint
 
 DEFAULT_PAGE = """<!doctype html>
 <html lang="en">
@@ -94,12 +96,20 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
 
 
 class RuntimeDescription:
-    """``/_/runtime/build.json``: what the page loader needs (``endpoint`` is the Starlette handler)."""
+    """``/_/runtime/build.json``: what the page loader needs (``endpoint`` is the Starlette handler). It is
+    the first thing the loader fetches, so it also tells a page whose origin may not use the server why
+    (readable by that page: the loader shows it)."""
 
-    def __init__(self, directories: list[Path]) -> None:
+    def __init__(self, directories: list[Path], origins: OriginPolicy = OriginPolicy()) -> None:
         self.description = runtime_description(directories)
+        self.origins = origins
 
     async def endpoint(self, request: Request) -> Response:
+        refused = refused_origin(request, self.origins)
+        if refused is not None:
+            return JSONResponse({"error": self.origins.refusal(refused)}, status_code=403,
+                                headers={"Access-Control-Allow-Origin": refused, "Vary": "Origin",
+                                         "Cache-Control": "no-store"})
         return description_response(self.description)
 
 
@@ -111,7 +121,7 @@ def description_response(description: dict[str, str]) -> Response:
         503
     """
     if not description["runtimeWheel"]:
-        return JSONResponse({"error": "The runtime is not built: run ./build.sh setup"}, status_code=503)
+        return JSONResponse({"error": missing_runtime_hint()}, status_code=503)
     return JSONResponse(description, headers={"Cache-Control": REVALIDATE})
 
 

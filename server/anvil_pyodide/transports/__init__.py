@@ -5,7 +5,7 @@ Each adapter accepts the connection, finds its session, feeds frames to one
 :class:`~anvil_pyodide.calls.reader.MessageReader` and writes what the peer's outbox holds. A new
 transport is one more module here.
 
-May import: ``calls``, ``sessions``, ``uplink``, ``config``, Starlette. Nothing imports it but :mod:`anvil_pyodide.app`.
+May import: ``calls``, ``sessions``, ``uplink``, ``config``, ``origins`` (which pages may connect), Starlette. Nothing imports it but :mod:`anvil_pyodide.app`.
 
 Example:
     >>> from anvil_pyodide.transports.http_framing import closing

@@ -1,5 +1,9 @@
 """``/_/ws``: browsers' WebSocket. Text frames are JSON messages; binary frames carry media chunks.
 
+The first message may be a SESSION message naming the page's session (see :mod:`..sessions.http`);
+without one the socket uses the session cookie, or a new session. Pages of origins that are neither the
+server's own nor allowed (``--allow-origin``) are refused before the socket opens (HTTP 403).
+
 Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
 message type too (1003); a bad CALL is answered with an error, and so is a call whose media breaks
 the chunk rules or the size limit (the rest of its chunks are then dropped, the socket stays open).
@@ -11,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 import anvil.server
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -20,10 +23,11 @@ from ..calls.browser_peer import BrowserPeer
 from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
 from ..calls.message_limits import MessageLimits
-from ..calls.reader import (CLOSE_POLICY, CLOSE_UNSUPPORTED, PARSE_OFF_LOOP_CHARS, Assembled, FrameError,
-                            MediaFailed, MessageReader, MessageRefused)
+from ..calls.reader import (CLOSE_BAD_DATA, CLOSE_POLICY, CLOSE_UNSUPPORTED, PARSE_OFF_LOOP_CHARS, Assembled,
+                            FrameError, MediaFailed, MessageReader, MessageRefused)
 from ..config import ServerConfig
-from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session
+from ..origins import refused_origin
+from ..sessions.http import SESSION_COOKIE, SESSION_MESSAGE, resolve_session, session_reply, session_request
 from ..sessions.store import SessionStore
 
 log = logging.getLogger("anvil_pyodide.ws")
@@ -42,23 +46,20 @@ def close_reason(text: str) -> str:
     return text.encode("utf-8")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
 
 
-def same_origin(websocket: WebSocket) -> bool:
-    """True when the Origin header is absent (not a browser) or names this server's host."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
-
-
 class BrowserSocket:
     """One accepted browser WebSocket: reads frames, runs calls, writes replies in order."""
 
-    def __init__(self, websocket: WebSocket, handler: CallHandler, peer: BrowserPeer, reader: MessageReader) -> None:
+    def __init__(self, websocket: WebSocket, handler: CallHandler, peer: BrowserPeer, reader: MessageReader,
+                 sessions: SessionStore) -> None:
         self.websocket = websocket
         self.handler = handler
         self.peer = peer
         self.reader = reader
         reader.on_media_failed = self.media_failed
+        self.sessions = sessions
+        self.cookie_token = websocket.cookies.get(SESSION_COOKIE)
+        #: False until the first message has chosen the socket's session.
+        self.session_settled = False
         self.calls: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
@@ -99,12 +100,32 @@ class BrowserSocket:
 
     def on_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
+        if not self.session_settled:
+            self.settle_session(message if kind == SESSION_MESSAGE else None)
+            if kind == SESSION_MESSAGE:
+                return
         if kind == "CALL":
             self.on_call(message)
+        elif kind == SESSION_MESSAGE:
+            raise FrameError(CLOSE_POLICY, "a SESSION message must be the socket's first message")
         elif kind == "LOG":
             log.info("browser log: %s", str(message.get("text", message))[:2000])
         else:
             raise FrameError(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
+
+    def settle_session(self, message: dict[str, Any] | None) -> None:
+        """Choose the socket's session from its first message: a SESSION message's token (answered with
+        the token in use), else the cookie's."""
+        self.session_settled = True
+        if message is None:
+            self.peer.session, _ = resolve_session(self.sessions, None, self.cookie_token)
+            return
+        try:
+            token, fresh = session_request(message)
+        except anvil.server.SerializationError as e:
+            raise FrameError(CLOSE_BAD_DATA, str(e)) from None
+        self.peer.session, _ = resolve_session(self.sessions, token, self.cookie_token, fresh)
+        self.peer.outbox.put(session_reply(self.peer.session))
 
     def on_call(self, message: dict[str, Any]) -> None:
         call_id = message.get("id")
@@ -148,17 +169,15 @@ class BrowserWebSocketEndpoint:
         self.handler, self.sessions, self.config = handler, sessions, config
 
     async def endpoint(self, websocket: WebSocket) -> None:
-        if not same_origin(websocket):
+        if refused_origin(websocket, self.config.origins) is not None:
             await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
             return
-        session, _ = resolve_session(self.sessions, websocket.query_params.get(SESSION_QUERY),
-                                     websocket.cookies.get(SESSION_COOKIE))
         await websocket.accept()
         client_ip = websocket.client.host if websocket.client else None
         scheme = "https" if websocket.url.scheme == "wss" else "http"
-        peer = BrowserPeer(session, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
+        peer = BrowserPeer(None, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
                            sessions=self.sessions, forward_output=self.config.forward_output)
         config = self.config
         reader = MessageReader(config.max_message_bytes, config.max_media_bytes, MessageLimits.of(config),
                                media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes)
-        await BrowserSocket(websocket, self.handler, peer, reader).run()
+        await BrowserSocket(websocket, self.handler, peer, reader, self.sessions).run()

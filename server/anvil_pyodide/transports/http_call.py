@@ -1,8 +1,10 @@
 """``/_/server-call-http``: the same CALL semantics as the WebSocket, over one HTTP POST.
 
 Request: multipart form with ``json-data`` (the CALL) and, per media chunk, ``chunk-json-<m>-<n>``
-(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes), with a Content-Length (411 without one,
-413 over the size limits). Response: see :mod:`http_framing`.
+(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes), optionally ``session`` (a SESSION message, see
+:mod:`..sessions.http`; else the session cookie counts), with a Content-Length (411 without one, 413 over
+the size limits). A page of an origin that is neither the server's own nor allowed (``--allow-origin``)
+gets 403 and reaches no function. Response: see :mod:`http_framing` (the SESSION reply first, when asked).
 
 Example:
     >>> import asyncio
@@ -29,7 +31,9 @@ from ..calls.outbox import Outbox
 from ..calls.message_limits import MessageLimits
 from ..calls.reader import Assembled, FrameError, MediaFailed, MessageReader, MessageRefused
 from ..config import ServerConfig
-from ..sessions.http import SESSION_COOKIE, SESSION_QUERY, resolve_session, session_cookie
+from ..origins import refused_origin
+from ..sessions.http import (SESSION_COOKIE, SESSION_FIELD, resolve_session, session_cookie, session_reply,
+                             session_request)
 from ..sessions.store import SessionStore
 from .http_framing import closing, frame_part
 
@@ -85,6 +89,9 @@ class HttpCallEndpoint:
 
     async def endpoint(self, request: Request) -> Response:
         config = self.config
+        refused = refused_origin(request, config.origins)
+        if refused is not None:
+            return PlainTextResponse(config.origins.refusal(refused), status_code=403)
         declared = request.headers.get("content-length", "")
         if not declared.isdigit():  # a chunked body could otherwise be of any size; browsers always send a length
             return PlainTextResponse("Content-Length required", status_code=411)
@@ -104,11 +111,18 @@ class HttpCallEndpoint:
         if not isinstance(message, dict) or message.get("type") != "CALL":
             return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
 
-        session, created = resolve_session(self.sessions, request.query_params.get(SESSION_QUERY),
-                                           request.cookies.get(SESSION_COOKIE))
+        asked = SESSION_FIELD in form  # the runtime names its session (else the cookie's counts)
+        try:
+            token, fresh = session_request(json.loads(await _field_bytes(form[SESSION_FIELD]))) if asked else (None, False)
+        except (ValueError, anvil.server.SerializationError) as e:
+            return PlainTextResponse(f"The 'session' field must hold a SESSION message: {e}", status_code=400)
+
+        session, created = resolve_session(self.sessions, token, request.cookies.get(SESSION_COOKIE), fresh)
         peer = BrowserPeer(session, request.client.host if request.client else None,
                            Outbox(asyncio.get_running_loop()), f"{request.url.scheme}://{request.url.netloc}",
                            sessions=self.sessions, forward_output=config.forward_output)
+        if asked:
+            peer.outbox.put(session_reply(session))
         try:
             if refused is not None:
                 raise refused.error

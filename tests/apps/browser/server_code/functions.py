@@ -121,3 +121,22 @@ def most_at_once():
     with _overlap_lock:
         seen, _most_at_once = _most_at_once, 0
     return seen
+
+
+@anvil.server.callable
+def session_id():
+    return anvil.server.get_session_id()
+
+
+_counted = []
+
+
+@anvil.server.callable
+def count_call(tag):
+    """Records that a call got through (the embedding tests check that refused pages' calls never do)."""
+    _counted.append(tag)
+
+
+@anvil.server.callable
+def counted_calls():
+    return list(_counted)
