@@ -30,6 +30,7 @@ OPTION_FOR_FIELD = {
     "max_message_depth": "--max-message-depth",
     "max_message_objects": "--max-message-objects",
     "media_timeout": "--media-timeout",
+    "max_connection_bytes": "--max-connection-bytes",
     "session_threads": "--session-threads",
     "max_connection_calls": "--max-connection-calls",
     "max_queued_calls": "--max-queued-calls",
