@@ -13,12 +13,16 @@ import re
 import anvil.server
 import httpx
 import pytest
+import websockets
+from anvil._errors import error_from_wire
 
 from tests.support.browser_protocol import BrowserClient
 from tests.support.http_protocol import read_reply
 from tests.support.live_server import LiveServer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
+
+UPLINK_KEY = "limits-uplink-key"
 
 
 def call(call_id: str = "c1", command: str = "echo", **fields: object) -> str:
@@ -82,6 +86,23 @@ async def test_limits_are_options(limited_server: LiveServer) -> None:
         assert await client.call("echo", [[[1]]]) == [[[[[1]]]], {}]
 
 
+async def test_an_uplink_is_refused_the_same_way(limited_server: LiveServer) -> None:
+    async with websockets.connect(limited_server.ws_url + "/_/uplink", proxy=None, max_size=None) as uplink:
+        await uplink.send(json.dumps({"key": UPLINK_KEY, "v": 8}))
+        assert json.loads(await uplink.recv())["auth"] == "OK"
+        await uplink.send(nested(2000).replace('"c1"', '"u1"'))
+        await uplink.send(call("u2", args=[None], objects=long_entries(11)))
+        await uplink.send(call("u3", "anvil.private.echo", args=["still here"]))
+        replies = {}
+        while len(replies) < 3:
+            reply = json.loads(await uplink.recv())
+            replies[reply["id"]] = reply
+    assert "nested too deeply to read" in str(error_from_wire(replies["u1"]["error"]))
+    assert isinstance(error_from_wire(replies["u2"]["error"]), anvil.server.SerializationError)
+    assert "over the limit of 10 (--max-message-objects)" in str(error_from_wire(replies["u2"]["error"]))
+    assert replies["u3"]["response"] == "still here"
+
+
 async def test_the_http_transport_refuses_the_same_way(server: LiveServer) -> None:
     with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as http:
         reply = read_reply(http.post("/_/server-call-http", files=[
@@ -113,5 +134,6 @@ async def test_a_long_message_is_decoded_while_other_sockets_keep_calling(server
 def limited_server() -> LiveServer:
     from tests.host.server.conftest import BASIC_APP
 
-    with LiveServer(BASIC_APP, "--max-message-depth", "5", "--max-message-objects", "10") as server:
+    with LiveServer(BASIC_APP, "--max-message-depth", "5", "--max-message-objects", "10",
+                    "--uplink-key", UPLINK_KEY) as server:
         yield server
