@@ -160,7 +160,7 @@ class MessageReader:
         problem = self.limits.check(text, message)
         if problem is not None:
             raise MessageRefused(message, problem)
-        if self.max_held_bytes is not None and "objects" in message:
+        if self.max_held_bytes is not None and message.get("objects"):
             self._last_parsed = (message, decoded_size(text))  # what it holds if it waits for media
         return message
 
