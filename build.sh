@@ -12,6 +12,8 @@
 #   ./build.sh bench              setup, then bench/run_all.py
 #   ./build.sh dist               setup, then the server's wheel and sdist in dist/, each holding the built
 #                                 runtime (the Pyodide dist in $DIST_DIR, the runtime wheel, the JS bridge)
+#   ./build.sh soak [--short]     setup, then bench/soak.py: restart, fuzz, attacks and a mixed soak against real
+#                                 servers and Chromium pages, as a PASS/MISS table (./build.sh test runs --short)
 #
 # Every setup step is skipped when a stamp in build/stamps/ matches the hash of that step's inputs,
 # so a second run takes a few seconds.
@@ -155,6 +157,11 @@ cmd_bench() {
     exec $PY bench/run_all.py "$@"
 }
 
+cmd_soak() {
+    cmd_setup
+    exec $PY bench/soak.py "$@"
+}
+
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
@@ -163,6 +170,7 @@ case "${1:-}" in
     demo) shift; cmd_demo "$@" ;;
     bench) shift; cmd_bench "$@" ;;
     dist) shift; cmd_dist "$@" ;;
+    soak) shift; cmd_soak "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
 esac

@@ -26,6 +26,7 @@ from .calls.handler import CallHandler
 from .calls.output import install_output_routing
 from .calls.registry import FunctionRegistry, default_registry
 from .config import ServerConfig
+from .log_filters import install_log_filters
 from .embed_cors import EmbeddingCors
 from .sessions.store import InMemorySessionStore, SessionStore
 from .tasks.setup import create_task_manager
@@ -36,6 +37,7 @@ from .uplink.hub import UplinkHub
 from .web.endpoints import default_endpoints
 from .web.paths import PathTable
 from .web.routes import AppPathRoute, PageRoutes, default_routes
+from .web.request_limits import RequestGuard
 from .web.serve import ApiEndpoint, ServerCode
 
 #: Every method HTTP endpoints and routes may take (they answer 405 themselves).
@@ -52,7 +54,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     """Build the server for ``config.app_dir`` (whose server code is already imported into ``registry``)."""
     if config.app_dir is None:
         raise ValueError("ServerConfig.app_dir is required")
-    sessions = sessions or InMemorySessionStore(config.session_idle_timeout)
+    sessions = sessions or InMemorySessionStore(config.session_idle_timeout, config.session_first_use_timeout)
     uplinks = UplinkHub(config, local=registry)
     tasks = create_task_manager(config, registry, uplinks)
     dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks)
@@ -63,6 +65,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        install_log_filters()  # after uvicorn has configured its loggers
         yield
         tasks.close()
         dispatcher.close()
@@ -75,12 +78,13 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/server-call-http", HttpCallEndpoint(calls, sessions, config).endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
         Route("/_/app/client_code.zip", ClientCode(config.app_dir).endpoint),
-        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs, config.origins).endpoint),
+        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs, config.origins, sessions).endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/_/api/{path:path}", ApiEndpoint(code, default_endpoints if endpoints is None else endpoints).endpoint,
               methods=HTTP_METHODS),
         AppPathRoute("/{path:path}", PageRoutes(code, default_routes if routes is None else routes, page).endpoint,
                      methods=HTTP_METHODS),  # routes, then / (the page), else 404
-    ], lifespan=lifespan, middleware=[Middleware(EmbeddingCors, policy=config.origins)])
+    ], lifespan=lifespan, middleware=[Middleware(EmbeddingCors, policy=config.origins),
+                                      Middleware(RequestGuard, body_timeout=config.body_timeout)])
     return app

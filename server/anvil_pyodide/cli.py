@@ -33,11 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--uplink-key", help="key that lets anvil-uplink scripts connect with server privilege")
     serve.add_argument("--client-uplink-key", help="key for client-privileged uplinks (may call, not register)")
+    serve.add_argument("--uplink-failures-per-minute", type=int, default=defaults.uplink_failures_per_minute,
+                       metavar="N", help=f"failed uplink handshakes (wrong key) allowed per client address per minute; "
+                                         f"past it the address is refused for a while "
+                                         f"(default: {defaults.uplink_failures_per_minute}; 0 for no limit)")
     serve.add_argument("--call-timeout", type=float, default=defaults.call_timeout, metavar="SECONDS",
                        help=f"seconds before a server call fails with anvil.server.TimeoutError "
                             f"(default: {defaults.call_timeout:g}; 0 for no limit)")
     serve.add_argument("--session-timeout", type=float, default=defaults.session_idle_timeout, metavar="SECONDS",
                        help=f"idle seconds before a session expires (default: {defaults.session_idle_timeout:g})")
+    serve.add_argument("--session-first-use-timeout", type=float, default=defaults.session_first_use_timeout,
+                       metavar="SECONDS", help=f"seconds a new session waits for its page to start before it is dropped "
+                                               f"(default: {defaults.session_first_use_timeout:g})")
     serve.add_argument("--forward-output", action="store_true",
                        help="send what server functions print to the browser console (default: off)")
     serve.add_argument("--worker-threads", type=int, default=defaults.worker_threads,
@@ -65,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-queued-calls", type=int, default=defaults.max_queued_calls, metavar="COUNT",
                        help=f"calls the server may have waiting or running; past it, QuotaExceededError "
                             f"(default: {defaults.max_queued_calls})")
+    serve.add_argument("--header-timeout", type=float, default=defaults.header_timeout, metavar="SECONDS",
+                       help=f"seconds a client has to send a request's line and headers; then 408 and the connection "
+                            f"closes (default: {defaults.header_timeout:g}; 0 for no limit)")
+    serve.add_argument("--max-header-bytes", type=int, default=defaults.max_header_bytes, metavar="BYTES",
+                       help=f"largest request line plus headers; bigger ones get 431 "
+                            f"(default: {defaults.max_header_bytes})")
+    serve.add_argument("--body-timeout", type=float, default=defaults.body_timeout, metavar="SECONDS",
+                       help=f"seconds a request body may send nothing before the request is answered 408 "
+                            f"(default: {defaults.body_timeout:g}; 0 for no limit)")
     serve.add_argument("--task-journal", metavar="FILE",
                        help="file recording background task ids across restarts (default: a per-app file in the "
                             "system's temporary folder)")
@@ -87,6 +103,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         call_timeout=args.call_timeout or None,
         forward_output=args.forward_output,
         session_idle_timeout=args.session_timeout,
+        session_first_use_timeout=args.session_first_use_timeout,
         worker_threads=args.worker_threads,
         max_media_bytes=args.max_media_bytes,
         max_message_depth=args.max_message_depth,
@@ -98,6 +115,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_queued_calls=args.max_queued_calls,
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
+        uplink_failures_per_minute=args.uplink_failures_per_minute,
+        header_timeout=args.header_timeout or None,
+        max_header_bytes=args.max_header_bytes,
+        body_timeout=args.body_timeout or None,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
         origins=OriginPolicy.from_settings(args.allow_origin),
@@ -108,6 +129,8 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http_protocol import limited_http_protocol
+    from .ws_protocol import QuietWebSocketsProtocol
 
     try:
         config = config_from_args(args)
@@ -126,6 +149,7 @@ def serve(args: argparse.Namespace) -> int:
     if config.origins.allowed:
         print(f"anvil-pyodide: pages of {', '.join(config.origins.allowed)} may embed the app", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
+                http=limited_http_protocol(config.header_timeout, config.max_header_bytes), ws=QuietWebSocketsProtocol,
                 log_level="info", lifespan="on")
     return 0
 

@@ -38,6 +38,8 @@ class ServerConfig:
     max_connection_bytes: int = 512 * 1024 * 1024
     #: Idle sessions expire after this many seconds.
     session_idle_timeout: float = 30 * 60
+    #: A session not used within this many seconds of its creation (a page view whose page never started) is dropped.
+    session_first_use_timeout: float = 2 * 60
     #: Worker threads for synchronous server functions.
     worker_threads: int = 64
     #: Worker threads one session's calls may use at once, the rest of its calls waiting their turn
@@ -51,6 +53,14 @@ class ServerConfig:
     uplink_key: str | None = None
     #: Key for client-privileged uplinks (may call functions, may not register them).
     client_uplink_key: str | None = None
+    #: Failed uplink handshakes (wrong key) allowed per client address per minute; past it, refused (0: no limit).
+    uplink_failures_per_minute: int = 20
+    #: Seconds a client has to send a request's line and headers (from connecting, or from the previous answer).
+    header_timeout: float | None = 20.0
+    #: Largest request line plus headers, in bytes.
+    max_header_bytes: int = 64 * 1024
+    #: Seconds a request body may send nothing before the request is answered 408.
+    body_timeout: float | None = 30.0
     #: Where the built runtime (Pyodide, runtime wheel, JS) is served from.
     runtime_dir: Path | None = None
     #: File recording launched background task ids, so old ids report "missing" after a restart

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..origins import OriginPolicy, refused_origin
-from ..sessions.http import SESSION_COOKIE, resolve_session, session_cookie
+from ..sessions.http import SESSION_COOKIE, resolve_session, session_cookie, touch_session
 from ..sessions.store import Session, SessionStore
 from .runtime_location import missing_runtime_hint
 
@@ -98,11 +98,14 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
 class RuntimeDescription:
     """``/_/runtime/build.json``: what the page loader needs (``endpoint`` is the Starlette handler). It is
     the first thing the loader fetches, so it also tells a page whose origin may not use the server why
-    (readable by that page: the loader shows it)."""
+    (readable by that page: the loader shows it), and a page that starts counts as a use of the session its
+    view made (its cookie): that session then lasts ``--session-timeout``, not ``--session-first-use-timeout``."""
 
-    def __init__(self, directories: list[Path], origins: OriginPolicy = OriginPolicy()) -> None:
+    def __init__(self, directories: list[Path], origins: OriginPolicy = OriginPolicy(),
+                 sessions: SessionStore | None = None) -> None:
         self.description = runtime_description(directories)
         self.origins = origins
+        self.sessions = sessions
 
     async def endpoint(self, request: Request) -> Response:
         refused = refused_origin(request, self.origins)
@@ -110,6 +113,8 @@ class RuntimeDescription:
             return JSONResponse({"error": self.origins.refusal(refused)}, status_code=403,
                                 headers={"Access-Control-Allow-Origin": refused, "Vary": "Origin",
                                          "Cache-Control": "no-store"})
+        if self.sessions is not None:
+            touch_session(self.sessions, request.cookies.get(SESSION_COOKIE))
         return description_response(self.description)
 
 

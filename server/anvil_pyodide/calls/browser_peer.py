@@ -27,6 +27,7 @@ import anvil.server
 from anvil._capability import Capability
 from anvil._wire import encode_message
 
+from ..sessions.http import touch_session
 from ..sessions.store import Session, SessionStore
 from .context import CallContext, CallState, ClientInfo, StackFrame
 from .handler import ECHO, echo_answer
@@ -56,6 +57,7 @@ class BrowserPeer:
     def session_for(self, command: str, message: dict[str, Any]) -> Session:
         if command == RESET_SESSION:
             self.session = self.sessions.create()
+            touch_session(self.sessions, self.session.token)  # in use from now: not dropped as a page view's would be
         elif self.session is not None:  # every call (keepalives too) counts as use; an idle one may have expired
             self.session = self.sessions.get(self.session.token)
         if self.session is None:

@@ -50,6 +50,12 @@ def resolve_session(store: SessionStore, token: str | None, cookie_token: str | 
     return store.create(), True
 
 
+def touch_session(store: SessionStore, token: str | None) -> None:
+    """Count a use of the session ``token`` names, if any (a page that starts keeps the session its view made)."""
+    if token:
+        store.get(token)
+
+
 def session_request(message: Any) -> tuple[str | None, bool]:
     """``(token, fresh)`` of a SESSION message; SerializationError when it is malformed."""
     if not isinstance(message, dict):

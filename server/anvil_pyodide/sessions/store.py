@@ -25,9 +25,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 DEFAULT_IDLE_TIMEOUT = 30 * 60
+#: Seconds a session may wait for its first use (a page view whose page never starts).
+DEFAULT_FIRST_USE_TIMEOUT = 2 * 60
 
 
 @dataclass
@@ -86,34 +88,55 @@ class SessionStore(Protocol):
 class InMemorySessionStore:
     """Sessions in this process's memory, dropped after ``idle_timeout`` seconds unused.
 
-    Sessions are kept in order of last use, so creating one drops the expired ones from the front:
-    O(1) amortised per call, however many sessions there are.
+    A session nobody has asked for since it was created (a page view whose page never started) is dropped
+    after ``first_use_timeout`` instead. Sessions wait in two queues, least recently used first, so creating
+    one drops the expired ones from the fronts: O(1) amortised per call, however many sessions there are.
+
+    Example:
+        >>> now = [0.0]
+        >>> store = InMemorySessionStore(idle_timeout=600, first_use_timeout=60, clock=lambda: now[0])
+        >>> unused, used = store.create(), store.create()
+        >>> store.get(used.token) is used      # first use: from now on it lasts idle_timeout
+        True
+        >>> now[0] = 61.0
+        >>> store.get(unused.token), store.get(used.token) is used, len(store)
+        (None, True, 1)
     """
 
-    def __init__(self, idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
+    def __init__(self, idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                 first_use_timeout: float = DEFAULT_FIRST_USE_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.idle_timeout = idle_timeout
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self.first_use_timeout = first_use_timeout
+        self.clock = clock
+        #: Never used yet, oldest first; and used, least recently used first.
+        self._unused: OrderedDict[str, Session] = OrderedDict()
+        self._used: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._unused) + len(self._used)
 
     def create(self, keep: bool = True) -> Session:
         session = Session.detached()
         if keep:
+            now = self.clock()
+            session.last_used = now
             with self._lock:
-                self._expire_idle(time.monotonic())
-                self._sessions[session.token] = session
+                self._expire(now)
+                self._unused[session.token] = session
         return session
 
     def get(self, token: str) -> Session | None:
         with self._lock:
-            session = self._sessions.get(token)
+            now = self.clock()
+            self._expire(now)
+            session = self._unused.pop(token, None) or self._used.get(token)
             if session is None:
                 return None
-            now = time.monotonic()
-            if now - session.last_used > self.idle_timeout:
-                del self._sessions[token]
-                return None
             session.last_used = now
-            self._sessions.move_to_end(token)
+            self._used[token] = session
+            self._used.move_to_end(token)
             return session
 
     def save(self, session: Session) -> None:
@@ -121,11 +144,14 @@ class InMemorySessionStore:
 
     def expire(self, token: str) -> None:
         with self._lock:
-            self._sessions.pop(token, None)
+            self._unused.pop(token, None)
+            self._used.pop(token, None)
 
-    def _expire_idle(self, now: float) -> None:
-        while self._sessions:
-            token, oldest = next(iter(self._sessions.items()))
-            if now - oldest.last_used <= self.idle_timeout:
-                return
-            del self._sessions[token]
+    def _expire(self, now: float) -> None:
+        """Drop expired sessions from the front of each queue: each session is dropped once, so O(1) amortised."""
+        for queue, timeout in ((self._unused, self.first_use_timeout), (self._used, self.idle_timeout)):
+            while queue:
+                token, oldest = next(iter(queue.items()))
+                if now - oldest.last_used <= timeout:
+                    break
+                del queue[token]

@@ -83,7 +83,10 @@ class BrowserSocket:
                     self.on_binary(frame["bytes"])
         except FrameError as e:
             log.warning("closing browser socket: %s", e)
-            await self.websocket.close(code=e.code, reason=close_reason(str(e)))
+            try:
+                await self.websocket.close(code=e.code, reason=close_reason(str(e)))
+            except RuntimeError:  # the browser closed the socket meanwhile: its close was already answered
+                pass
         except WebSocketDisconnect:
             pass
         finally:

@@ -32,6 +32,7 @@ from ..config import ServerConfig
 from ..sessions.store import SessionStore
 from ..uplink.connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
 from ..uplink.hub import UplinkHub
+from .failure_limit import FailureLimit
 
 log = logging.getLogger("anvil_pyodide.uplink")
 
@@ -83,16 +84,23 @@ class UplinkWebSocketEndpoint:
 
     def __init__(self, config: ServerConfig, hub: UplinkHub, handler: CallHandler, sessions: SessionStore) -> None:
         self.config, self.hub, self.handler, self.sessions = config, hub, handler, sessions
+        #: Wrong keys per client address (``--uplink-failures-per-minute``).
+        self.failures = FailureLimit(config.uplink_failures_per_minute)
 
     async def endpoint(self, websocket: WebSocket) -> None:
         config, hub = self.config, self.hub
         await websocket.accept()
         hello = await _first_message(websocket)
         client_ip = websocket.client.host if websocket.client else None
+        failures = self.failures
+        if failures.blocked(client_ip):  # before the key is compared: a blocked guesser learns nothing
+            failures.fail(client_ip)
+            await _refuse(websocket, f"Too many failed uplink connections from {client_ip}: "
+                                     f"try again in {failures.retry_after(client_ip)} s")
+            return
         privilege = privilege_for(hello, config)
         if privilege is None:
-            log.warning("uplink from %s refused: %s", client_ip,
-                        "incorrect key" if isinstance(hello, dict) and "key" in hello else "no key message")
+            failures.fail(client_ip)  # logged once per interval per address, not once per attempt
             await _refuse(websocket, "Incorrect uplink key")
             return
         if isinstance(hello, dict) and hello.get("v") != 8:

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from anvil._media import Media
@@ -66,13 +67,50 @@ def to_response(value: Any) -> Response:
     """The Starlette response for an endpoint's return value."""
     response = value if isinstance(value, HttpResponse) else HttpResponse(200, value)
     body, content_type = body_and_type(response.body)
-    headers = {str(k): str(v) for k, v in response.headers.items()}
+    headers = checked_headers(response.headers)
     if not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = content_type
     media = response.body if isinstance(response.body, Media) else None
     if media is not None and media.get_name() and not any(k.lower() == "content-disposition" for k in headers):
         headers["Content-Disposition"] = content_disposition(media.get_name())
     return Response(body, status_code=response.status, headers=headers)
+
+
+class InvalidResponse(ValueError):
+    """An endpoint's answer cannot be sent as it is (answered 500; the reason goes to the server log)."""
+
+
+#: Characters a header name may have (RFC 9110 ``token``).
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+FORBIDDEN_IN_VALUES = re.compile(r"[\r\n\0]")
+
+
+def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
+    """``headers`` as strings, or InvalidResponse naming the first one that would break the HTTP framing.
+
+    Example:
+        >>> checked_headers({"X-N": 7})
+        {'X-N': '7'}
+        >>> try:
+        ...     checked_headers({"X-Next": "a\\r\\nSet-Cookie: evil=1"})
+        ... except InvalidResponse as e:
+        ...     print(e)
+        HttpResponse header 'X-Next' has a CR, LF or NUL in its value
+    """
+    checked = {}
+    for name, value in headers.items():
+        name, value = str(name), str(value)
+        if not TOKEN.fullmatch(name):
+            raise InvalidResponse(f"HttpResponse header name {name!r} is not a valid HTTP header name")
+        if FORBIDDEN_IN_VALUES.search(value):
+            raise InvalidResponse(f"HttpResponse header {name!r} has a CR, LF or NUL in its value")
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidResponse(f"HttpResponse header {name!r} has a character outside Latin-1 in its value; "
+                                  "encode it (e.g. urllib.parse.quote)") from None
+        checked[name] = value
+    return checked
 
 
 def content_disposition(name: str) -> str:

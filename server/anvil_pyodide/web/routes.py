@@ -142,7 +142,7 @@ async def route_response(code: ServerCode, table: PathTable, page: AppPage, requ
     try:
         http_request = await read_http_request(request, request.url.path, code.config.max_media_bytes)
     except BadRequest as e:
-        return PlainTextResponse(str(e), status_code=e.status)
+        return e.response()
     session, _ = request_session(request, code.sessions, keep=True)
     name = getattr(entry.handler, "__qualname__", "route")
     try:

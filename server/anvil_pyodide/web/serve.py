@@ -31,7 +31,8 @@ from ..sessions.http import SESSION_COOKIE
 from ..sessions.store import Session, SessionStore
 from .endpoints import Endpoint
 from .paths import PathTable
-from .reply import to_response
+from .reply import InvalidResponse, to_response
+from .request_limits import CLOSE, BodyTooLarge, read_limited_body, replay_body
 from .request import HttpRequest, current_request, is_json_type
 
 log = logging.getLogger("anvil_pyodide.http")
@@ -47,6 +48,10 @@ class BadRequest(Exception):
         super().__init__(message)
         self.status = status
 
+    def response(self) -> Response:
+        """The answer; it closes the connection, since the body may not have been read."""
+        return PlainTextResponse(str(self), status_code=self.status, headers=CLOSE)
+
 
 @dataclass(frozen=True)
 class ServerCode:
@@ -59,17 +64,19 @@ class ServerCode:
 
 
 async def read_http_request(request: Request, path: str, limit: int) -> HttpRequest:
-    """The HttpRequest server code sees (the body is read whole, up to ``limit``: ``--max-media-bytes``)."""
+    """The HttpRequest server code sees (the body is read whole, up to ``limit``: ``--max-media-bytes``; counted
+    as it streams in, so a bigger one is refused before the rest of it is read)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BadRequest(413, "Request body too large")
-    body = await request.body()
-    if len(body) > limit:
-        raise BadRequest(413, "Request body too large")
+    try:
+        body = await read_limited_body(request.stream(), limit)
+    except BodyTooLarge:
+        raise BadRequest(413, "Request body too large") from None
     content_type = request.headers.get("content-type", "")
     form: dict[str, Any] = {}
     if body and content_type.split(";")[0].strip().lower() in FORM_TYPES:
-        async with request.form() as parsed:
+        async with Request(request.scope, replay_body(body)).form() as parsed:
             for key, value in parsed.multi_items():
                 form[key] = (BlobMedia(value.content_type or "application/octet-stream", await value.read(),
                                        name=value.filename) if isinstance(value, UploadFile) else value)
@@ -77,9 +84,10 @@ async def read_http_request(request: Request, path: str, limit: int) -> HttpRequ
         return HttpRequest(request.method, path, dict(request.headers), dict(request.query_params), form, body,
                            remote_address=request.client.host if request.client else None,
                            origin=f"{request.url.scheme}://{request.url.netloc}")
-    except ValueError:
+    except (ValueError, RecursionError) as e:
         if is_json_type(content_type):
-            raise BadRequest(400, "The request body is not valid JSON") from None
+            deep = " (nested too deeply)" if isinstance(e, RecursionError) else ""
+            raise BadRequest(400, f"The request body is not valid JSON{deep}") from None
         raise
 
 
@@ -106,8 +114,12 @@ async def run_for_request(dispatcher: Dispatcher, http_request: HttpRequest, ses
 
 
 def server_error(what: str, error: BaseException) -> Response:
-    """A 500 that names nothing of the failure; the trace goes to the server log."""
-    log.error("%s failed", what, exc_info=(type(error), error, error.__traceback__))
+    """A 500 that names nothing of the failure; the trace goes to the server log (for an answer that cannot be sent,
+    one line saying why)."""
+    if isinstance(error, InvalidResponse):
+        log.error("%s failed: %s", what, error)
+    else:
+        log.error("%s failed", what, exc_info=(type(error), error, error.__traceback__))
     return PlainTextResponse("Internal server error", status_code=500)
 
 
@@ -130,7 +142,7 @@ async def answer(code: ServerCode, request: Request, endpoint: Endpoint, params:
         http_request = await read_http_request(request, "/" + request.path_params.get("path", ""),  # decoded
                                                code.config.max_media_bytes)
     except BadRequest as e:
-        return PlainTextResponse(str(e), status_code=e.status)
+        return e.response()
     if endpoint.require_credentials or endpoint.authenticate_users:
         if http_request.username is None or endpoint.authenticate_users:
             return unauthorized(code.config.app_dir.name)

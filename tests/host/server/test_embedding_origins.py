@@ -42,8 +42,10 @@ def embedding_server() -> Iterator[LiveServer]:
             del os.environ["ANVIL_PYODIDE_ALLOW_ORIGINS"]
         else:
             os.environ["ANVIL_PYODIDE_ALLOW_ORIGINS"] = previous
-    with server:
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

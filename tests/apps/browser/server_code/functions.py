@@ -96,6 +96,18 @@ def recall(key):
     return anvil.server.session.get(key)
 
 
+@anvil.server.callable
+def session_id():
+    return anvil.server.get_session_id()
+
+
+@anvil.server.callable
+def recall_after(key, seconds):
+    """The session's value for ``key``, read after ``seconds`` (a call still running when the session is reset)."""
+    time.sleep(seconds)
+    return anvil.server.session.get(key)
+
+
 _overlap_lock = threading.Lock()
 _running = 0
 _most_at_once = 0
