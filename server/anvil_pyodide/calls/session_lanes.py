@@ -1,7 +1,8 @@
 """Fair use of the worker threads: one session's synchronous calls may hold at most ``per_session`` of
 them at once; its other calls wait in its own lane (first come, first served), so another session's
 call finds a thread. A slot is held until the function really returns (a call that timed out still
-occupies its thread), and a call whose caller has given up before its turn never starts.
+occupies its thread), and a call whose caller has given up (timed out, disconnected) before its function
+starts never starts: that is checked in the worker thread, right before the function would run.
 
 Example:
     >>> import asyncio
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -77,18 +78,24 @@ class SessionLanes:
         return await self._submit(key, lane, fn, given_up)
 
     def _submit(self, key: Any, lane: _Lane, fn: Callable[[], Any], given_up: Callable[[], bool]) -> Awaitable[Any]:
+        """Start ``fn`` on the executor; the future it returns gets its outcome, and the slot is freed, in one
+        loop callback once the function has returned (so a call that timed out holds its slot until then)."""
         loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
         work = self.executor.submit(_unless_given_up, fn, given_up)
-        answer = asyncio.wrap_future(work)
-
-        def done(_: Any) -> None:
-            if work.done():
-                self._finished(key, lane)
-            else:  # the wait was cancelled (a timeout) while it runs: its thread is busy until it returns
-                work.add_done_callback(lambda _: _call_soon(loop, self._finished, key, lane))
-
-        answer.add_done_callback(done)
+        work.add_done_callback(lambda _: _call_soon(loop, self._returned, answer, work, key, lane))
         return answer
+
+    def _returned(self, answer: "asyncio.Future[Any]", work: Future[Any], key: Any, lane: _Lane) -> None:
+        self._finished(key, lane)
+        if answer.cancelled():  # its caller stopped waiting (a timeout)
+            return
+        if work.cancelled():  # the executor was shut down before it started
+            answer.cancel()
+        elif work.exception() is not None:
+            answer.set_exception(work.exception())  # type: ignore[arg-type]
+        else:
+            answer.set_result(work.result())
 
     def _finished(self, key: Any, lane: _Lane) -> None:
         """A slot is free: hand it to the next waiting call of the lane (it keeps ``running`` as it is)."""
