@@ -1,11 +1,15 @@
 // Starts an app in the page: loads Pyodide and the runtime wheel from our server (never a CDN), unpacks
 // the app's client code, connects the transport, then runs the main module.
 //
-//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code)
+// On a return visit it restores a Pyodide memory snapshot taken after the runtime and the app's imports were
+// loaded (snapshot.mjs: kept in Cache Storage, keyed on the build, the client code and the browser).
+//
+//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code), app.startPath
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
+import { SnapshotStore, snapshotKey, takeSnapshot } from "./snapshot.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
 
 const CLIENT_CODE_DIR = "/home/pyodide/client_code";
@@ -32,8 +36,12 @@ function makeBridge(serverUrl, transport, spinnerDelayMs) {
     origin: serverUrl,
     transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
     sessionToken: null,
-    call(id, text, frames, onMessage) {
-      return transport.call(id, text, frames, onMessage);
+    onProgress: null, // set once by Python (anvil._browser.calls): (callId, reply) for messages before a result
+    call(id, text, frames, spinner) {
+      const reply = transport.call(id, text, frames, (progress) => this.onProgress && this.onProgress(id, progress));
+      if (!spinner) return reply;
+      this.spinner.start();
+      return reply.finally(() => this.spinner.stop());
     },
     syncCall(text, frames) {
       return syncHttpCall(serverUrl, this.sessionToken, text, frames);
@@ -69,25 +77,57 @@ function makeBridge(serverUrl, transport, spinnerDelayMs) {
   };
 }
 
+/** Put the runtime wheel and the app's client code into Pyodide's file system. */
+function unpackApp(pyodide, { wheel, clientCode }) {
+  pyodide.unpackArchive(wheel, "wheel");
+  pyodide.unpackArchive(clientCode, "zip", { extractDir: CLIENT_CODE_DIR });
+}
+
+/** Fetch a response body as bytes (starts at once; awaited when needed). */
+async function fetchBytes(url, what) {
+  return new Uint8Array(await (await fetchOk(url, what)).arrayBuffer());
+}
+
 export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind,
-                               spinnerDelay = 100, build: knownBuild } = {}) {
+                               spinnerDelay = 100, build: knownBuild, snapshot = true } = {}) {
   if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
+  const delay = Number(spinnerDelay);
+  if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
   onStatus("Loading the Python runtime…");
   const build = knownBuild || await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
   const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;
+  // Everything below comes from immutable URLs (cached without revalidation) and is fetched while Pyodide boots.
+  const wheel = fetchBytes(indexURL + build.runtimeWheel, "the runtime");
+  const clientCode = fetchBytes(serverUrl + (build.clientCode || "/_/app/client_code.zip"), "the app's client code");
+  const store = snapshot && build.clientCode ? SnapshotStore.open(serverUrl, snapshotKey(build)) : null;
+  const stored = store ? store.load() : null;
   const { loadPyodide } = await import(indexURL + "pyodide.mjs");
-  const pyodide = await loadPyodide({ indexURL });
+  let pyodide = null;
+  let startPath = "fresh";
+  const saved = stored && await stored;
+  if (saved) {
+    try {
+      pyodide = await loadPyodide({ indexURL, _loadSnapshot: saved });
+      startPath = "snapshot";
+    } catch (error) {
+      console.warn("anvil-pyodide: the stored memory snapshot could not be used; starting afresh", error);
+      store.clear();
+    }
+  }
+  if (!pyodide) pyodide = await loadPyodide({ indexURL });
   onStatus("Loading the app…");
-  await pyodide.loadPackage(indexURL + build.runtimeWheel);
-  const clientCode = await (await fetchOk(`${serverUrl}/_/app/client_code.zip`, "the app's client code")).arrayBuffer();
-  pyodide.unpackArchive(clientCode, "zip", { extractDir: CLIENT_CODE_DIR });
+  // The file system is not part of a snapshot: the runtime and the client code are unpacked on every start.
+  const archives = { wheel: await wheel, clientCode: await clientCode };
+  unpackApp(pyodide, archives);
+  if (startPath === "fresh") {
+    pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
+  } else {
+    pyodide.runPython("import importlib, random\nimportlib.invalidate_caches()\nrandom.seed()");
+  }
   const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
   const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl }) : new HttpTransport({ origin: serverUrl });
-  const delay = Number(spinnerDelay);
-  if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
   const bridge = makeBridge(serverUrl, transport, delay);
   pyodide.registerJsModule("_anvil_bridge", bridge);
-  pyodide.runPython(`import sys\nif ${JSON.stringify(CLIENT_CODE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})`);
   // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it
   // replaces main (see client/anvil/_browser/entry.py).
   const entry = typeof document === "object" ? document.getElementById(ENTRY_ELEMENT_ID) : null;
@@ -99,9 +139,20 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
     await pyodide.runPythonAsync(`import runpy\nrunpy.run_module(${JSON.stringify(main)}, run_name="__main__")`);
   }
   onStatus(null);
+  // Taken after main ran, in a second Pyodide that is then dropped: Pyodide's snapshot mode wraps the JS globals
+  // in a way that breaks DOM getters (`js.document`), so the app's own instance never runs in it.
+  const snapshotSaved = store && startPath === "fresh"
+    ? takeSnapshot(() => loadPyodide({ indexURL, _makeSnapshot: true }), (fresh) => {
+      unpackApp(fresh, archives);
+      fresh.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})\n` +
+        `from anvil._browser.preload import preload\npreload(${JSON.stringify(CLIENT_CODE_DIR)})`);
+    }).then((bytes) => bytes !== null && store.save(bytes))
+    : Promise.resolve(false);
   return {
     pyodide,
     bridge,
+    startPath, // "snapshot" (restored from a stored memory snapshot) or "fresh"
+    snapshotSaved, // resolves true once this start's snapshot is stored (false when none was taken)
     runPython: (code) => pyodide.runPythonAsync(code),
   };
 }

@@ -4,7 +4,7 @@ Example:
     >>> from pathlib import Path
     >>> app = create_app(ServerConfig(app_dir=Path("demo")))
     >>> sorted(r.path for r in app.routes if r.path.startswith("/_/") and "runtime" not in r.path)
-    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
+    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/app/client_code/{digest}.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from .registry import FunctionRegistry, default_registry
 from .routes import AppPathRoute, default_routes, page_route_endpoint
 from .sessions import InMemorySessionStore, SessionStore
 from .task_setup import create_task_manager
-from .static import (IMMUTABLE, REVALIDATE, build_id, client_code_endpoint, runtime_description,
+from .static import (IMMUTABLE, REVALIDATE, build_id, client_code_by_digest_endpoint, client_code_endpoint,
+                     runtime_description,
                      runtime_description_endpoint, runtime_files)
 from .uplink import UplinkHub, uplink_websocket_endpoint
 from .ws_browser import browser_websocket_endpoint
@@ -79,6 +80,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         Route("/_/server-call-http", http_call_endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
         Route("/_/app/client_code.zip", client_code_endpoint),
+        Route("/_/app/client_code/{digest}.zip", client_code_by_digest_endpoint),
         Route("/_/runtime/build.json", runtime_description_endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),

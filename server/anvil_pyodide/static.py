@@ -39,15 +39,13 @@ REVALIDATE = "no-cache"
 
 
 def build_id(directories: list[Path]) -> str:
-    """A short id that changes whenever the runtime changes: the Pyodide lock (which lists every wheel's
-    hash), the wheels' names, and the JavaScript of the bridge."""
+    """A short id that changes whenever the runtime changes: the Pyodide lock, every wheel (the runtime
+    wheel keeps its name from build to build, so its content counts), and the JavaScript of the bridge."""
     digest = hashlib.sha256()
     for directory in directories:
         for path in sorted(directory.glob("*")):
-            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css"):
+            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css", ".whl"):
                 digest.update(path.name.encode() + b"\0" + path.read_bytes())
-            elif path.suffix == ".whl":
-                digest.update(path.name.encode())
     return digest.hexdigest()[:12]
 
 
@@ -94,10 +92,13 @@ def runtime_description(directories: list[Path]) -> dict[str, str]:
 
 
 async def runtime_description_endpoint(request: Request) -> Response:
+    """The runtime description plus ``clientCode``: the immutable URL of the app's client code as it is now."""
     description = request.app.state.runtime_description
     if not description["runtimeWheel"]:
         return JSONResponse({"error": "The runtime is not built: run ./build.sh setup"}, status_code=503)
-    return JSONResponse(description, headers={"Cache-Control": REVALIDATE})
+    digest = client_code_digest(client_code_zip(request.app.state.config.app_dir))
+    return JSONResponse({**description, "clientCode": f"/_/app/client_code/{digest}.zip"},
+                        headers={"Cache-Control": REVALIDATE})
 
 
 def client_code_zip(app_dir: Path) -> bytes:
@@ -111,9 +112,22 @@ def client_code_zip(app_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
+def client_code_digest(data: bytes) -> str:
+    """The short content hash that names a client code zip."""
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+async def client_code_by_digest_endpoint(request: Request) -> Response:
+    """``/_/app/client_code/<digest>.zip``: cached for a year while the digest is current (a change of the
+    client code gives a new URL in build.json); an outdated digest gets today's code, revalidated."""
+    data = client_code_zip(request.app.state.config.app_dir)
+    current = request.path_params["digest"] == client_code_digest(data)
+    return Response(data, media_type="application/zip", headers={"Cache-Control": IMMUTABLE if current else REVALIDATE})
+
+
 async def client_code_endpoint(request: Request) -> Response:
     data = client_code_zip(request.app.state.config.app_dir)
-    etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+    etag = '"' + client_code_digest(data) + '"'
     headers = {"ETag": etag, "Cache-Control": REVALIDATE}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)

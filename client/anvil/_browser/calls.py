@@ -19,16 +19,21 @@ Example (the encoding half, which runs anywhere):
 
 from __future__ import annotations
 
+import gc
+import itertools
 import json
-import uuid
-from typing import Any, Callable
+import os
+from typing import Any
 
-from .._errors import AppOfflineError, error_from_wire
-from .._wire import MediaAssembler, decode_message, encode_message, media_ids
-from .indicator import GlobalSpinnerDuring
+from .._errors import AppOfflineError, SerializationError, error_from_wire
+from .._wire import decode_message, encode_message
+from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
 from .updates import apply_capability_updates, show_output
 
 _last_path = ""
+#: Messages at least this long are parsed with the cyclic garbage collector paused (it would run many
+#: times while json.loads builds the containers of a big reply, finding nothing to collect).
+BIG_MESSAGE_CHARS = 64 * 1024
 
 
 def last_call_path() -> str:
@@ -42,6 +47,31 @@ def _bridge() -> Any:
     return _anvil_bridge
 
 
+class _CallIds:
+    """Call ids: a prefix drawn once per page (after a memory snapshot is restored, never inside it) and a counter.
+
+    Example:
+        >>> ids = _CallIds()
+        >>> a, b = ids.next(), ids.next()
+        >>> a != b and a.split("-")[0] == b.split("-")[0]
+        True
+    """
+
+    def __init__(self) -> None:
+        self.prefix = ""
+        self.counter = itertools.count(1)
+
+    def next(self) -> str:
+        if not self.prefix:
+            self.prefix = os.urandom(8).hex()
+        return f"{self.prefix}-{next(self.counter)}"
+
+
+_ids = _CallIds()
+#: The capabilities each call in flight sent, by call id (for the progress messages that update them).
+_in_flight: dict[str, Any] = {}
+
+
 def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                 live_object: dict[str, Any] | None = None) -> tuple[str, str, list[tuple[str, bytes]], Any]:
     """The CALL's id, JSON text, media frames and the capabilities it carries (SerializationError here).
@@ -51,35 +81,48 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
     """
     if not isinstance(fn_name, str):
         raise TypeError(f"anvil.server.call expects the function name (a str) first, not {type(fn_name).__name__}")
-    call_id = uuid.uuid4().hex
+    call_id = _ids.next()
     target: dict[str, Any] = {"command": fn_name}
     if live_object is not None:
         target = {"liveObjectCall": {**{k: live_object.get(k) for k in ("backend", "id", "mac", "permissions")},
                                      "method": fn_name}}
     encoded = encode_message({"type": "CALL", "id": call_id, **target, "args": list(args), "kwargs": dict(kwargs)})
     encoded.message.setdefault("vt_global", [])
-    frames = [(json.dumps(header), data) for header, data in encoded.chunks()]
+    frames = [(json.dumps(header), data) for header, data in encoded.chunks()] if encoded.media else []
     return call_id, json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
 
 
-def decode_reply(text: str, frames: list[tuple[str, bytes]]) -> dict[str, Any]:
-    """A received message (with its media frames) as Python values."""
-    message = json.loads(text)
-    expected = media_ids(message)
-    contents: dict[str, bytes] = {}
-    if expected:
-        assembler = MediaAssembler(message.get("id"), expected)
-        for header_text, data in frames:
-            assembler.add_chunk(json.loads(header_text), data)
-        contents = assembler.contents()
-    return decode_message(message, contents).message
+def parse_message(text: str) -> Any:
+    """``json.loads``, with the cyclic garbage collector paused for a big message."""
+    if len(text) < BIG_MESSAGE_CHARS or not gc.isenabled():
+        return json.loads(text)
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        gc.enable()
 
 
-def _frames_from_js(js_frames: Any) -> list[tuple[str, bytes]]:
-    return [(str(frame[0]), frame[1].to_bytes()) for frame in js_frames]
+def decode_reply(text: str, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
+    """A received message (its media already assembled by the bridge) as Python values.
+
+    ``error`` is a framing problem the bridge found in the message's media chunks.
+    """
+    if error:
+        raise SerializationError(error)
+    return decode_message(parse_message(text), media).message
+
+
+def decode_js_reply(reply: Any) -> dict[str, Any]:
+    """A reply from the bridge (``{text, media, error}``, see js_bridge/transport.mjs) as Python values."""
+    js_media = reply.media
+    media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
+    return decode_reply(reply.text, media, reply.error)
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:
+    if not frames:
+        return None
     from pyodide.ffi import to_js
 
     return to_js([[header, data] for header, data in frames])
@@ -91,11 +134,25 @@ def apply_progress(message: dict[str, Any], capabilities: Any) -> None:
     show_output(message)
 
 
-def progress_handler(capabilities: Any) -> Callable[[str, Any], None]:
-    """The JS-callable listener for a call's progress messages."""
-    def on_progress(progress_text: str, progress_frames: Any) -> None:
-        apply_progress(decode_reply(progress_text, _frames_from_js(progress_frames)), capabilities)
-    return on_progress
+def _on_progress(call_id: str, reply: Any) -> None:
+    """The bridge's one listener for every call's progress messages (registered once, see ``_send``)."""
+    apply_progress(decode_js_reply(reply), _in_flight.get(call_id, []))
+
+
+class _Bridge:
+    """The bridge's ``call`` with the progress listener registered once (after the page loader set it up)."""
+
+    call: Any = None
+
+    @classmethod
+    def send(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
+        if cls.call is None:
+            from pyodide.ffi import create_proxy
+
+            bridge = _bridge()
+            bridge.onProgress = create_proxy(_on_progress)
+            cls.call = bridge.call
+        return cls.call(call_id, text, _frames_to_js(frames), spinner)
 
 
 def with_server_trace(exc: BaseException) -> BaseException:
@@ -135,37 +192,39 @@ def call_s(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     return blocking_call(fn_name, args, kwargs, silent=True)
 
 
+def _spinner_wanted(silent: bool) -> bool:
+    return not silent and not suppressing_global_spinner()
+
+
 def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool,
                   live_object: dict[str, Any] | None = None) -> Any:
     global _last_path
-    from pyodide.ffi import can_run_sync, create_proxy, run_sync
+    from pyodide.ffi import can_run_sync, run_sync
 
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs, live_object)
-    bridge = _bridge()
-    on_progress = progress_handler(capabilities)
     try:
+        if can_run_sync():
+            _last_path = "jspi"
+            _in_flight[call_id] = capabilities
+            try:
+                reply = run_sync(_Bridge.send(call_id, text, frames, _spinner_wanted(silent)))
+            finally:
+                del _in_flight[call_id]
+            return result_of(decode_js_reply(reply), capabilities)
+        _last_path = "sync-http"
+        final = None
         with GlobalSpinnerDuring(silent):
-            if can_run_sync():
-                _last_path = "jspi"
-                listener = create_proxy(on_progress)
-                try:
-                    reply = run_sync(bridge.call(call_id, text, _frames_to_js(frames), listener))
-                finally:
-                    listener.destroy()
-                return result_of(decode_reply(str(reply.text), _frames_from_js(reply.frames)), capabilities)
-            _last_path = "sync-http"
-            final = None
-            for incoming in bridge.syncCall(text, _frames_to_js(frames)):
-                message = decode_reply(str(incoming.text), _frames_from_js(incoming.frames))
+            for incoming in _bridge().syncCall(text, _frames_to_js(frames)):
+                message = decode_js_reply(incoming)
                 if "response" in message or "error" in message:
                     final = message
                 else:
                     apply_progress(message, capabilities)
-            if final is None:
-                raise AppOfflineError("Connection to server failed (no response)")
-            return result_of(final, capabilities)
+        if final is None:
+            raise AppOfflineError("Connection to server failed (no response)")
+        return result_of(final, capabilities)
     except Exception as e:
-        offline = _offline(bridge, e) if type(e).__name__ == "JsException" else None
+        offline = _offline(_bridge(), e) if type(e).__name__ == "JsException" else None
         if offline is not None:
             raise offline from None
         raise
@@ -177,19 +236,15 @@ async def call_async(fn_name: str, *args: Any, **kwargs: Any) -> Any:
 
 
 async def awaitable_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Any:
-    from pyodide.ffi import create_proxy
-
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs)
-    bridge = _bridge()
-    listener = create_proxy(progress_handler(capabilities))
+    _in_flight[call_id] = capabilities
     try:
-        with GlobalSpinnerDuring(silent):
-            reply = await bridge.call(call_id, text, _frames_to_js(frames), listener)
+        reply = await _Bridge.send(call_id, text, frames, _spinner_wanted(silent))
     except Exception as e:
-        offline = _offline(bridge, e)
+        offline = _offline(_bridge(), e)
         if offline is not None:
             raise offline from None
         raise
     finally:
-        listener.destroy()
-    return result_of(decode_reply(str(reply.text), _frames_from_js(reply.frames)), capabilities)
+        del _in_flight[call_id]
+    return result_of(decode_js_reply(reply), capabilities)
