@@ -15,9 +15,25 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 SAMPLES = 5
+
+
+def interleave(ours: Callable[[], float], baseline: Callable[[], float],
+               samples: int = SAMPLES) -> tuple[list[float], list[float]]:
+    """One warm-up of each side, then ``samples`` alternating samples of each.
+
+    Example:
+        >>> interleave(lambda: 1.0, lambda: 2.0, samples=2)
+        ([1.0, 1.0], [2.0, 2.0])
+    """
+    ours(), baseline()
+    mine, theirs = [], []
+    for _ in range(samples):
+        mine.append(ours())
+        theirs.append(baseline())
+    return mine, theirs
 
 
 @dataclass(frozen=True)

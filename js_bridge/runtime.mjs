@@ -36,12 +36,21 @@ function makeBridge(serverUrl, transport, spinnerDelayMs) {
     origin: serverUrl,
     transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
     sessionToken: null,
-    onProgress: null, // set once by Python (anvil._browser.calls): (callId, reply) for messages before a result
+    // Set once by Python (anvil._browser.calls): onProgress(callId, reply) for messages before a result;
+    // onSettled(callId, reply, error) ends a call made with callSettled.
+    onProgress: null,
+    onSettled: null,
     call(id, text, frames, spinner) {
       const reply = transport.call(id, text, frames, (progress) => this.onProgress && this.onProgress(id, progress));
       if (!spinner) return reply;
       this.spinner.start();
       return reply.finally(() => this.spinner.stop());
+    },
+    /** `call`, reporting the outcome to onSettled instead of returning a promise (for a Python that waits
+     *  with run_sync on a Future of its own, which resumes without an event-loop turn). */
+    callSettled(id, text, frames, spinner) {
+      this.call(id, text, frames, spinner).then((reply) => this.onSettled(id, reply, undefined),
+        (error) => this.onSettled(id, undefined, error));
     },
     syncCall(text, frames) {
       return syncHttpCall(serverUrl, this.sessionToken, text, frames);

@@ -14,16 +14,18 @@ Example (the encoding half, which runs anywhere):
     >>> json.loads(text)["objects"]
     [{'type': ['Long'], 'value': '1099511627776', 'path': ['args', 1]}]
     >>> json.loads(encode_call("get_state", (), {}, {"backend": "B", "id": "t1", "mac": "m"})[1])["liveObjectCall"]
-    {'backend': 'B', 'id': 't1', 'mac': 'm', 'method': 'get_state', 'permissions': None}
+    {'backend': 'B', 'id': 't1', 'mac': 'm', 'permissions': None, 'method': 'get_state'}
+    >>> decode_reply('{"id": "c1", "response": [1, null], "objects": [{"path": ["response", 1], "type": ["Long"], "value": "9007199254740993"}]}')
+    {'id': 'c1', 'response': [1, 9007199254740993]}
 """
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import itertools
 import json
 import os
-from typing import Any
+from typing import Any, Callable
 
 from .._errors import AppOfflineError, SerializationError, error_from_wire
 from .._wire import decode_message, encode_message
@@ -31,9 +33,6 @@ from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
 from .updates import apply_capability_updates, show_output
 
 _last_path = ""
-#: Messages at least this long are parsed with the cyclic garbage collector paused (it would run many
-#: times while json.loads builds the containers of a big reply, finding nothing to collect).
-BIG_MESSAGE_CHARS = 64 * 1024
 
 
 def last_call_path() -> str:
@@ -92,17 +91,6 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
     return call_id, json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
 
 
-def parse_message(text: str) -> Any:
-    """``json.loads``, with the cyclic garbage collector paused for a big message."""
-    if len(text) < BIG_MESSAGE_CHARS or not gc.isenabled():
-        return json.loads(text)
-    gc.disable()
-    try:
-        return json.loads(text)
-    finally:
-        gc.enable()
-
-
 def decode_reply(text: str, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
     """A received message (its media already assembled by the bridge) as Python values.
 
@@ -110,7 +98,7 @@ def decode_reply(text: str, media: dict[str, bytes] | None = None, error: str | 
     """
     if error:
         raise SerializationError(error)
-    return decode_message(parse_message(text), media).message
+    return decode_message(json.loads(text), media).message
 
 
 def decode_js_reply(reply: Any) -> dict[str, Any]:
@@ -139,20 +127,85 @@ def _on_progress(call_id: str, reply: Any) -> None:
     apply_progress(decode_js_reply(reply), _in_flight.get(call_id, []))
 
 
-class _Bridge:
-    """The bridge's ``call`` with the progress listener registered once (after the page loader set it up)."""
+class _ImmediateLoop:
+    """The loop of the Futures a blocking call waits on with ``run_sync``: their done callbacks run at once, so
+    Python resumes a microtask after the reply arrives instead of a macrotask (an event-loop turn) later.
 
+    Example:
+        >>> import asyncio
+        >>> future, seen = asyncio.Future(loop=_ImmediateLoop()), []
+        >>> future.add_done_callback(lambda f: seen.append(f.result()))
+        >>> future.set_result(1); seen
+        [1]
+    """
+
+    def get_debug(self) -> bool:
+        return False
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> None:
+        if context is None:
+            callback(*args)
+        else:
+            context.run(callback, *args)
+
+
+class BridgeError(Exception):
+    """The bridge refused a call (``js_error`` is its JavaScript error; offline ones become AppOfflineError)."""
+
+    def __init__(self, js_error: Any) -> None:
+        super().__init__(str(getattr(js_error, "message", js_error)))
+        self.js_error = js_error
+
+
+class _Bridge:
+    """The bridge's ``call`` and ``callSettled``, with the progress and settle listeners registered once (after
+    the page loader set the bridge up; never inside a memory snapshot)."""
+
+    bridge: Any = None
     call: Any = None
+    call_settled: Any = None
+    waiting: dict[str, Any] = {}
+    loop = _ImmediateLoop()
 
     @classmethod
-    def send(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
-        if cls.call is None:
+    def ready(cls) -> None:
+        if cls.bridge is None:
             from pyodide.ffi import create_proxy
 
             bridge = _bridge()
             bridge.onProgress = create_proxy(_on_progress)
-            cls.call = bridge.call
+            bridge.onSettled = create_proxy(cls.settled)
+            cls.call, cls.call_settled, cls.bridge = bridge.call, bridge.callSettled, bridge
+
+    @classmethod
+    def send(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
+        """Send a CALL; returns the bridge's promise of the reply (for ``await``)."""
+        cls.ready()
         return cls.call(call_id, text, _frames_to_js(frames), spinner)
+
+    @classmethod
+    def wait(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
+        """Send a CALL and suspend Python (JSPI) until its reply; raises BridgeError if the bridge refuses it."""
+        from pyodide.ffi import run_sync
+
+        cls.ready()
+        future = asyncio.Future(loop=cls.loop)  # type: ignore[arg-type]
+        cls.waiting[call_id] = future
+        try:
+            cls.call_settled(call_id, text, _frames_to_js(frames), spinner)
+            return run_sync(future)
+        finally:
+            cls.waiting.pop(call_id, None)
+
+    @staticmethod
+    def settled(call_id: str, reply: Any, error: Any) -> None:
+        future = _Bridge.waiting.get(call_id)
+        if future is None or future.done():
+            return
+        if error is not None:
+            future.set_exception(BridgeError(error))
+        else:
+            future.set_result(reply)
 
 
 def with_server_trace(exc: BaseException) -> BaseException:
@@ -199,7 +252,7 @@ def _spinner_wanted(silent: bool) -> bool:
 def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool,
                   live_object: dict[str, Any] | None = None) -> Any:
     global _last_path
-    from pyodide.ffi import can_run_sync, run_sync
+    from pyodide.ffi import can_run_sync
 
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs, live_object)
     try:
@@ -207,7 +260,7 @@ def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], s
             _last_path = "jspi"
             _in_flight[call_id] = capabilities
             try:
-                reply = run_sync(_Bridge.send(call_id, text, frames, _spinner_wanted(silent)))
+                reply = _Bridge.wait(call_id, text, frames, _spinner_wanted(silent))
             finally:
                 del _in_flight[call_id]
             return result_of(decode_js_reply(reply), capabilities)
@@ -224,7 +277,7 @@ def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], s
             raise AppOfflineError("Connection to server failed (no response)")
         return result_of(final, capabilities)
     except Exception as e:
-        offline = _offline(_bridge(), e) if type(e).__name__ == "JsException" else None
+        offline = _offline(_bridge(), e) if isinstance(e, BridgeError) or type(e).__name__ == "JsException" else None
         if offline is not None:
             raise offline from None
         raise
