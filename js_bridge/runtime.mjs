@@ -2,14 +2,15 @@
 // the app's client code, connects the transport, then runs the main module.
 //
 // On a return visit it restores a Pyodide memory snapshot taken after the runtime and the app's imports were
-// loaded (snapshot.mjs: kept in Cache Storage, keyed on the build, the client code and the browser).
+// loaded (snapshot.mjs: taken in a worker, kept in Cache Storage, keyed on the build, the client code and
+// the browser).
 //
 //   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code), app.startPath
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
-import { SnapshotStore, snapshotKey, takeSnapshot } from "./snapshot.mjs";
+import { SnapshotStore, snapshotKey, takeSnapshotInWorker } from "./snapshot.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
 
 const CLIENT_CODE_DIR = "/home/pyodide/client_code";
@@ -148,14 +149,12 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
     await pyodide.runPythonAsync(`import runpy\nrunpy.run_module(${JSON.stringify(main)}, run_name="__main__")`);
   }
   onStatus(null);
-  // Taken after main ran, in a second Pyodide that is then dropped: Pyodide's snapshot mode wraps the JS globals
-  // in a way that breaks DOM getters (`js.document`), so the app's own instance never runs in it.
+  // Taken after main ran, by a second Pyodide in a worker (snapshot_worker.mjs), so the page never waits for
+  // it; Pyodide's snapshot mode also wraps the JS globals in a way that breaks DOM getters (`js.document`),
+  // so the app's own instance never runs in it.
   const snapshotSaved = store && startPath === "fresh"
-    ? takeSnapshot(() => loadPyodide({ indexURL, _makeSnapshot: true }), (fresh) => {
-      unpackApp(fresh, archives);
-      fresh.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(CLIENT_CODE_DIR)})\n` +
-        `from anvil._browser.preload import preload\npreload(${JSON.stringify(CLIENT_CODE_DIR)})`);
-    }).then((bytes) => bytes !== null && store.save(bytes))
+    ? takeSnapshotInWorker({ indexURL, origin: serverUrl, key: store.key, wheel: archives.wheel,
+      clientCode: archives.clientCode, clientCodeDir: CLIENT_CODE_DIR })
     : Promise.resolve(false);
   return {
     pyodide,

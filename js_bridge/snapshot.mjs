@@ -9,20 +9,34 @@
 //
 //   const store = SnapshotStore.open(location.origin, snapshotKey(build));
 //   const bytes = await store.load();          // Uint8Array or null
-//   await store.save(await takeSnapshot(() => loadPyodide({ indexURL, _makeSnapshot: true }), prepare));
+//   await takeSnapshotInWorker({ indexURL, origin, key: store.key, wheel, clientCode, clientCodeDir });
 
 const CACHE_NAME = "anvil-pyodide-snapshots";
 
-/** The bytes of a memory snapshot of a new Pyodide (`boot()`) after `prepare(pyodide)`, or null on failure. */
-export async function takeSnapshot(boot, prepare) {
-  try {
-    const pyodide = await boot();
-    prepare(pyodide);
-    return pyodide.makeMemorySnapshot();
-  } catch (error) {
-    console.warn("anvil-pyodide: could not take a memory snapshot", error);
-    return null;
-  }
+/** Take and store a snapshot in a worker (snapshot_worker.mjs); resolves true once it is stored. `job` is what
+ *  the worker needs: {indexURL, origin, key, wheel, clientCode, clientCodeDir}. */
+export function takeSnapshotInWorker(job) {
+  return new Promise((resolve) => {
+    let worker;
+    try {
+      worker = new Worker(new URL("./snapshot_worker.mjs", import.meta.url), { type: "module" });
+    } catch (error) {
+      console.warn("anvil-pyodide: could not start the snapshot worker", error);
+      resolve(false);
+      return;
+    }
+    worker.onmessage = ({ data }) => {
+      if (data.error) console.warn("anvil-pyodide: could not take a memory snapshot", data.error);
+      worker.terminate();
+      resolve(Boolean(data.saved));
+    };
+    worker.onerror = (event) => {
+      console.warn("anvil-pyodide: the snapshot worker failed", event.message);
+      worker.terminate();
+      resolve(false);
+    };
+    worker.postMessage(job);
+  });
 }
 
 /** The key of the snapshot that fits this build, client code and browser. */
