@@ -88,6 +88,7 @@ def main(names: list[str]) -> None:
             code, setup = ROWS[name]
             if setup:
                 rows_src.run_python(page, setup)
+                page.evaluate(rows_src.JS_MAKE_REPLY)
             rows_src.run_python(page, code)  # warm-up
             cdp.send("Profiler.start")
             result = rows_src.run_python(page, code)

@@ -91,8 +91,8 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
     return call_id, json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
 
 
-def decode_reply(text: str, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
-    """A received message (its media already assembled by the bridge) as Python values.
+def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
+    """A received message (its JSON text or UTF-8 bytes; its media already assembled by the bridge) as Python values.
 
     ``error`` is a framing problem the bridge found in the message's media chunks.
     """
@@ -102,10 +102,13 @@ def decode_reply(text: str, media: dict[str, bytes] | None = None, error: str | 
 
 
 def decode_js_reply(reply: Any) -> dict[str, Any]:
-    """A reply from the bridge (``{text, media, error}``, see js_bridge/transport.mjs) as Python values."""
+    """A reply from the bridge (``{text, media, error, utf8}``, see js_bridge/transport.mjs) as Python values.
+
+    The JSON is read as UTF-8 bytes: copying bytes into Python is far cheaper than converting a long JS string.
+    """
     js_media = reply.media
     media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
-    return decode_reply(reply.text, media, reply.error)
+    return decode_reply(reply.utf8.to_bytes(), media, reply.error)
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:
