@@ -11,6 +11,10 @@
 #   ./build.sh demo               setup, then `anvil-pyodide serve demo` on http://127.0.0.1:8000/ (PORT= to change;
 #                                 uplinks connect with UPLINK_KEY, default demo-uplink-key)
 #   ./build.sh bench              setup, then bench/run_all.py
+#   ./build.sh dist               setup, then the server's wheel and sdist in dist/, each holding the built
+#                                 runtime (the Pyodide dist in $DIST_DIR, the runtime wheel, the JS bridge)
+#   ./build.sh soak [--short]     setup, then bench/soak.py: restart, fuzz, attacks and a mixed soak against real
+#                                 servers and Chromium pages, as a PASS/MISS table (./build.sh test runs --short)
 #
 # Every setup step is skipped when a stamp in build/stamps/ matches the hash of that step's inputs,
 # so a second run takes a few seconds.
@@ -21,6 +25,8 @@ export SE_OFFLINE=true            # selenium-manager must never download a drive
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 PY=.venv/bin/python
 STAMPS=build/stamps
+# The Pyodide distribution that `./build.sh dist` packages into the server's wheel (see setup.py).
+DIST_DIR=build/dist
 
 log() { printf '\033[1m[build.sh]\033[0m %s\n' "$*" >&2; }
 
@@ -138,18 +144,35 @@ cmd_demo() {
         --uplink-key "${UPLINK_KEY:-demo-uplink-key}" "$@"
 }
 
+cmd_dist() {
+    cmd_setup
+    log "building the server's wheel and sdist into dist/ (runtime from $DIST_DIR)"
+    rm -rf dist/anvil_pyodide-* server/anvil_pyodide/runtime-dist
+    ANVIL_PYODIDE_DIST_DIR="$PWD/$DIST_DIR" $PY -m build -o dist . > build/dist-build.log 2>&1 \
+        || { cat build/dist-build.log >&2; log "dist build failed"; exit 1; }
+    rm -rf server/anvil_pyodide/runtime-dist ./*.egg-info server/*.egg-info
+    log "built $(cd dist && ls anvil_pyodide-*)"
+}
+
 cmd_bench() {
     cmd_setup
     exec $PY bench/run_all.py "$@"
 }
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+cmd_soak() {
+    cmd_setup
+    exec $PY bench/soak.py "$@"
+}
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
     setup) shift; cmd_setup "$@" ;;
     test) shift; cmd_test "$@" ;;
     demo) shift; cmd_demo "$@" ;;
     bench) shift; cmd_bench "$@" ;;
+    dist) shift; cmd_dist "$@" ;;
+    soak) shift; cmd_soak "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
 esac

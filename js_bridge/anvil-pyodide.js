@@ -3,11 +3,16 @@
 //   <script src="/_/runtime/anvil-pyodide.js" data-main="main"></script>
 //
 // loads Pyodide, the runtime and the app's client code from the server that served this script, then
-// runs the module named by data-main. Without data-main nothing starts by itself: call
-// `await anvilPyodide.start({ main: "main" })` (options: main, serverUrl, transport: "websocket"|"http",
-// spinnerDelay (ms before the loading spinner shows; default 100), onStatus(text, isError)). The script
-// tag takes the same as data-main, data-transport, data-spinner-delay. Progress shows in a small status
-// box; a failure shows there (and in the console) instead of leaving a blank page.
+// runs the module named by data-main; calls go to that server too. A page of another site embeds the app
+// with the same tag and the server's full URL (the server must allow the page's origin: --allow-origin):
+//
+//   <script src="https://app.example.com/_/runtime/anvil-pyodide.js" data-main="main"></script>
+//
+// Without data-main nothing starts by itself: call `await anvilPyodide.start({ main: "main" })` (options:
+// main, serverUrl, transport: "websocket"|"http", spinnerDelay (ms before the loading spinner shows;
+// default 100), onStatus(text, isError)). The script tag takes the same as data-main, data-transport,
+// data-spinner-delay. Progress shows in a small status box; a failure (a refused origin too) shows there,
+// in the console and in anvilPyodide.error instead of leaving a blank page.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -38,15 +43,34 @@
     }
   }
 
+  /** The runtime description from `base`; a refusal (or any failure) as an Error that says why. */
+  async function describe(base) {
+    let described;
+    try {
+      described = await fetch(`${base}/_/runtime/build.json`, { credentials: "same-origin", cache: "no-cache" });
+    } catch (e) {
+      throw new Error(`Could not reach the app's server at ${base} (${e.message}): is it running, and does it ` +
+        `allow pages of ${location.origin} (anvil-pyodide serve --allow-origin ${location.origin})?`);
+    }
+    let body = null;
+    try {
+      body = await described.json();
+    } catch {
+      body = null;
+    }
+    if (!described.ok) {
+      throw new Error(body && body.error ? body.error : `Could not load the runtime description from ${base}: HTTP ${described.status}`);
+    }
+    return body;
+  }
+
   async function start(options = {}) {
     const onStatus = options.onStatus || showStatus;
     try {
-      const base = options.serverUrl || serverUrl;
-      const described = await fetch(`${base}/_/runtime/build.json`, { credentials: "same-origin" });
-      if (!described.ok) throw new Error(`Could not load the runtime description: HTTP ${described.status}`);
-      const build = await described.json();
+      const base = new URL(options.serverUrl || serverUrl, location.href).origin;
+      const build = await describe(base);
       const runtime = await import(`${base}/_/runtime/${build.buildId}/runtime.mjs`);
-      const app = await runtime.start({ serverUrl, ...options, build, onStatus });
+      const app = await runtime.start({ ...options, serverUrl: base, build, onStatus });
       window.anvilPyodide.app = app;
       return app;
     } catch (error) {

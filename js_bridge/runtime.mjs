@@ -5,10 +5,11 @@
 // loaded (snapshot.mjs: taken in a worker, kept in Cache Storage, keyed on the build, the client code and
 // the browser).
 //
-//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code), app.startPath
+//   const app = await start({ main: "main" });      // app.pyodide, app.runPython(code), app.transport, app.startPath
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
+import { SessionKeeper } from "./session.mjs";
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { SnapshotStore, snapshotKey, takeSnapshotInWorker } from "./snapshot.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
@@ -29,14 +30,14 @@ async function fetchOk(url, what) {
 }
 
 /** What Python's anvil.server uses to reach the server (registered as the module `_anvil_bridge`). */
-function makeBridge(serverUrl, transport, spinnerDelayMs) {
+function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
   const spinner = new GlobalSpinner({ showDelayMs: spinnerDelayMs });
   return {
     spinner,
     elementSpinners: new ElementSpinners(),
     origin: serverUrl,
     transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
-    sessionToken: null,
+    session,
     // Set once by Python (anvil._browser.calls): onProgress(callId, reply) for messages before a result;
     // onSettled(callId, reply, error) ends a call made with callSettled.
     onProgress: null,
@@ -54,11 +55,12 @@ function makeBridge(serverUrl, transport, spinnerDelayMs) {
         (error) => this.onSettled(id, undefined, error));
     },
     syncCall(text, frames) {
-      return syncHttpCall(serverUrl, this.sessionToken, text, frames);
+      return syncHttpCall(serverUrl, session, text, frames);
     },
     setSessionToken(token) {
-      this.sessionToken = token;
-      transport.setSessionToken(token);
+      // reset_session: the server already moved this connection to the new session; later connections
+      // (reconnects, HTTP calls) name it in their SESSION message.
+      session.confirm(token);
     },
     isOffline(error) {
       return error instanceof OfflineError || Boolean(error && error.offline);
@@ -98,7 +100,10 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await (await fetchOk(url, what)).arrayBuffer());
 }
 
-export async function start({ main = "main", serverUrl = location.origin, onStatus = () => {}, transport: kind,
+/** The server this module came from (a page of another site embeds the app by loading it from there). */
+const MODULE_SERVER = new URL(import.meta.url).origin;
+
+export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus = () => {}, transport: kind,
                                spinnerDelay = 100, build: knownBuild, snapshot = true } = {}) {
   if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
   const delay = Number(spinnerDelay);
@@ -135,8 +140,10 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
     pyodide.runPython("import importlib, random\nimportlib.invalidate_caches()\nrandom.seed()");
   }
   const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
-  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl }) : new HttpTransport({ origin: serverUrl });
-  const bridge = makeBridge(serverUrl, transport, delay);
+  const session = new SessionKeeper(serverUrl);
+  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl, session })
+    : new HttpTransport({ origin: serverUrl, session });
+  const bridge = makeBridge(serverUrl, transport, session, delay);
   pyodide.registerJsModule("_anvil_bridge", bridge);
   // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it
   // replaces main (see client/anvil/_browser/entry.py).
@@ -159,6 +166,7 @@ export async function start({ main = "main", serverUrl = location.origin, onStat
   return {
     pyodide,
     bridge,
+    transport,
     startPath, // "snapshot" (restored from a stored memory snapshot) or "fresh"
     snapshotSaved, // resolves true once this start's snapshot is stored (false when none was taken)
     runPython: (code) => pyodide.runPythonAsync(code),

@@ -5,8 +5,9 @@
 // a call already sent when the socket drops fails at once as offline (never re-sent).
 // HttpTransport: the same calls over POST /_/server-call-http (when WebSockets are unavailable).
 // syncHttpCall: a blocking POST for Python code that cannot suspend (no JSPI).
+// All three carry the page's session in a SESSION message (session.mjs), never in the URL or a cookie.
 //
-//   const transport = new WebSocketTransport({ origin: location.origin });
+//   const transport = new WebSocketTransport({ origin: "https://app.example.com", session: new SessionKeeper(origin) });
 //   const { text, media, error } = await transport.call("id-1", callJsonText, null, (progress) => {});
 //
 // A reply is {text, media, error, utf8}: the message's JSON text, its media as {mediaId: Uint8Array} (each
@@ -15,6 +16,7 @@
 // `frames` of a call are [[chunkHeaderText, bytes], ...] or null.
 
 import { IncomingMessage, boundaryOf, callForm, isFinal, messagesFromParts, parseParts } from "./frames.mjs";
+import { SessionKeeper } from "./session.mjs";
 
 const utf8Encoder = new TextEncoder();
 
@@ -42,8 +44,16 @@ export class OfflineError extends Error {
   }
 }
 
-function withSession(url, sessionToken) {
-  return sessionToken ? `${url}?_anvil_session=${encodeURIComponent(sessionToken)}` : url;
+/** The form of a CALL with the page's SESSION message as its `session` field. */
+function sessionCallForm(session, text, frames) {
+  const form = callForm(text, frames);
+  form.append("session", session.requestText());
+  return form;
+}
+
+/** The messages of a response, minus the SESSION message (which `session` takes). */
+function callMessages(session, bytes, contentType) {
+  return messagesFromParts(parseParts(bytes, boundaryOf(contentType))).filter((m) => !session.take(m.message));
 }
 
 /** Delay before reconnect attempt `attempt` (0-based): capped exponential with +/- jitter. */
@@ -53,13 +63,14 @@ export function backoffDelay(attempt, { initialMs, maxMs, factor, jitter } = DEF
 }
 
 export class WebSocketTransport {
-  constructor({ origin, keepaliveMs = 5000, backoff = DEFAULT_BACKOFF, offlineTimeoutMs = 30000, WebSocketImpl = globalThis.WebSocket }) {
+  constructor({ origin, session = new SessionKeeper(origin), keepaliveMs = 5000, backoff = DEFAULT_BACKOFF, offlineTimeoutMs = 30000,
+                WebSocketImpl = globalThis.WebSocket }) {
     this.url = origin.replace(/^http/, "ws") + "/_/ws";
+    this.session = session;
     this.keepaliveMs = keepaliveMs;
     this.backoff = backoff;
     this.offlineTimeoutMs = offlineTimeoutMs;
     this.WebSocketImpl = WebSocketImpl;
-    this.sessionToken = null;
     this.socket = null;
     this.calls = new Map(); // id -> {text, frames, onMessage, resolve, reject, sent, queuedAt}
     this.incoming = null; // message whose media frames are arriving
@@ -84,12 +95,6 @@ export class WebSocketTransport {
     });
   }
 
-  /** Use a new session token for the next connection (after reset_session); reconnects. */
-  setSessionToken(token) {
-    this.sessionToken = token;
-    if (this.socket) this.socket.close(1000, "session changed");
-  }
-
   connectSoon() {
     if (this.socket || this.reconnectTimer) return;
     const delay = this.attempt === 0 ? 0 : backoffDelay(this.attempt - 1, this.backoff);
@@ -100,11 +105,12 @@ export class WebSocketTransport {
   }
 
   open() {
-    const socket = new this.WebSocketImpl(withSession(this.url, this.sessionToken));
+    const socket = new this.WebSocketImpl(this.url);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
+      socket.send(this.session.requestText());
       this.keepaliveTimer = setInterval(() => this.sendKeepalive(), this.keepaliveMs);
       for (const entry of this.calls.values()) if (!entry.sent) this.send(entry);
     };
@@ -140,6 +146,7 @@ export class WebSocketTransport {
       return;
     }
     const message = JSON.parse(data);
+    if (this.session.take(message)) return;
     if (message.type === "CHUNK_HEADER") {
       this.chunkHeader = { text: data, message };
       return;
@@ -198,27 +205,23 @@ export class WebSocketTransport {
 }
 
 export class HttpTransport {
-  constructor({ origin, fetchImpl = globalThis.fetch.bind(globalThis) }) {
+  constructor({ origin, session = new SessionKeeper(origin), fetchImpl = globalThis.fetch.bind(globalThis) }) {
     this.url = origin + "/_/server-call-http";
+    this.session = session;
     this.fetchImpl = fetchImpl;
-    this.sessionToken = null;
-  }
-
-  setSessionToken(token) {
-    this.sessionToken = token;
   }
 
   async call(id, text, frames, onMessage) {
     let response;
     try {
-      response = await this.fetchImpl(withSession(this.url, this.sessionToken),
-        { method: "POST", body: callForm(text, frames), credentials: "same-origin" });
+      response = await this.fetchImpl(this.url,
+        { method: "POST", body: sessionCallForm(this.session, text, frames), credentials: "same-origin" });
     } catch (e) {
       throw new OfflineError(`Connection to server failed (${e.message})`);
     }
     if (!response.ok) throw new OfflineError(`Connection to server failed (HTTP ${response.status})`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const messages = messagesFromParts(parseParts(bytes, boundaryOf(response.headers.get("content-type"))));
+    const messages = callMessages(this.session, bytes, response.headers.get("content-type"));
     for (const incoming of messages) {
       if (isFinal(incoming.message)) return replyOf(incoming);
       if (onMessage) onMessage(replyOf(incoming));
@@ -228,12 +231,12 @@ export class HttpTransport {
 }
 
 /** A blocking POST of a CALL (for code that cannot suspend): every message of the response, as replies. */
-export function syncHttpCall(origin, sessionToken, text, frames) {
+export function syncHttpCall(origin, session, text, frames) {
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", withSession(origin + "/_/server-call-http", sessionToken), false);
+  xhr.open("POST", origin + "/_/server-call-http", false);
   xhr.overrideMimeType("text/plain; charset=x-user-defined");
   try {
-    xhr.send(callForm(text, frames));
+    xhr.send(sessionCallForm(session, text, frames));
   } catch (e) {
     throw new OfflineError(`Connection to server failed (${e.message})`);
   }
@@ -241,5 +244,5 @@ export function syncHttpCall(origin, sessionToken, text, frames) {
   const raw = xhr.responseText;
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i) & 0xff;
-  return messagesFromParts(parseParts(bytes, boundaryOf(xhr.getResponseHeader("content-type")))).map(replyOf);
+  return callMessages(session, bytes, xhr.getResponseHeader("content-type")).map(replyOf);
 }

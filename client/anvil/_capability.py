@@ -147,3 +147,47 @@ def unwrap_capability(cap: Any, scope_pattern: list[Any]) -> list[Any]:
         else:
             raise ValueError(f"Incorrect Capability: required {scope_pattern}; got {scope}")
     return matched
+
+
+def scope_key(scope_json: str) -> str | None:
+    """A ``capUpdates`` key in one JSON formatting (senders' ``json.dumps`` spacing differs); None if not JSON.
+
+    Example:
+        >>> scope_key('["doc",7]') == scope_key('["doc", 7]') == json.dumps(["doc", 7])
+        True
+    """
+    try:
+        return json.dumps(json.loads(scope_json))
+    except (TypeError, ValueError):
+        return None
+
+
+def updates_for(updates: Any, capabilities: list[Capability]) -> list[tuple[Capability, Any]]:
+    """Which of ``capabilities`` each update of a ``capUpdates`` object is for (keys: the JSON of a scope).
+
+    Both sides apply updates with this: the browser runs each capability's handler, the server passes
+    an uplink's updates on with ``send_update``. anvil-uplink 0.7.0 drops a capability's narrowing when
+    it receives one, so its updates are keyed by the base scope: an update that matches no full scope
+    goes to the capabilities with that base.
+
+    Example:
+        >>> doc, page = Capability(["doc", 7]), Capability(["doc", 7]).narrow(["page", 2])
+        >>> updates_for({'["doc",7]': {"saved": True}}, [doc, page])
+        [(<anvil.server.Capability:['doc', 7]>, {'saved': True})]
+        >>> updates_for({'["doc", 7]': 1}, [page])
+        [(<anvil.server.Capability:['doc', 7, 'page', 2]>, 1)]
+        >>> updates_for("not an object", [doc])
+        []
+    """
+    if not isinstance(updates, dict):
+        return []
+    found = []
+    for key, update in updates.items():
+        wanted = scope_key(key) if isinstance(key, str) else None
+        if wanted is None:
+            continue
+        matching = [cap for cap in capabilities if json.dumps(cap.scope) == wanted]
+        if not matching:
+            matching = [cap for cap in capabilities if cap._narrowing and json.dumps(cap._base_scope) == wanted]
+        found += [(cap, update) for cap in matching]
+    return found

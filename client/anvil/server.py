@@ -2,7 +2,8 @@
 
 This module is the same on both sides, as in Anvil: the exception types and their registry,
 portable classes and capabilities everywhere; on the server also ``callable``, ``session``,
-``context``, ``call`` and the rest, chosen once at import (browser-only names raise there).
+``context``, ``call`` and the rest, which the server installs through :mod:`anvil._backend`
+(browser-only names raise there).
 
 Example:
     >>> import anvil.server
@@ -12,6 +13,8 @@ Example:
     >>> isinstance(anvil.server.SerializationError("x"), anvil.server.AnvilWrappedError)
     True
 """
+
+from typing import Any
 
 from ._capability import Capability, unwrap_capability
 from ._errors import (
@@ -63,37 +66,27 @@ if IN_BROWSER:  # browser code: calls go through the page's JavaScript bridge
     )
     from ._browser.calls import call, call_async, call_s, last_call_path  # noqa: F401
     from ._browser.indicator import LoadingIndicator, loading_indicator, no_loading_indicator  # noqa: F401
-else:  # server code: these work against the server's dispatcher and sessions
-    from anvil_pyodide.server_api import (  # noqa: F401
-        Task,
-        background_task,
-        get_background_task,
-        launch_background_task,
-        list_background_tasks,
-        task_state,
+else:  # server code: the names come from the server's implementation, installed through anvil._backend
+    from . import _backend
+
+    #: The names a server's implementation provides (see :mod:`anvil._backend`).
+    SERVER_NAMES = (
+        "Task", "background_task", "get_background_task", "launch_background_task", "list_background_tasks",
+        "task_state", "FormResponse", "HttpResponse", "http_endpoint", "request", "route", "call", "call_async",
+        "call_s", "callable", "context", "get_api_origin", "get_app_origin", "get_session_id", "is_app_online",
+        "loading_indicator", "no_loading_indicator", "reset_session", "session",
     )
-    from anvil_pyodide.server_api import (  # noqa: F401
-        FormResponse,
-        HttpResponse,
-        http_endpoint,
-        request,
-        route,
-    )
-    from anvil_pyodide.server_api import (  # noqa: F401
-        call,
-        call_async,
-        call_s,
-        callable,
-        context,
-        get_api_origin,
-        get_app_origin,
-        get_session_id,
-        is_app_online,
-        loading_indicator,
-        no_loading_indicator,
-        reset_session,
-        session,
-    )
+
+    def __getattr__(name: str) -> Any:
+        """A server-side name, taken from the installed implementation on first use."""
+        if name not in SERVER_NAMES:
+            raise AttributeError(f"module 'anvil.server' has no attribute {name!r}")
+        implementation = _backend.implementation()
+        globals().update({n: getattr(implementation, n) for n in SERVER_NAMES})
+        return globals()[name]
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(SERVER_NAMES))
 
 __all__ = [
     "Capability", "unwrap_capability", "portable_class", "SerializationInfo",

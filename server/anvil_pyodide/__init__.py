@@ -1,7 +1,7 @@
 """anvil_pyodide: the server that hosts an app's ``@anvil.server.callable`` functions.
 
 Example:
-    >>> from anvil_pyodide.registry import FunctionRegistry
+    >>> from anvil_pyodide.calls.registry import FunctionRegistry
     >>> registry = FunctionRegistry()
     >>> registry.register("ping", lambda: "pong").name
     'ping'

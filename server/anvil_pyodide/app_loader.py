@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import importlib.machinery
 import sys
 import traceback
 from pathlib import Path
@@ -75,17 +75,55 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def _found_before_the_path(name: str) -> bool:
+    """True for built-in and frozen modules: the import system finds them before any folder on sys.path."""
+    return name in sys.builtin_module_names or importlib.machinery.FrozenImporter.find_spec(name) is not None
+
+
 class AppModuleImporter:
-    """Imports a module named by a received portable type, only if it is one of the app's own files."""
+    """Imports a module named by a received portable type, only if it is one of the app's own files.
+
+    The decision is made from the app folder alone (``server_code/`` and ``client_code/``), without
+    importing anything: a name that is not a file there (nor a package folder holding one) is ignored.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> app = pathlib.Path(tempfile.mkdtemp()); (app / "client_code" / "shop").mkdir(parents=True)
+        >>> _ = (app / "client_code" / "shop" / "cart.py").write_text("")
+        >>> finder = AppModuleImporter(app)
+        >>> finder.app_file("shop.cart").relative_to(app).as_posix(), finder.app_file("json.decoder")
+        ('client_code/shop/cart.py', None)
+    """
 
     def __init__(self, app_dir: Path) -> None:
         self.app_dir = app_dir.resolve()
 
+    def app_file(self, module_name: str) -> Path | None:
+        """The app file that ``module_name`` names (``a/b.py`` or ``a/b/__init__.py``), or None."""
+        parts = module_name.split(".")
+        if not all(part.isidentifier() for part in parts) or _found_before_the_path(parts[0]):
+            return None
+        for root in app_paths(self.app_dir):
+            base = root.joinpath(*parts)
+            for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+                if candidate.is_file() and _inside(candidate, self.app_dir):
+                    return candidate
+        return None
+
     def __call__(self, module_name: str) -> None:
-        try:
-            spec = importlib.util.find_spec(module_name)
-        except (ImportError, ValueError):
-            return
-        if spec is None or spec.origin is None or not _inside(Path(spec.origin), self.app_dir):
+        if self.app_file(module_name) is None or not self._loaded_parents_are_app_files(module_name):
             return
         importlib.import_module(module_name)
+
+    def _loaded_parents_are_app_files(self, module_name: str) -> bool:
+        """False when a package on the way (``a`` of ``a.b``) is already loaded from outside the app: importing
+        ``a.b`` would then run someone else's ``a/b.py``."""
+        parts = module_name.split(".")
+        for depth in range(1, len(parts)):
+            loaded = sys.modules.get(".".join(parts[:depth]))
+            if loaded is None:
+                continue
+            places = [*getattr(loaded, "__path__", [])] or [getattr(loaded, "__file__", None) or ""]
+            if not any(place and _inside(Path(place), self.app_dir) for place in places):
+                return False
+        return True

@@ -1,9 +1,10 @@
-"""``anvil-pyodide serve APP_DIR``: serve an app folder (also ``python -m anvil_pyodide``).
+"""``anvil-pyodide serve APP_DIR``: serve an app folder (also ``python -m anvil_pyodide``);
+``anvil-pyodide new APP_DIR``: write a small working app to start from.
 
 Example:
-    >>> args = build_parser().parse_args(["serve", "demo", "--port", "9000"])
-    >>> args.app_dir, args.host, args.port
-    ('demo', '127.0.0.1', 9000)
+    >>> args = build_parser().parse_args(["serve", "demo", "--port", "9000", "--allow-origin", "https://a.example"])
+    >>> args.app_dir, args.host, args.port, args.allow_origin
+    ('demo', '127.0.0.1', 9000, ['https://a.example'])
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
+from .new_app import NewAppError, write_new_app
+from .origins import ALLOW_ORIGIN_OPTION, ALLOW_ORIGINS_ENV, OriginPolicy
+from .server_api import install as install_server_api
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,36 +33,67 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--uplink-key", help="key that lets anvil-uplink scripts connect with server privilege")
     serve.add_argument("--client-uplink-key", help="key for client-privileged uplinks (may call, not register)")
+    serve.add_argument("--uplink-failures-per-minute", type=int, default=defaults.uplink_failures_per_minute,
+                       metavar="N", help=f"failed uplink handshakes (wrong key) allowed per client address per minute; "
+                                         f"past it the address is refused for a while "
+                                         f"(default: {defaults.uplink_failures_per_minute}; 0 for no limit)")
     serve.add_argument("--call-timeout", type=float, default=defaults.call_timeout, metavar="SECONDS",
                        help=f"seconds before a server call fails with anvil.server.TimeoutError "
                             f"(default: {defaults.call_timeout:g}; 0 for no limit)")
     serve.add_argument("--session-timeout", type=float, default=defaults.session_idle_timeout, metavar="SECONDS",
                        help=f"idle seconds before a session expires (default: {defaults.session_idle_timeout:g})")
+    serve.add_argument("--session-first-use-timeout", type=float, default=defaults.session_first_use_timeout,
+                       metavar="SECONDS", help=f"seconds a new session waits for its page to start before it is dropped "
+                                               f"(default: {defaults.session_first_use_timeout:g})")
     serve.add_argument("--forward-output", action="store_true",
                        help="send what server functions print to the browser console (default: off)")
     serve.add_argument("--worker-threads", type=int, default=defaults.worker_threads,
                        help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
     serve.add_argument("--max-media-bytes", type=int, default=defaults.max_media_bytes, metavar="BYTES",
                        help=f"largest total of media in one call (default: {defaults.max_media_bytes})")
+    serve.add_argument("--header-timeout", type=float, default=defaults.header_timeout, metavar="SECONDS",
+                       help=f"seconds a client has to send a request's line and headers; then 408 and the connection "
+                            f"closes (default: {defaults.header_timeout:g}; 0 for no limit)")
+    serve.add_argument("--max-header-bytes", type=int, default=defaults.max_header_bytes, metavar="BYTES",
+                       help=f"largest request line plus headers; bigger ones get 431 "
+                            f"(default: {defaults.max_header_bytes})")
+    serve.add_argument("--body-timeout", type=float, default=defaults.body_timeout, metavar="SECONDS",
+                       help=f"seconds a request body may send nothing before the request is answered 408 "
+                            f"(default: {defaults.body_timeout:g}; 0 for no limit)")
     serve.add_argument("--task-journal", metavar="FILE",
                        help="file recording background task ids across restarts (default: a per-app file in the "
                             "system's temporary folder)")
-    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: build/dist)")
+    serve.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                       help=f"let pages of ORIGIN (scheme://host[:port]) embed the app; repeatable; also "
+                            f"{ALLOW_ORIGINS_ENV} (comma- or space-separated) (default: only the server's own origin)")
+    serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: the one installed "
+                                             "with the package; build/dist in a checkout)")
+    new = commands.add_parser("new", help="write a small working app into a new folder", description=(
+        "Write a three-file app (client_code/shapes.py, server_code/geometry.py, client_code/main.py) into "
+        "APP_DIR, which must not exist or be empty; then `anvil-pyodide serve APP_DIR`."))
+    new.add_argument("app_dir", metavar="APP_DIR", help="the folder to create")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """The server settings of ``serve``'s arguments (ValueError for an origin that is not one)."""
     return ServerConfig(
         app_dir=Path(args.app_dir).resolve(),
         call_timeout=args.call_timeout or None,
         forward_output=args.forward_output,
         session_idle_timeout=args.session_timeout,
+        session_first_use_timeout=args.session_first_use_timeout,
         worker_threads=args.worker_threads,
         max_media_bytes=args.max_media_bytes,
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
+        uplink_failures_per_minute=args.uplink_failures_per_minute,
+        header_timeout=args.header_timeout or None,
+        max_header_bytes=args.max_header_bytes,
+        body_timeout=args.body_timeout or None,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         task_journal=Path(args.task_journal).resolve() if args.task_journal else None,
+        origins=OriginPolicy.from_settings(args.allow_origin),
     )
 
 
@@ -66,8 +101,15 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http_protocol import limited_http_protocol
+    from .ws_protocol import QuietWebSocketsProtocol
 
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except ValueError as e:
+        print(f"anvil-pyodide: {ALLOW_ORIGIN_OPTION} / {ALLOW_ORIGINS_ENV}: {e}", file=sys.stderr)
+        return 2
+    install_server_api()
     try:
         modules = load_app(config.app_dir)
     except AppLoadError as e:
@@ -76,8 +118,22 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     print(f"anvil-pyodide: serving {config.app_dir} (server modules: {', '.join(modules) or 'none'})", flush=True)
     print(f"anvil-pyodide: open http://{args.host}:{args.port}/", flush=True)
+    if config.origins.allowed:
+        print(f"anvil-pyodide: pages of {', '.join(config.origins.allowed)} may embed the app", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
+                http=limited_http_protocol(config.header_timeout, config.max_header_bytes), ws=QuietWebSocketsProtocol,
                 log_level="info", lifespan="on")
+    return 0
+
+
+def new(args: argparse.Namespace) -> int:
+    try:
+        written = write_new_app(Path(args.app_dir))
+    except NewAppError as e:
+        print(f"anvil-pyodide: {e}", file=sys.stderr)
+        return 1
+    print(f"anvil-pyodide: wrote {', '.join(written)} into {args.app_dir}", flush=True)
+    print(f"anvil-pyodide: serve it with: anvil-pyodide serve {args.app_dir}", flush=True)
     return 0
 
 
@@ -85,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "new":
+        return new(args)
     return 2
 
 

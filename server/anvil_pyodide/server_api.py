@@ -1,9 +1,11 @@
 """The server-side half of ``anvil.server``: what server code uses while its functions run.
 
-``anvil.server`` imports these names when it is not running in a browser.
+``anvil.server`` takes these names from here when it is not running in a browser: :func:`install`
+puts this module behind it (``anvil._backend``, the one seam between the shared ``anvil`` package and
+this server; the ``anvil.server_backend`` entry point does the same for code run outside the server).
 
 Example:
-    >>> from anvil_pyodide.registry import default_registry
+    >>> from anvil_pyodide.calls.registry import default_registry
     >>> @callable
     ... def greet(name): return f"hi {name}"
     >>> default_registry.lookup("greet").fn("ada")
@@ -17,20 +19,27 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import MutableMapping
 from typing import Any, Callable, Iterator
 
+from anvil import _backend as anvil_backend
 from anvil._errors import SerializationError
 from anvil._media import Media
 
-from .call_context import CallContext, CallState, current_call, require_call
-from .http_endpoint import http_endpoint  # noqa: F401 - anvil.server.http_endpoint
-from .http_endpoint_reply import HttpResponse  # noqa: F401 - anvil.server.HttpResponse
-from .http_request import request  # noqa: F401 - anvil.server.request
-from .routes import FormResponse, route  # noqa: F401 - anvil.server.route, anvil.server.FormResponse
-from .registry import default_registry, registration_decorator
-from .task_api import (  # noqa: F401 - anvil.server background tasks
+from .calls.context import CallContext, CallState, StackFrame, current_call, require_call
+from .calls.registry import default_registry, registration_decorator
+from .web.endpoints import http_endpoint  # noqa: F401 - anvil.server.http_endpoint
+from .web.reply import HttpResponse  # noqa: F401 - anvil.server.HttpResponse
+from .web.request import request  # noqa: F401 - anvil.server.request
+from .web.routes import FormResponse, route  # noqa: F401 - anvil.server.route, anvil.server.FormResponse
+from .tasks.api import (  # noqa: F401 - anvil.server background tasks
     Task, background_task, get_background_task, launch_background_task, list_background_tasks, task_state)
+
+
+def install() -> None:
+    """Make this module ``anvil.server``'s server-side implementation (before app code is imported)."""
+    anvil_backend.install(sys.modules[__name__])
 
 
 def callable(fn_or_name: Any = None, require_user: Any = False) -> Any:  # noqa: A001 - Anvil's name
@@ -72,8 +81,7 @@ async def call_async(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     return await state.dispatcher.invoke(fn_name, list(args), dict(kwargs), inner)
 
 
-def _trusted_frame() -> Any:
-    from .call_context import StackFrame
+def _trusted_frame() -> StackFrame:
     return StackFrame("server_module", True)
 
 

@@ -5,7 +5,7 @@ each side builds the *same* Python values from a case name and describes what it
 same tagged JSON form (:func:`canonical`). Only APIs both ``anvil`` packages share are used; the
 one exception, building a LiveObject, goes through :func:`live_object`.
 
-Every row of PROTOCOL.md §4 has at least one case; §5 (error objects) has the ``error_*`` cases.
+Every row of docs/protocol.md's "Values on the wire" table has at least one case; "Errors" has the ``error_*`` cases.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Media chunk framing against anvil-uplink 0.7.0 (PROTOCOL.md §4, "Media chunks").
+"""Media chunk framing against anvil-uplink 0.7.0 (docs/protocol.md, "Media").
 
 anvil-uplink's chunk stream (``_serialise.serialise``) goes through our ``MediaAssembler``; ours
 goes through anvil-uplink's ``process_blob_header``/``process_blob`` into ``IncomingReqResp`` and

@@ -2,7 +2,7 @@
 
 Each test pins down *both* behaviours, so a change on either side shows up here. Tests named
 ``test_uplink_*`` document an anvil-uplink weakness we do not copy; the others document a
-deliberate choice of ours (PROTOCOL.md's **ours:** notes).
+deliberate choice of ours (docs/protocol.md's **(ours)** notes).
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ REFUSALS: dict[str, tuple[str, str, str]] = {
     # anvil-uplink recurses until the interpreter's recursion limit.
     "refuse_self_containing": ("Cannot serialize a value that contains itself at msg['response'][1]",
                                "RecursionError", "maximum recursion depth exceeded"),
-    # Same error and path, different wording (ours is the one PROTOCOL.md §4 documents).
+    # Same error and path, different wording (ours is the one docs/protocol.md documents).
     "refuse_unregistered_subclass": (
         "Type SubPoint is not registered with @anvil.server.portable_class. at msg['response'][0]", _SAME,
         "Cannot serialize <class 'shared_types.SubPoint'> (must be registered with @anvil.server.portable_class) "

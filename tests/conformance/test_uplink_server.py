@@ -1,4 +1,4 @@
-"""Our server's ``/_/uplink`` endpoint against real anvil-uplink 0.7.0 scripts (PROTOCOL.md §1, §4–§7).
+"""Our server's ``/_/uplink`` endpoint against real anvil-uplink 0.7.0 scripts (docs/protocol.md).
 
 One server (``tests/apps/uplink_app``, started with a server and a client uplink key) serves the
 module; two long-lived uplink scripts (``uplink_server_worker.py`` run by the anvil-uplink
@@ -688,8 +688,8 @@ async def test_bad_answers_fail_only_their_call(server: LiveServer) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module_name", ["session_merge", "uplink", "uplink_connection", "uplink_hub",
-                                         "uplink_incoming", "uplink_outgoing"])
+@pytest.mark.parametrize("module_name", ["uplink.session_merge", "transports.uplink_ws", "uplink.connection",
+                                         "uplink.hub", "uplink.incoming", "uplink.outgoing"])
 def test_docstring_examples(module_name: str) -> None:
     module = importlib.import_module(f"anvil_pyodide.{module_name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -1,4 +1,4 @@
-"""Wire conformance with anvil-uplink 0.7.0, case by case, in both directions (PROTOCOL.md §4, §5).
+"""Wire conformance with anvil-uplink 0.7.0, case by case, in both directions (docs/protocol.md, "Values on the wire", "Errors").
 
 For every corpus case (``conformance_cases``):
 
@@ -185,7 +185,7 @@ def test_relay_through_us_is_transparent_to_uplink(uplink: UplinkPeer, case: str
 
 
 # --------------------------------------------------------------------------------------------
-# Hand-written messages: rules of §4 that no encoder exercises
+# Hand-written messages: rules of "Values on the wire" that no encoder exercises
 # --------------------------------------------------------------------------------------------
 
 HAND_WRITTEN = {

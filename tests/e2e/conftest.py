@@ -7,6 +7,8 @@ import json
 import os
 import sys
 import tempfile
+import time
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -41,6 +43,43 @@ def browser_app() -> Iterator[LiveServer]:
         yield server
 
 
+READY = "() => document.body.dataset.ready || (window.anvilPyodide && anvilPyodide.error)"
+
+
+class RendererCrashWarning(UserWarning):
+    """Chromium's renderer crashed while an app page booted (the page was loaded again in a new tab)."""
+
+
+def boot_app_page(page: Any, url: str, timeout_ms: int = 90_000) -> Any:
+    """Load ``url`` in ``page`` and wait until the app is ready (or has failed); returns the page that booted.
+
+    A renderer crash while Pyodide boots ("Target crashed") happened twice in one fresh-clone run of the suite
+    and never in 600+ measured loads (scripts/chromium_crash_rate.py). So that CI does not depend on luck, a
+    crash during boot (before any test step) is retried once in a new tab of the same browser; each one is
+    appended to build/test-artifacts/renderer-crashes.log and reported as a RendererCrashWarning in the
+    summary. A second crash in a row fails the test, and so does a crash after boot.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in (1, 2):
+        crashed: list[bool] = []
+        page.on("crash", lambda _page, crashed=crashed: crashed.append(True))
+        try:
+            page.goto(url)
+            page.wait_for_function(READY, timeout=timeout_ms)
+            return page
+        except PlaywrightError as e:
+            if attempt == 2 or not (crashed or "crashed" in str(e).lower()):
+                raise
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            note = f"{time.strftime('%Y-%m-%d %H:%M:%S')} renderer crashed booting {url}: {str(e).splitlines()[0]}"
+            with (ARTIFACTS / "renderer-crashes.log").open("a") as log:
+                log.write(note + "\n")
+            warnings.warn(note, RendererCrashWarning)
+            page = page.context.new_page()
+    raise AssertionError("unreachable")
+
+
 class AppPage:
     """A loaded app page: run Python in it through either blocking path."""
 
@@ -51,9 +90,10 @@ class AppPage:
         page.on("console", lambda message: self.console.append(message.text))
 
     def open(self, path: str = "/", timeout_ms: int = 90_000) -> "AppPage":
-        self.page.goto(self.server.url + path)
-        self.page.wait_for_function("() => document.body.dataset.ready || (window.anvilPyodide && anvilPyodide.error)",
-                                    timeout=timeout_ms)
+        booted = boot_app_page(self.page, self.server.url + path, timeout_ms)
+        if booted is not self.page:  # the first tab crashed: follow the new one
+            booted.on("console", lambda message: self.console.append(message.text))
+            self.page = booted
         error = self.page.evaluate("() => anvilPyodide.error && String(anvilPyodide.error.message)")
         assert not error, f"the app failed to start: {error}\nconsole: {self.console}"
         return self
@@ -72,8 +112,8 @@ class AppPage:
 
 @pytest.fixture
 def app_page(browser: Any, browser_app: LiveServer) -> Iterator[AppPage]:
-    page = browser.new_page()
+    app = AppPage(browser.new_page(), browser_app)
     try:
-        yield AppPage(page, browser_app).open()
+        yield app.open()
     finally:
-        page.close()
+        app.page.close()

@@ -171,6 +171,28 @@ result = [first, second, anvil.server.call("recall", "colour")]
     assert [first, second, after_reset] == ["teal", "teal", None]
 
 
+def test_reset_session_lets_calls_already_sent_finish(app_page) -> None:
+    """Calls in flight when reset_session() runs get their replies (in their old session); later calls use the new
+    session on a new socket."""
+    outcome = app_page.run("""
+import anvil.server
+from anvil_labs import non_blocking
+anvil.server.call("remember", "colour", "teal")
+old_id = anvil.server.call("session_id")
+in_flight = [non_blocking.call_async("sleep", 1.5), non_blocking.call_async("recall_after", "colour", 1.5)]
+anvil.server.call("session_id")   # while this blocks, the two calls above are sent
+anvil.server.reset_session()
+results = []
+for call in in_flight:
+    try:
+        results.append(non_blocking.wait_for(call))
+    except Exception as e:
+        results.append(f"{type(e).__name__}: {e}")
+result = [results, anvil.server.call("recall", "colour"), anvil.server.call("session_id") != old_id]
+""")
+    assert outcome == [[1.5, "teal"], None, True]
+
+
 def test_event_handler_can_block_on_a_call(app_page) -> None:
     app_page.run("""
 import anvil.js, anvil.server

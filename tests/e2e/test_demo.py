@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, ROOT
+from tests.e2e.conftest import ARTIFACTS, ROOT, boot_app_page
 from tests.support.live_server import free_port
 from bench.server_calls import wait_online
 
@@ -55,11 +55,8 @@ def uplink(demo_server: str) -> Iterator[subprocess.Popen[str]]:
 
 @pytest.fixture
 def demo(browser: Any, demo_server: str) -> Iterator[Any]:
-    page = browser.new_page()
+    page = boot_app_page(browser.new_page(), demo_server + "/")
     page.set_viewport_size({"width": 1280, "height": 1000})
-    page.goto(demo_server + "/")
-    page.wait_for_function("() => document.body.dataset.ready || (window.anvilPyodide && anvilPyodide.error)",
-                           timeout=90_000)
     assert page.evaluate("() => !anvilPyodide.error"), page.inner_text("body")
     yield page
     page.close()

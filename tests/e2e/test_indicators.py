@@ -1,4 +1,4 @@
-"""Loading indicators and anvil_labs.non_blocking in a real page (PROTOCOL.md §8, §9)."""
+"""Loading indicators and anvil_labs.non_blocking in a real page (README, "Loading indicators" and "anvil_labs.non_blocking")."""
 
 from __future__ import annotations
 

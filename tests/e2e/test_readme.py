@@ -17,6 +17,7 @@ import pytest
 from tests.e2e.conftest import ROOT
 from tests.support.browser_protocol import BrowserClient
 from tests.support.live_server import LiveServer
+from tests.support.static_site import StaticSite
 
 README = ROOT / "README.md"
 MARKER = re.compile(r"<!-- readme-test: (\w+)(?: (\w+))? -->\n```(\w*)\n(.*?)\n```", re.S)
@@ -41,7 +42,7 @@ def test_every_code_block_is_marked_for_a_test() -> None:
     assert fences % 2 == 0
     assert len(blocks()) == fences // 2, "a README code block has no <!-- readme-test: ... --> marker"
     assert {kind for kind, _, _ in blocks()} == {"commands", "shared", "server", "client", "html", "js", "cli",
-                                                  "uplink", "layout"}
+                                                  "uplink", "layout", "embed", "refusal", "install"}
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +257,53 @@ def test_the_layout_block_names_real_folders() -> None:
             assert (ROOT / folder).is_dir(), folder
     for sub in re.findall(r"(\w+)/ \(", block("layout")):
         assert (ROOT / "tests" / sub).is_dir() or (ROOT / "client" / sub).is_dir(), sub
+
+
+def test_the_embedding_blocks(browser: Any, readme_app: Path, tmp_path: Path) -> None:
+    """A page of another site (a static server on localhost) with README's tag, and the server started with
+    README's options, the example origin replaced by that site's."""
+    page_html, serve = block("embed", "page"), shlex.split(block("embed", "serve"))
+    assert serve[:3] == ["anvil-pyodide", "serve", "APP_DIR"]
+    with StaticSite(tmp_path) as site:
+        origin = f"http://localhost:{site.port}"
+        options = [origin if arg == "https://www.example.com" else arg for arg in serve[3:]]
+        with LiveServer(readme_app, *options) as server:
+            (tmp_path / "index.html").write_text(
+                f"<!doctype html><html><body>{page_html.replace('https://app.example.com', server.url)}</body></html>")
+            page = open_page(browser, origin + "/index.html")
+            try:
+                assert page.inner_text("body") == "Refused: 300x400 is too big"
+            finally:
+                page.close()
+
+
+def test_the_refusal_block_is_the_real_message() -> None:
+    from anvil_pyodide.origins import OriginPolicy
+
+    shown = block("refusal")
+    assert shown == "The app could not start:\n" + OriginPolicy().refusal("https://other.example")
+
+
+def test_the_install_block_names_real_commands() -> None:
+    """The install itself runs in tests/e2e/test_wheel_install.py; here: the block's names are real."""
+    import tomllib
+
+    from anvil_pyodide.cli import build_parser
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    lines = [shlex.split(line) for line in block("install").splitlines()]
+    assert lines[0][:3] == ["python3", "-m", "venv"]
+    assert lines[1][1:] == ["install", f"dist/anvil_pyodide-{version}-py3-none-any.whl"]
+    for line in lines[2:]:
+        assert line[0].endswith("/bin/anvil-pyodide")
+        assert build_parser().parse_args(line[1:]).command in ("new", "serve")
+
+
+def test_anvil_pyodide_new_writes_the_three_file_app(tmp_path: Path) -> None:
+    from anvil_pyodide.new_app import write_new_app
+
+    write_new_app(tmp_path / "app")
+    expected = {"client_code/shapes.py": block("shared", "shapes"), "server_code/geometry.py": block("server", "geometry"),
+                "client_code/main.py": block("client", "main")}
+    assert {name: (tmp_path / "app" / name).read_text() for name in expected} == {
+        name: code + "\n" for name, code in expected.items()}

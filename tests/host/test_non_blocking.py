@@ -1,5 +1,5 @@
-"""anvil_labs.non_blocking's rules (PROTOCOL.md §9) on CPython's asyncio; the browser tests repeat the
-timing- and JSPI-dependent ones in Chromium."""
+"""anvil_labs.non_blocking's rules (README, "anvil_labs.non_blocking") on CPython's asyncio; the browser
+tests repeat the timing- and JSPI-dependent ones in Chromium."""
 
 from __future__ import annotations
 

@@ -27,8 +27,11 @@ class BrowserClient:
     """Sends CALLs, collects every message per call id (progress, output, final), decodes the final one."""
 
     def __init__(self, ws_url: str, session_token: str | None = None, headers: dict[str, str] | None = None) -> None:
-        query = f"?_anvil_session={session_token}" if session_token else ""
-        self.url = f"{ws_url}/_/ws{query}"
+        self.url = f"{ws_url}/_/ws"
+        #: Sent first, as the page's runtime does (the token never goes into the URL).
+        self.session_token = session_token
+        #: The server's answers to the SESSION message.
+        self.session_replies: list[dict[str, Any]] = []
         self.headers = headers or {}
         self.ids = itertools.count(1)
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -41,6 +44,8 @@ class BrowserClient:
         self.ws = await websockets.connect(self.url, additional_headers=self.headers, max_size=None,
                                            proxy=None)
         self.closed = asyncio.get_running_loop().create_future()
+        if self.session_token is not None:
+            await self.ws.send(json.dumps({"type": "SESSION", "token": self.session_token, "fresh": False}))
         self.reader = asyncio.create_task(self._read())
         return self
 
@@ -93,6 +98,9 @@ class BrowserClient:
         try:
             while True:
                 message = json.loads(await self.ws.recv())
+                if message.get("type") == "SESSION":
+                    self.session_replies.append(message)
+                    continue
                 contents: dict[str, bytes] = {}
                 expected = media_ids(message)
                 if expected:

@@ -2,7 +2,7 @@
 
 The request is a multipart form: ``json-data`` (the CALL) and, per media chunk,
 ``chunk-json-<m>-<n>`` / ``chunk-data-<m>-<n>``. The response is ``multipart/x-mixed-replace``
-framed by :mod:`anvil_pyodide.http_framing` (every part has a Content-Length).
+framed by :mod:`anvil_pyodide.transports.http_framing` (every part has a Content-Length).
 
 Example (in a test):
     with HttpCaller(server.url) as http:
@@ -19,7 +19,6 @@ from typing import Any, Iterator
 import httpx
 from anvil._errors import error_from_wire
 from anvil._wire import MediaAssembler, decode_message, encode_message, media_ids
-from anvil_pyodide.http_framing import parse_parts
 
 Form = list[tuple[str, tuple[str | None, bytes | str, str | None]]]
 
@@ -36,6 +35,24 @@ def call_form(command: str, *args: Any, call_id: str = "http-1", **kwargs: Any) 
         fields.append((f"chunk-json-{m}-{n}", (None, json.dumps(header), "application/json")))
         fields.append((f"chunk-data-{m}-{n}", ("blob", data, "application/octet-stream")))
     return fields
+
+
+def parse_parts(data: bytes, boundary: str) -> Iterator[tuple[str, bytes]]:
+    """Read a framed response back: ``(content_type, body)`` per part. Raises ValueError if malformed."""
+    position = 0
+    opening, final = f"--{boundary}\r\n".encode(), f"--{boundary}--".encode()
+    while True:
+        if data.startswith(final, position):
+            return
+        if not data.startswith(opening, position):
+            raise ValueError(f"expected a boundary at byte {position}")
+        header_end = data.index(b"\r\n\r\n", position)
+        headers = dict(line.split(": ", 1) for line in
+                       data[position + len(opening):header_end].decode("ascii").split("\r\n"))
+        start = header_end + 4
+        end = start + int(headers["Content-Length"])
+        yield headers["Content-Type"], data[start:end]
+        position = end + 2
 
 
 def boundary_of(content_type: str) -> str:
@@ -104,13 +121,16 @@ class HttpCaller:
 
     def __init__(self, base_url: str, session_token: str | None = None, cookies: dict[str, str] | None = None) -> None:
         self.base_url = base_url
-        self.params = {"_anvil_session": session_token} if session_token else {}
+        #: The runtime's SESSION message, sent as the form's ``session`` field (never in the URL).
+        self.session = json.dumps({"type": "SESSION", "token": session_token, "fresh": False}) if session_token else None
         self.client = httpx.Client(base_url=base_url, cookies=cookies, timeout=30, trust_env=False)
         self.ids = itertools.count(1)
 
     def post(self, command: str, *args: Any, **kwargs: Any) -> HttpReply:
         form = call_form(command, *args, call_id=f"http-{next(self.ids)}", **kwargs)
-        return read_reply(self.client.post("/_/server-call-http", params=self.params, files=form))
+        if self.session is not None:
+            form.append(("session", (None, self.session, "application/json")))
+        return read_reply(self.client.post("/_/server-call-http", files=form))
 
     def call(self, command: str, *args: Any, **kwargs: Any) -> Any:
         reply = self.post(command, *args, **kwargs)

@@ -31,8 +31,13 @@ def free_port() -> int:
 class LiveServer:
     """One server process for an app folder; ``url`` is ``http://127.0.0.1:<port>``."""
 
-    def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None) -> None:
+    def __init__(self, app_dir: Path, *extra_args: str, port: int | None = None,
+                 command: list[str] | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+        """``command`` replaces ``python -m anvil_pyodide`` (e.g. an installed ``anvil-pyodide`` script)."""
         self.app_dir = Path(app_dir)
+        self.command = command or [sys.executable, "-m", "anvil_pyodide"]
+        self.cwd = cwd
+        self.env = env
         self.extra_args = list(extra_args)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -44,9 +49,8 @@ class LiveServer:
     def start(self, timeout: float = 30) -> "LiveServer":
         self._log = log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "anvil_pyodide", "serve", str(self.app_dir), "--host", "127.0.0.1",
-             "--port", str(self.port), *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, text=True)
+            [*self.command, "serve", str(self.app_dir), "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd, env=self.env, text=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

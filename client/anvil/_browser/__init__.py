@@ -3,7 +3,7 @@
 Only imported inside Pyodide, after the page loader registered the ``_anvil_bridge`` module.
 
 Example:
-    >>> from anvil._browser.updates import normalise_scope_key
-    >>> normalise_scope_key('["doc",  1]')
-    '["doc", 1]'
+    >>> from anvil._browser.updates import show_output
+    >>> show_output({"id": "c1", "output": "hello from the server\\n"})
+    hello from the server
 """

@@ -1,4 +1,4 @@
-"""Encoding: a Python message becomes JSON plus an ``objects`` list.
+"""Encoding: a Python message becomes JSON plus an ``objects`` list (docs/protocol.md, "Values on the wire").
 
 Values JSON cannot hold are replaced by ``None`` (a portable object by its content) and described by an
 entry whose ``path`` says where they go; each type's entry is made by its wire type (types.py). Media

@@ -218,8 +218,8 @@ def test_paths_without_a_route_keep_their_behaviour(client: httpx.Client) -> Non
 
 
 def test_path_templates_and_options_are_checked() -> None:
-    from anvil_pyodide.http_endpoint import EndpointTable, http_endpoint
-    from anvil_pyodide.routes import RouteTable, route
+    from anvil_pyodide.web.endpoints import EndpointTable, http_endpoint
+    from anvil_pyodide.web.routes import RouteTable, route
 
     with pytest.raises(ValueError, match="under /_/"):
         route("/_/mine", registry=RouteTable())(lambda: None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from anvil_pyodide.static import build_id
+from anvil_pyodide.assets.static import build_id
 
 from tests.support.live_server import ROOT, LiveServer
 

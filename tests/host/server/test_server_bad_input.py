@@ -7,6 +7,7 @@ input arrives on another socket, and checks afterwards that the bystander still 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import AsyncIterator
 
@@ -48,6 +49,7 @@ def chunk(index: int, last: bool, request_id: str = "m1", media_id: str = "media
 
 CLOSING = {
     "malformed JSON": (["{'type': 'CALL'"], 1007),
+    "JSON nested 100,000 deep": (["[" * 100_000 + "]" * 100_000], 1007),
     "JSON array": (["[1, 2]"], 1007),
     "JSON string": (['"CALL"'], 1007),
     "unknown type": (['{"type": "HELLO"}'], 1003),
@@ -84,6 +86,42 @@ async def test_a_frame_just_under_16_mib_is_accepted(server: LiveServer, bystand
         client.expect("big")
         await client.send_raw(frame)
         assert await client.outcome("big") == {"type": "str"}
+
+
+async def test_invalid_utf8_in_a_text_frame_closes_1007_with_one_log_line(server: LiveServer,
+                                                                          bystander: BrowserClient) -> None:
+    logged_before = len(server.output())
+    async with BrowserClient(server.ws_url) as client:
+        await client.ws.send(b'{"type": "CALL", "id": "\xff\xfe"}', text=True)
+        closed_code, _ = await client.wait_closed()
+    assert closed_code == 1007
+    logged = server.output()[logged_before:]
+    assert "closed a WebSocket with 1007: a text frame is not valid UTF-8" in logged
+    assert "Traceback" not in logged, logged
+
+
+async def test_nan_and_infinity_literals_are_read_as_floats(server: LiveServer, bystander: BrowserClient) -> None:
+    """Not JSON, but Python's json (and anvil-uplink's) reads them: decided to accept them as the float values
+    (the protocol's own form is a ``Float`` object entry; the reply uses it)."""
+    async with BrowserClient(server.ws_url) as client:
+        client.expect("c1")
+        await client.send_raw('{"type": "CALL", "id": "c1", "command": "echo", "args": [NaN, Infinity, -Infinity]}')
+        (nan, inf, minus_inf), kwargs = await client.outcome("c1")
+    assert math.isnan(nan) and (inf, minus_inf, kwargs) == (math.inf, -math.inf, {})
+
+
+async def test_invalid_utf8_right_before_the_client_closes_is_no_traceback(server: LiveServer,
+                                                                           bystander: BrowserClient) -> None:
+    """An invalid UTF-8 frame and the client's close frame read together: the socket is already closing when the
+    bad frame is looked at, and uvicorn's own second close fails (a traceback) unless the server catches it."""
+    logged_before = len(server.output())
+    for _ in range(20):
+        ws = await websockets.connect(server.ws_url + "/_/ws", proxy=None)
+        await ws.send(b'{"type": "\xff"}', text=True)
+        await ws.close()
+    async with BrowserClient(server.ws_url) as client:  # and the server still answers
+        assert await client.call("echo", "after") == [["after"], {}]
+    assert "Traceback" not in server.output()[logged_before:], server.output()[logged_before:]
 
 
 ANSWERED = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from anvil_pyodide.app import default_runtime_dirs
+from anvil_pyodide.assets.runtime_location import runtime_dirs
 from anvil_pyodide.cli import build_parser
 from anvil_pyodide.config import ServerConfig
 
@@ -28,11 +28,17 @@ OPTION_FOR_FIELD = {
     "forward_output": "--forward-output",
     "max_media_bytes": "--max-media-bytes",
     "session_idle_timeout": "--session-timeout",
+    "session_first_use_timeout": "--session-first-use-timeout",
     "worker_threads": "--worker-threads",
     "uplink_key": "--uplink-key",
     "client_uplink_key": "--client-uplink-key",
+    "uplink_failures_per_minute": "--uplink-failures-per-minute",
+    "header_timeout": "--header-timeout",
+    "max_header_bytes": "--max-header-bytes",
+    "body_timeout": "--body-timeout",
     "runtime_dir": "--runtime-dir",
     "task_journal": "--task-journal",
+    "origins": "--allow-origin",
 }
 #: Fields that are not options: the positional APP_DIR, and the protocol's fixed frame limit.
 NOT_OPTIONS = {"app_dir", "max_message_bytes"}
@@ -112,7 +118,7 @@ def test_the_runtime_script_the_page_loads_is_served(http: httpx.Client) -> None
     reply = http.get("/_/runtime/anvil-pyodide.js")
     assert reply.status_code == 200
     assert "javascript" in reply.headers["content-type"]
-    candidates = [d / "anvil-pyodide.js" for d in default_runtime_dirs()]
+    candidates = [d / "anvil-pyodide.js" for d in runtime_dirs(None)]
     assert reply.content == next(p for p in candidates if p.is_file()).read_bytes()
 
 
@@ -173,3 +179,17 @@ def test_missing_app_folder_is_reported(tmp_path: Path) -> None:
     result = run_cli("serve", str(tmp_path / "nowhere"), "--port", str(free_port()))
     assert result.returncode != 0
     assert "does not exist" in result.stderr
+
+
+def test_new_writes_an_app_and_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    made = subprocess.run([sys.executable, "-m", "anvil_pyodide", "new", str(tmp_path / "fresh")],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0 and "anvil-pyodide serve" in made.stdout
+    assert (tmp_path / "fresh" / "server_code" / "geometry.py").is_file()
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("mine")
+    refused = subprocess.run([sys.executable, "-m", "anvil_pyodide", "new", str(tmp_path / "used")],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1
+    assert "already exists and is not an empty folder" in refused.stderr
+    assert sorted(p.name for p in (tmp_path / "used").iterdir()) == ["notes.txt"]  # nothing written

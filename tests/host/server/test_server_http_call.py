@@ -17,11 +17,10 @@ import anvil.server
 import httpx
 import pytest
 from anvil import BlobMedia
-from anvil_pyodide.http_framing import parse_parts
 from basic_shared import OutOfStock, Point
 
 from tests.support.browser_protocol import BrowserClient
-from tests.support.http_protocol import HttpCaller, boundary_of, call_form, decode_parts, read_reply
+from tests.support.http_protocol import HttpCaller, boundary_of, call_form, decode_parts, parse_parts, read_reply
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(120)

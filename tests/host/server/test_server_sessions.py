@@ -1,4 +1,4 @@
-"""Sessions (cookie and URL token, isolation, expiry, reset) and ``anvil.server.context``."""
+"""Sessions (cookie and SESSION-message token, isolation, expiry, reset) and ``anvil.server.context``."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ async def test_sessions_are_isolated(server: LiveServer, new_session: Callable[[
         assert len(ids) == 3
 
 
-async def test_url_token_wins_over_the_cookie(server: LiveServer, new_session: Callable[[str], str]) -> None:
+async def test_session_message_token_wins_over_the_cookie(server: LiveServer, new_session: Callable[[str], str]) -> None:
     url_token, cookie_token = new_session(server.url), new_session(server.url)
     async with BrowserClient(server.ws_url, session_token=url_token, headers=cookie(cookie_token)) as client:
         assert await client.call("session_id") == url_token

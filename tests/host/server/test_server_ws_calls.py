@@ -290,7 +290,7 @@ async def test_a_reply_that_is_not_json_still_answers_the_call() -> None:
     """The socket writer never dies on a bad reply: the caller gets an InternalError and later replies flow."""
     import asyncio
 
-    from anvil_pyodide.outbox import Outbox, pump_to_websocket
+    from anvil_pyodide.calls.outbox import Outbox, pump_to_websocket
 
     class RecordingSocket:
         def __init__(self) -> None:

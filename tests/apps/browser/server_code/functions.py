@@ -96,6 +96,18 @@ def recall(key):
     return anvil.server.session.get(key)
 
 
+@anvil.server.callable
+def session_id():
+    return anvil.server.get_session_id()
+
+
+@anvil.server.callable
+def recall_after(key, seconds):
+    """The session's value for ``key``, read after ``seconds`` (a call still running when the session is reset)."""
+    time.sleep(seconds)
+    return anvil.server.session.get(key)
+
+
 _overlap_lock = threading.Lock()
 _running = 0
 _most_at_once = 0
@@ -121,3 +133,22 @@ def most_at_once():
     with _overlap_lock:
         seen, _most_at_once = _most_at_once, 0
     return seen
+
+
+@anvil.server.callable
+def session_id():
+    return anvil.server.get_session_id()
+
+
+_counted = []
+
+
+@anvil.server.callable
+def count_call(tag):
+    """Records that a call got through (the embedding tests check that refused pages' calls never do)."""
+    _counted.append(tag)
+
+
+@anvil.server.callable
+def counted_calls():
+    return list(_counted)

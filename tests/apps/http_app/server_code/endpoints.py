@@ -103,3 +103,10 @@ def users_only():
 @anvil.server.http_endpoint("/open", methods=["GET", "POST"], enable_cors=True)
 def open_endpoint():
     return {"open": True}
+
+
+@anvil.server.http_endpoint("/header", methods=["POST"])
+def header():
+    """Answers with the one header named in the JSON body ({"name": ..., "value": ...}), whatever it holds."""
+    wanted = anvil.server.request.body_json
+    return anvil.server.HttpResponse(200, "ok", {wanted["name"]: wanted["value"]})

@@ -1,0 +1,101 @@
+"""The browser's peer policy, whatever its transport (``/_/ws`` or ``/_/server-call-http``).
+
+A browser is untrusted: it may not call ``:`` names, its capabilities must carry MACs made with its
+session's secret. Its session comes from the session store and is looked up again on every call
+(every call counts as use; an idle session may have expired: ``SessionExpiredError``);
+``anvil.private.reset_session`` gives it a new one. Output and capability progress go to its outbox
+as messages carrying the call's id, ahead of the reply.
+
+Example:
+    >>> import asyncio
+    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> async def demo():
+    ...     store = InMemorySessionStore()
+    ...     peer = BrowserPeer(store.create(), "127.0.0.1", Outbox(asyncio.get_running_loop()), sessions=store)
+    ...     return peer.builtin(ECHO, {"args": ["hi"]}, peer.session_for(ECHO, {}))
+    >>> asyncio.run(demo())
+    (True, 'hi')
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import anvil.server
+from anvil._capability import Capability
+from anvil._wire import encode_message
+
+from ..sessions.http import touch_session
+from ..sessions.store import Session, SessionStore
+from .context import CallContext, CallState, ClientInfo, StackFrame
+from .handler import ECHO, echo_answer
+from .outbox import Chunk, Outbox
+from .output import LineBuffer
+
+RESET_SESSION = "anvil.private.reset_session"
+
+
+@dataclass
+class BrowserPeer:
+    """One browser connection: its session (None when the token it gave has expired), ip and outbox."""
+
+    session: Session | None
+    ip: str | None
+    outbox: Outbox
+    origin: str | None = None
+    #: Where its session is looked up again on every call (and where ``reset_session`` gets a new one).
+    sessions: SessionStore = field(kw_only=True)
+    forward_output: bool = False
+
+    trusted = False
+    description = "the browser"
+
+    def session_for(self, command: str, message: dict[str, Any]) -> Session:
+        if command == RESET_SESSION:
+            self.session = self.sessions.create()
+            touch_session(self.sessions, self.session.token)  # in use from now: not dropped as a page view's would be
+        elif self.session is not None:  # every call (keepalives too) counts as use; an idle one may have expired
+            self.session = self.sessions.get(self.session.token)
+        if self.session is None:
+            raise anvil.server.SessionExpiredError("Session expired")
+        return self.session
+
+    def builtin(self, command: str, message: dict[str, Any], session: Session) -> tuple[bool, Any]:
+        if command == RESET_SESSION:
+            return True, session.token
+        if command == ECHO:
+            return True, echo_answer(message.get("args") or [])
+        return False, None
+
+    def save(self, session: Session) -> None:
+        self.sessions.save(session)
+
+    def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
+        self.outbox.put(message, chunks)
+
+    def call_state(self, message: dict[str, Any], session: Session, capabilities: list[Capability]) -> CallState:
+        call_id, outbox = message.get("id"), self.outbox
+
+        def send_progress(cap: Capability) -> None:
+            update = cap._take_update()
+            if update is not None:
+                encoded = encode_message({"id": call_id, "capUpdates": {json.dumps(cap.scope): update}})
+                outbox.put_threadsafe(encoded.message, list(encoded.chunks()))
+
+        for cap in capabilities:
+            cap._listener = send_progress
+        write_output = flush_output = None
+        if self.forward_output:
+            def output_message(text: str) -> dict[str, Any]:
+                return {"id": call_id, "output": text, "objects": []}
+
+            lines = LineBuffer(lambda text: outbox.put_threadsafe(output_message(text)))
+            write_output = lines.write
+
+            def flush_output() -> None:  # on the loop, after the function returned: ahead of the reply
+                lines.flush(lambda text: outbox.put(output_message(text)))
+        context = CallContext(client=ClientInfo("browser", self.ip), remote_caller=StackFrame("browser", False))
+        return CallState(session=session, context=context, capabilities=capabilities, write_output=write_output,
+                         flush_output=flush_output, origin=self.origin)

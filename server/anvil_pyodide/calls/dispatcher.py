@@ -1,0 +1,139 @@
+"""Runs server functions by name: in-process ones on a thread pool or the event loop, others on uplinks.
+
+Example:
+    >>> import asyncio
+    >>> from anvil_pyodide.calls.registry import FunctionRegistry
+    >>> from anvil_pyodide.config import ServerConfig
+    >>> from anvil_pyodide.calls.context import CallState, CallContext, ClientInfo, StackFrame
+    >>> from anvil_pyodide.sessions.store import InMemorySessionStore
+    >>> registry = FunctionRegistry()
+    >>> _ = registry.register("double", lambda x: 2 * x)
+    >>> dispatcher = Dispatcher(registry, ServerConfig())
+    >>> state = CallState(InMemorySessionStore().create(), CallContext(ClientInfo("browser"), StackFrame("browser", False)))
+    >>> asyncio.run(dispatcher.invoke("double", [21], {}, state))
+    42
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import anvil.server
+
+from ..config import ServerConfig
+from .context import CallState, current_call
+from .registry import FunctionRegistry, ServerFunction
+
+
+class RemoteFunctions(Protocol):
+    """Functions served elsewhere (the uplinks): ``find`` a handler for a name, then ``call`` it."""
+
+    def serves(self, command: str) -> bool: ...
+
+    async def call(self, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any: ...
+
+
+def no_function_error(command: str) -> anvil.server.NoServerFunctionError:
+    return anvil.server.NoServerFunctionError(f'No server function matching "{command}" has been registered')
+
+
+class Dispatcher:
+    """Looks up and runs server functions; one slow function never stalls the others."""
+
+    def __init__(self, registry: FunctionRegistry, config: ServerConfig, remote: RemoteFunctions | None = None,
+                 tasks: Any = None) -> None:
+        self.registry = registry
+        self.config = config
+        self.remote = remote
+        #: The background-task service (``anvil.server.launch_background_task`` and friends), if any.
+        self.tasks = tasks
+        self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
+
+    def serves(self, command: str) -> bool:
+        return self.registry.lookup(command) is not None or (self.remote is not None and self.remote.serves(command))
+
+    async def invoke(self, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
+        """Run ``command`` for the call ``state``; returns its value or raises its exception."""
+        state.dispatcher, state.loop = self, asyncio.get_running_loop()
+        local = self.registry.lookup(command)
+        if local is not None:
+            work = self._run_local(local, args, kwargs, state)
+        elif self.remote is not None and self.remote.serves(command):
+            work = self.remote.call(command, args, kwargs, state)
+        else:
+            raise no_function_error(command)
+        return await self._timed(work, command)
+
+    async def run_function(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
+                           state: CallState) -> Any:
+        """Run an in-process function that is not looked up by name (an HTTP endpoint, a route), with the
+        same threads, context and timeout as a named call."""
+        state.dispatcher, state.loop = self, asyncio.get_running_loop()
+        return await self._timed(self._run_local(function, args, kwargs, state), function.name)
+
+    async def _timed(self, work: Any, command: str) -> Any:
+        if self.config.call_timeout is None:
+            return await work
+        try:
+            return await asyncio.wait_for(work, self.config.call_timeout)
+        except asyncio.TimeoutError:
+            raise anvil.server.TimeoutError(
+                f"Server code took too long (more than {self.config.call_timeout:g} s) in {command!r}") from None
+
+    def _run_local(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
+        check_user_requirement(function)
+        context = contextvars.copy_context()
+        context.run(current_call.set, state)
+        loop = asyncio.get_running_loop()
+        if function.is_async:
+            return loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)), context=context)
+        return loop.run_in_executor(self.executor, functools.partial(context.run, _contained, function.fn, *args,
+                                                                     **kwargs))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def terminated(exc: BaseException) -> anvil.server.ExecutionTerminatedError:
+    """What the caller gets when server code stops with a BaseException (``sys.exit()``, KeyboardInterrupt).
+
+    Such an exception must not escape into the server: on the event loop it would stop the whole server.
+
+    Example:
+        >>> str(terminated(SystemExit(3)))
+        'The server function stopped with SystemExit: 3'
+    """
+    detail = f": {exc}" if str(exc) else ""
+    return anvil.server.ExecutionTerminatedError(f"The server function stopped with {type(exc).__name__}{detail}")
+
+
+def _contained(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a synchronous server function (in a worker thread); any BaseException becomes ExecutionTerminatedError."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception:
+        raise
+    except BaseException as e:
+        raise terminated(e).with_traceback(e.__traceback__) from None
+
+
+async def _contained_async(work: Any) -> Any:
+    """Await an async server function; sys.exit() and KeyboardInterrupt become ExecutionTerminatedError.
+
+    (CancelledError still propagates: the call timeout cancels the task.)
+    """
+    try:
+        return await work
+    except (SystemExit, KeyboardInterrupt) as e:
+        raise terminated(e).with_traceback(e.__traceback__) from None
+
+
+def check_user_requirement(function: ServerFunction) -> None:
+    """``require_user`` needs a logged-in user; with no user provider configured there never is one."""
+    if function.require_user:
+        raise anvil.server.PermissionDenied(
+            f"You must be logged in to call {function.name!r} (require_user is set and no user is logged in)")

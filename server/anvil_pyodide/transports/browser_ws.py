@@ -1,0 +1,165 @@
+"""``/_/ws``: browsers' WebSocket. Text frames are JSON messages; binary frames carry media chunks.
+
+The first message may be a SESSION message naming the page's session (see :mod:`..sessions.http`);
+without one the socket uses the session cookie, or a new session. Pages of origins that are neither the
+server's own nor allowed (``--allow-origin``) are refused before the socket opens (HTTP 403).
+
+Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
+message type too (1003); a bad CALL is answered with an error, and so is a call whose media breaks
+the chunk rules or the size limit (the rest of its chunks are then dropped, the socket stays open).
+Other sockets are never affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import anvil.server
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..calls.browser_peer import BrowserPeer
+from ..calls.handler import CallHandler, error_message
+from ..calls.outbox import Outbox, pump_to_websocket
+from ..calls.reader import (CLOSE_BAD_DATA, CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed,
+                            MessageReader)
+from ..config import ServerConfig
+from ..origins import refused_origin
+from ..sessions.http import SESSION_COOKIE, SESSION_MESSAGE, resolve_session, session_reply, session_request
+from ..sessions.store import SessionStore
+
+log = logging.getLogger("anvil_pyodide.ws")
+
+#: A close frame's reason may hold at most 123 bytes of UTF-8 (RFC 6455 §5.5).
+MAX_CLOSE_REASON_BYTES = 123
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to fit a close frame (longer reasons make the close itself fail).
+
+    Example:
+        >>> len(close_reason("é" * 200).encode())
+        122
+    """
+    return text.encode("utf-8")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
+
+
+class BrowserSocket:
+    """One accepted browser WebSocket: reads frames, runs calls, writes replies in order."""
+
+    def __init__(self, websocket: WebSocket, handler: CallHandler, peer: BrowserPeer, reader: MessageReader,
+                 sessions: SessionStore) -> None:
+        self.websocket = websocket
+        self.handler = handler
+        self.peer = peer
+        self.reader = reader
+        self.sessions = sessions
+        self.cookie_token = websocket.cookies.get(SESSION_COOKIE)
+        #: False until the first message has chosen the socket's session.
+        self.session_settled = False
+        self.calls: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self.write_replies())
+        try:
+            while True:
+                frame = await self.websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                if frame.get("text") is not None:
+                    self.on_text(frame["text"])
+                elif frame.get("bytes") is not None:
+                    self.on_binary(frame["bytes"])
+        except FrameError as e:
+            log.warning("closing browser socket: %s", e)
+            try:
+                await self.websocket.close(code=e.code, reason=close_reason(str(e)))
+            except RuntimeError:  # the browser closed the socket meanwhile: its close was already answered
+                pass
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.peer.outbox.close()
+            writer.cancel()
+
+    def on_text(self, text: str) -> None:
+        message = self.reader.text(text)
+        if message is None:
+            return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
+        kind = message.get("type")
+        if not self.session_settled:
+            self.settle_session(message if kind == SESSION_MESSAGE else None)
+            if kind == SESSION_MESSAGE:
+                return
+        if kind == "CALL":
+            self.on_call(message)
+        elif kind == SESSION_MESSAGE:
+            raise FrameError(CLOSE_POLICY, "a SESSION message must be the socket's first message")
+        elif kind == "LOG":
+            log.info("browser log: %s", str(message.get("text", message))[:2000])
+        else:
+            raise FrameError(CLOSE_UNSUPPORTED, f"unknown message type {kind!r}")
+
+    def settle_session(self, message: dict[str, Any] | None) -> None:
+        """Choose the socket's session from its first message: a SESSION message's token (answered with
+        the token in use), else the cookie's."""
+        self.session_settled = True
+        if message is None:
+            self.peer.session, _ = resolve_session(self.sessions, None, self.cookie_token)
+            return
+        try:
+            token, fresh = session_request(message)
+        except anvil.server.SerializationError as e:
+            raise FrameError(CLOSE_BAD_DATA, str(e)) from None
+        self.peer.session, _ = resolve_session(self.sessions, token, self.cookie_token, fresh)
+        self.peer.outbox.put(session_reply(self.peer.session))
+
+    def on_call(self, message: dict[str, Any]) -> None:
+        call_id = message.get("id")
+        if not isinstance(call_id, str) or not call_id:
+            raise FrameError(CLOSE_POLICY, "CALL without a string id")
+        try:
+            waiting = self.reader.expect(call_id, message)
+        except anvil.server.SerializationError as e:
+            self.peer.outbox.put(error_message(call_id, e))
+            return
+        if not waiting:
+            self.start(message, {})
+
+    def on_binary(self, data: bytes) -> None:
+        done = self.reader.binary(data)
+        if isinstance(done, Assembled):
+            self.start(done.message, done.media)
+        elif isinstance(done, MediaFailed):
+            self.peer.outbox.put(error_message(done.message["id"], done.error))
+
+    def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
+        task = asyncio.create_task(self.handler.handle(message, media, self.peer))
+        self.calls.add(task)
+        task.add_done_callback(self.calls.discard)
+
+    async def write_replies(self) -> None:
+        try:
+            await pump_to_websocket(self.peer.outbox, self.websocket)
+        except (WebSocketDisconnect, RuntimeError):
+            return  # the browser went away; its calls finish but their replies have nowhere to go
+
+
+class BrowserWebSocketEndpoint:
+    """The ASGI endpoint of ``/_/ws`` (``endpoint`` is the Starlette WebSocket handler)."""
+
+    def __init__(self, handler: CallHandler, sessions: SessionStore, config: ServerConfig) -> None:
+        self.handler, self.sessions, self.config = handler, sessions, config
+
+    async def endpoint(self, websocket: WebSocket) -> None:
+        if refused_origin(websocket, self.config.origins) is not None:
+            await websocket.close(code=CLOSE_POLICY)  # before accept: the client sees HTTP 403
+            return
+        await websocket.accept()
+        client_ip = websocket.client.host if websocket.client else None
+        scheme = "https" if websocket.url.scheme == "wss" else "http"
+        peer = BrowserPeer(None, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
+                           sessions=self.sessions, forward_output=self.config.forward_output)
+        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes)
+        await BrowserSocket(websocket, self.handler, peer, reader, self.sessions).run()

@@ -1,0 +1,150 @@
+"""``/_/server-call-http``: the same CALL semantics as the WebSocket, over one HTTP POST.
+
+Request: multipart form with ``json-data`` (the CALL) and, per media chunk, ``chunk-json-<m>-<n>``
+(its CHUNK_HEADER) and ``chunk-data-<m>-<n>`` (its bytes), optionally ``session`` (a SESSION message, see
+:mod:`..sessions.http`; else the session cookie counts), with a Content-Length (411 without one, 413 over
+the size limits). A page of an origin that is neither the server's own nor allowed (``--allow-origin``)
+gets 403 and reaches no function. Response: see :mod:`http_framing` (the SESSION reply first, when asked).
+
+Example:
+    >>> import asyncio
+    >>> asyncio.run(_field_bytes("{}"))
+    b'{}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import Any, AsyncIterator
+
+import anvil.server
+from anvil._wire import check_chunk_header
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from ..calls.browser_peer import BrowserPeer
+from ..calls.handler import CallHandler, error_message
+from ..calls.outbox import Outbox
+from ..calls.reader import Assembled, FrameError, MediaFailed, MessageReader
+from ..config import ServerConfig
+from ..origins import refused_origin
+from ..sessions.http import (SESSION_COOKIE, SESSION_FIELD, resolve_session, session_cookie, session_reply,
+                             session_request)
+from ..sessions.store import SessionStore
+from .http_framing import closing, frame_part
+
+
+async def _field_bytes(value: Any) -> bytes:
+    if isinstance(value, UploadFile):
+        return await value.read()
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+async def read_media(form: Any, message: dict[str, Any], max_bytes: int) -> dict[str, bytes]:
+    """Reassemble the chunk fields of a form into media contents (SerializationError if they don't fit).
+
+    The chunks go through the same :class:`MessageReader` as a WebSocket's frames, in stream order.
+    """
+    reader = MessageReader(max_media_bytes=max_bytes)
+    key = message.get("id")
+    if not reader.expect(key, message):
+        return {}
+    chunks = []
+    for name in form.keys():
+        if name.startswith("chunk-json-"):
+            try:
+                header = check_chunk_header(json.loads(await _field_bytes(form[name])))
+            except ValueError:
+                raise anvil.server.SerializationError(f"Malformed chunk header in field {name!r}") from None
+            data_field = "chunk-data-" + name[len("chunk-json-"):]
+            if data_field not in form:
+                raise anvil.server.SerializationError(f"Field {data_field!r} is missing")
+            chunks.append((header, await _field_bytes(form[data_field])))
+    for header, data in sorted(chunks, key=lambda c: (c[0]["mediaId"], c[0]["chunkIndex"])):
+        if header["requestId"] != key:  # one call per POST: a chunk naming another request is an error in this one
+            raise anvil.server.SerializationError(f"Chunk for request {header['requestId']!r} sent to request {key!r}")
+        try:
+            reader.chunk_header(header)
+            done = reader.binary(data)
+        except FrameError as e:
+            raise anvil.server.SerializationError(f"Malformed media chunk: {e}") from None
+        if isinstance(done, MediaFailed):
+            raise done.error
+        if isinstance(done, Assembled):
+            return done.media
+    raise anvil.server.SerializationError("The call's media did not all arrive")
+
+
+class HttpCallEndpoint:
+    """The endpoint of ``/_/server-call-http`` (``endpoint`` is the Starlette request handler)."""
+
+    def __init__(self, handler: CallHandler, sessions: SessionStore, config: ServerConfig) -> None:
+        self.handler, self.sessions, self.config = handler, sessions, config
+        #: Calls still running (kept referenced until they finish).
+        self.running: set[asyncio.Task[None]] = set()
+
+    async def endpoint(self, request: Request) -> Response:
+        config = self.config
+        refused = refused_origin(request, config.origins)
+        if refused is not None:
+            return PlainTextResponse(config.origins.refusal(refused), status_code=403)
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit():  # a chunked body could otherwise be of any size; browsers always send a length
+            return PlainTextResponse("Content-Length required", status_code=411)
+        if int(declared) > config.max_message_bytes + config.max_media_bytes:
+            return PlainTextResponse("Request too large", status_code=413)
+        try:
+            form = await request.form(max_files=100_000, max_fields=100_000, max_part_size=config.max_message_bytes)
+            message = json.loads(await _field_bytes(form["json-data"]))
+        except (KeyError, ValueError):
+            return PlainTextResponse("Expected a multipart form with a JSON 'json-data' field", status_code=400)
+        if not isinstance(message, dict) or message.get("type") != "CALL":
+            return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
+
+        asked = SESSION_FIELD in form  # the runtime names its session (else the cookie's counts)
+        try:
+            token, fresh = session_request(json.loads(await _field_bytes(form[SESSION_FIELD]))) if asked else (None, False)
+        except (ValueError, anvil.server.SerializationError) as e:
+            return PlainTextResponse(f"The 'session' field must hold a SESSION message: {e}", status_code=400)
+
+        session, created = resolve_session(self.sessions, token, request.cookies.get(SESSION_COOKIE), fresh)
+        peer = BrowserPeer(session, request.client.host if request.client else None,
+                           Outbox(asyncio.get_running_loop()), f"{request.url.scheme}://{request.url.netloc}",
+                           sessions=self.sessions, forward_output=config.forward_output)
+        if asked:
+            peer.outbox.put(session_reply(session))
+        try:
+            media = await read_media(form, message, config.max_media_bytes)
+        except anvil.server.SerializationError as e:
+            peer.outbox.put(error_message(message.get("id"), e))
+        else:
+            task = asyncio.create_task(self.handler.handle(message, media, peer))
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+
+        boundary = secrets.token_hex(16)
+        headers = {"Cache-Control": "no-store"}
+        if created and session is not None:
+            headers["Set-Cookie"] = session_cookie(session, request.url.scheme == "https")
+        return StreamingResponse(_stream_replies(peer.outbox, boundary), headers=headers,
+                                 media_type=f"multipart/x-mixed-replace; boundary={boundary}")
+
+
+async def _stream_replies(outbox: Outbox, boundary: str) -> AsyncIterator[bytes]:
+    """Progress messages as they come, then the final response or error, then the closing boundary."""
+    while True:
+        item = await outbox.get()
+        if item is None:
+            break
+        message, chunks = item
+        parts = [frame_part(boundary, "application/json", json.dumps(message, allow_nan=False).encode())]
+        for header, data in chunks:
+            parts.append(frame_part(boundary, "application/json", json.dumps(header).encode()))
+            parts.append(frame_part(boundary, "application/octet-stream", data))
+        yield b"".join(parts)
+        if "response" in message or "error" in message:
+            break
+    yield closing(boundary)
