@@ -65,9 +65,11 @@ describe("WebSocketTransport", () => {
     sockets.last.open();
     assert.deepEqual(sockets.last.callIds(), ["c1"]);
     sockets.last.receive(response("c1", 42));
-    const { text, frames } = await result;
-    assert.equal(JSON.parse(text).response, 42);
-    assert.deepEqual(frames, []);
+    const reply = await result;
+    assert.equal(JSON.parse(reply.text).response, 42);
+    assert.equal(reply.media, null);
+    assert.equal(reply.error, null);
+    assert.deepEqual(reply.utf8, new TextEncoder().encode(reply.text), "utf8 is the text's UTF-8 bytes");
   });
 
   test("calls on an open socket go out at once and run concurrently", async () => {
@@ -234,7 +236,7 @@ describe("WebSocketTransport", () => {
   test("non-final messages go to onMessage; media frames are collected across chunk headers", async () => {
     const t = transport();
     const updates = [];
-    const call = t.call("m", callText("m"), [], (text, frames) => updates.push([JSON.parse(text), frames.length]));
+    const call = t.call("m", callText("m"), [], (reply) => updates.push([JSON.parse(reply.text), reply.media, reply.error]));
     mock.timers.tick(0);
     const socket = sockets.last;
     socket.open();
@@ -248,9 +250,24 @@ describe("WebSocketTransport", () => {
     socket.receive(new Uint8Array([1, 2, 3]));
     socket.receive(header(1, true));
     socket.receive(new Uint8Array([4]));
-    const { frames } = await call;
-    assert.deepEqual(updates, [[{ id: "m", update: { step: 1 }, objects: [] }, 0], [{ id: "m", output: "printed\n" }, 0]]);
-    assert.deepEqual(frames.map(([headerText, bytes]) => [JSON.parse(headerText).chunkIndex, [...bytes]]), [[0, [1, 2, 3]], [1, [4]]]);
+    const { media, error } = await call;
+    assert.deepEqual(updates, [[{ id: "m", update: { step: 1 }, objects: [] }, null, null], [{ id: "m", output: "printed\n" }, null, null]]);
+    assert.equal(error, null);
+    assert.deepEqual(Object.keys(media), ["m0"]);
+    assert.deepEqual([...media.m0], [1, 2, 3, 4], "the chunks joined into one buffer");
+  });
+
+  test("a bad chunk reaches the caller as the reply's error instead of a hang", async () => {
+    const t = transport();
+    const call = t.call("m", callText("m"), [], null);
+    mock.timers.tick(0);
+    const socket = sockets.last;
+    socket.open();
+    socket.receive(JSON.stringify({ id: "m", response: { $media: 0 }, objects: [{ path: ["response"], type: ["DataMedia"], id: "m0" }] }));
+    socket.receive(JSON.stringify({ type: "CHUNK_HEADER", requestId: "m", mediaId: "m0", chunkIndex: 3, lastChunk: true }));
+    socket.receive(new Uint8Array([1]));
+    const { error } = await call;
+    assert.equal(error, 'Media "m0": expected chunk 0, got chunk 3');
   });
 
   test("a call's media frames are sent as header text then bytes, after the CALL", () => {
@@ -324,12 +341,13 @@ describe("HttpTransport", () => {
     session.confirm("s1");
     const t = new HttpTransport({ origin: ORIGIN, fetchImpl, session });
     const updates = [];
-    const { text, frames } = await t.call("h", callText("h"), [], (updateText) => updates.push(JSON.parse(updateText).update));
+    const { text, media, error } = await t.call("h", callText("h"), [], (reply) => updates.push(JSON.parse(reply.text).update));
     assert.deepEqual(seen, [["http://app.test/_/server-call-http", "POST", ["json-data", "session"],
       { type: "SESSION", token: "s1", fresh: false }]]);
     assert.deepEqual(updates, [{ n: 1 }]);
     assert.equal(JSON.parse(text).id, "h");
-    assert.deepEqual([...frames[0][1]], [13, 10, 45, 45, 120, 121, 122]);
+    assert.equal(error, null);
+    assert.deepEqual([...media["0"]], [13, 10, 45, 45, 120, 121, 122]);
   });
 
   test("a network failure or an HTTP error is an offline error", async () => {
