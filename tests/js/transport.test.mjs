@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, afterEach, describe, test, mock } from "node:test";
 
-import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay } from "../../js_bridge/transport.mjs";
+import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay, syncHttpCall } from "../../js_bridge/transport.mjs";
 import { SessionKeeper } from "../../js_bridge/session.mjs";
 import { FakeSockets, callText } from "./fake_websocket.mjs";
 
@@ -364,5 +364,55 @@ describe("HttpTransport", () => {
       multipart("b", [["application/json", JSON.stringify({ id: "a", output: "x" })]]),
       { headers: { "content-type": "multipart/x-mixed-replace; boundary=b" } }) });
     await assert.rejects(t.call("a", callText("a"), [], null), /no response in reply/);
+  });
+});
+
+// --- syncHttpCall ----------------------------------------------------------------------------------------------
+
+/** A blocking XMLHttpRequest stand-in answering with `bytes` as a browser does under x-user-defined (bytes over
+ *  0x7F become U+F780..U+F7FF). */
+function fakeXhr(bytes, { status = 200, contentType = "multipart/x-mixed-replace; boundary=q" } = {}) {
+  const requests = [];
+  class FakeXhr {
+    open(method, url, async) { this.request = { method, url, async }; }
+    overrideMimeType(type) { this.request.mime = type; }
+    send(form) { requests.push({ ...this.request, keys: [...form.keys()] }); this.status = status; }
+    getResponseHeader(name) { return name.toLowerCase() === "content-type" ? contentType : null; }
+    get responseText() { return String.fromCharCode(...bytes.map((b) => (b > 0x7f ? 0xf700 + b : b))); }
+  }
+  return { FakeXhr, requests };
+}
+
+describe("syncHttpCall", () => {
+  afterEach(() => { delete globalThis.XMLHttpRequest; });
+
+  test("posts synchronously and returns every message as a reply, media assembled, SESSION taken", async () => {
+    const bytes = new Uint8Array(await multipart("q", [
+      ["application/json", JSON.stringify({ type: "SESSION", token: "s2" })],
+      ["application/json", JSON.stringify({ id: "s", output: "hi" })],
+      ["application/json", JSON.stringify({ id: "s", response: {}, objects: [{ path: ["response"], type: ["DataMedia"], id: "0" }] })],
+      ["application/json", JSON.stringify({ type: "CHUNK_HEADER", requestId: "s", mediaId: "0", chunkIndex: 0, lastChunk: false })],
+      ["application/octet-stream", new Uint8Array([0, 127, 128, 255])],
+      ["application/json", JSON.stringify({ type: "CHUNK_HEADER", requestId: "s", mediaId: "0", chunkIndex: 1, lastChunk: true })],
+      ["application/octet-stream", new Uint8Array([13, 10])],
+    ]).arrayBuffer());
+    const { FakeXhr, requests } = fakeXhr([...bytes]);
+    globalThis.XMLHttpRequest = FakeXhr;
+    const session = new SessionKeeper(ORIGIN, null);
+    const replies = syncHttpCall(ORIGIN, session, callText("s"), null);
+    assert.deepEqual(requests, [{ method: "POST", url: "http://app.test/_/server-call-http", async: false,
+      mime: "text/plain; charset=x-user-defined", keys: ["json-data", "session"] }]);
+    assert.deepEqual(replies.map((r) => JSON.parse(r.text).output ?? "final"), ["hi", "final"]);
+    assert.equal(replies[0].media, null);
+    assert.equal(replies[1].error, null);
+    assert.deepEqual([...replies[1].media["0"]], [0, 127, 128, 255, 13, 10], "binary bytes survive the text transfer");
+    assert.equal(JSON.parse(session.requestText()).token, "s2", "the SESSION message is taken by the session");
+  });
+
+  test("an HTTP error is an offline error", () => {
+    const { FakeXhr } = fakeXhr([], { status: 503 });
+    globalThis.XMLHttpRequest = FakeXhr;
+    assert.throws(() => syncHttpCall(ORIGIN, new SessionKeeper(ORIGIN, null), callText("s"), null),
+      (e) => e instanceof OfflineError && e.message === "Connection to server failed (HTTP 503)");
   });
 });
