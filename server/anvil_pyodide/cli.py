@@ -61,6 +61,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"threads for synchronous server functions (default: {defaults.worker_threads})")
     serve.add_argument("--max-media-bytes", type=int, default=defaults.max_media_bytes, metavar="BYTES",
                        help=f"largest total of media in one call (default: {defaults.max_media_bytes})")
+    serve.add_argument("--max-message-depth", type=int, default=defaults.max_message_depth, metavar="LEVELS",
+                       help=f"nesting levels of a received message, and so the longest path in its 'objects' "
+                            f"(default: {defaults.max_message_depth})")
+    serve.add_argument("--max-message-objects", type=int, default=defaults.max_message_objects, metavar="COUNT",
+                       help=f"entries in a received message's 'objects', and values in its 'vt_global' "
+                            f"(default: {defaults.max_message_objects})")
+    serve.add_argument("--media-timeout", type=float, default=defaults.media_timeout, metavar="SECONDS",
+                       help=f"seconds a call's media may go without a chunk arriving before the call fails "
+                            f"(default: {defaults.media_timeout:g}; 0 for no limit)")
+    serve.add_argument("--max-connection-bytes", type=int, default=defaults.max_connection_bytes, metavar="BYTES",
+                       help=f"the most one connection's calls waiting for their media may hold (parsed messages, "
+                            f"estimated, and chunks); a call past it fails (default: {defaults.max_connection_bytes})")
+    serve.add_argument("--session-threads", type=int, default=defaults.session_threads,
+                       help="worker threads one session's synchronous calls may use at once; its other calls "
+                            "wait their turn (default: a quarter of --worker-threads, at least 1)")
+    serve.add_argument("--max-connection-calls", type=int, default=defaults.max_connection_calls, metavar="COUNT",
+                       help=f"calls one connection may have waiting or running; past it, QuotaExceededError "
+                            f"(default: {defaults.max_connection_calls})")
+    serve.add_argument("--max-queued-calls", type=int, default=defaults.max_queued_calls, metavar="COUNT",
+                       help=f"calls the server may have waiting or running; past it, QuotaExceededError "
+                            f"(default: {defaults.max_queued_calls})")
     serve.add_argument("--store", metavar="URL", default=os.environ.get(STORE_ENV),
                        help=f"where sessions, background-task records, uplink registrations and users live: "
                             f"sqlite:///PATH, redis://HOST:PORT/DB or memory (default: ${STORE_ENV}, else "
@@ -103,6 +124,13 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         session_first_use_timeout=args.session_first_use_timeout,
         worker_threads=args.worker_threads,
         max_media_bytes=args.max_media_bytes,
+        max_message_depth=args.max_message_depth,
+        max_message_objects=args.max_message_objects,
+        media_timeout=args.media_timeout or None,
+        max_connection_bytes=args.max_connection_bytes,
+        session_threads=args.session_threads,
+        max_connection_calls=args.max_connection_calls,
+        max_queued_calls=args.max_queued_calls,
         uplink_key=args.uplink_key,
         client_uplink_key=args.client_uplink_key,
         uplink_failures_per_minute=args.uplink_failures_per_minute,
@@ -200,6 +228,7 @@ def serve(args: argparse.Namespace, argv: list[str]) -> int:
                                    ws=QuietWebSocketsProtocol, log_level="info", lifespan="on")
     if config.workers > 1:  # uvicorn's own multi-process mode: each worker builds the app from the same options
         os.environ[WORKER_ARGS_ENV] = json.dumps(argv)
+        options["http"] = "anvil_pyodide.cli:worker_http_protocol"  # by name: a worker cannot unpickle the class
         uvicorn.run("anvil_pyodide.cli:worker_app", factory=True, workers=config.workers, **options)
     else:
         uvicorn.run(create_app(config), **options)
@@ -215,6 +244,16 @@ def worker_app() -> Any:
     install_server_api()
     load_app(config.app_dir)
     return create_app(config)
+
+
+def __getattr__(name: str) -> Any:
+    """``worker_http_protocol``: the HTTP protocol class with this run's header limits, made in each worker."""
+    if name != "worker_http_protocol":
+        raise AttributeError(name)
+    from .http_protocol import limited_http_protocol
+
+    config = config_from_args(build_parser().parse_args(json.loads(os.environ[WORKER_ARGS_ENV])))
+    return limited_http_protocol(config.header_timeout, config.max_header_bytes)
 
 
 def new(args: argparse.Namespace) -> int:

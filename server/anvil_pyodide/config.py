@@ -27,12 +27,28 @@ class ServerConfig:
     max_message_bytes: int = 16 * 1024 * 1024 - 1
     #: Largest total of media in one call, in bytes.
     max_media_bytes: int = 256 * 1024 * 1024
+    #: Nesting levels of a received message (and so the longest ``objects`` path).
+    max_message_depth: int = 100
+    #: Entries in a received message's ``objects``, and values in its ``vt_global``.
+    max_message_objects: int = 100_000
+    #: Seconds a call's declared media may go without a chunk arriving before the call fails (None: no limit).
+    media_timeout: float | None = 60.0
+    #: The most one connection's calls waiting for media may hold (their parsed messages, estimated, and the
+    #: chunks so far), in bytes; a call that would go past it fails.
+    max_connection_bytes: int = 512 * 1024 * 1024
     #: Idle sessions expire after this many seconds.
     session_idle_timeout: float = 30 * 60
     #: A session not used within this many seconds of its creation (a page view whose page never started) is dropped.
     session_first_use_timeout: float = 2 * 60
     #: Worker threads for synchronous server functions.
     worker_threads: int = 64
+    #: Worker threads one session's calls may use at once, the rest of its calls waiting their turn
+    #: (None: a quarter of ``worker_threads``, at least 1).
+    session_threads: int | None = None
+    #: Calls one connection may have waiting or running at once; past it, QuotaExceededError.
+    max_connection_calls: int = 1000
+    #: Calls the whole server may have waiting or running at once; past it, QuotaExceededError.
+    max_queued_calls: int = 20_480
     #: Key an anvil-uplink script presents for server privilege (None: uplinks refused).
     uplink_key: str | None = None
     #: Key for client-privileged uplinks (may call functions, may not register them).
@@ -65,3 +81,13 @@ class ServerConfig:
     min_password_length: int = 8
     #: Seconds a remembered login (``login_with_email(..., remember=True)``) lasts.
     remember_login_seconds: float = 30 * 24 * 3600
+
+    @property
+    def session_threads_or_default(self) -> int:
+        """``session_threads``, or a quarter of ``worker_threads`` (at least 1) when it is not set.
+
+        Example:
+            >>> ServerConfig().session_threads_or_default, ServerConfig(worker_threads=2).session_threads_or_default
+            (16, 1)
+        """
+        return self.session_threads or max(1, self.worker_threads // 4)

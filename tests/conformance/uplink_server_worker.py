@@ -170,6 +170,7 @@ def register_temp() -> None:
 
     @anvil.server.callable
     def temp_block():
+        print("temp_block started", file=sys.stderr, flush=True)
         time.sleep(60)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -28,14 +27,29 @@ ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
-                                                                args=CHROMIUM_FLAGS)
-        yield context
-        context.close()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Any) -> Iterator[Any]:
+    """The browser context most tests share (``browser.new_page()``)."""
+    context = chromium.new_context()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def own_context(chromium: Any) -> Iterator[Any]:
+    """A browser context of the test's own, for what lasts as long as a context (``context.clock.install()``)."""
+    context = chromium.new_context()
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +132,11 @@ def app_page(browser: Any, browser_app: LiveServer) -> Iterator[AppPage]:
         yield app.open()
     finally:
         app.page.close()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Mark the tests that drive Chromium (junit property ``browser``), so the summary counts them apart."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & {"browser", "own_context", "chromium"} and "tests/e2e" in str(item.path):
+            item.user_properties.append(("browser", "chromium"))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+import uuid
 
 import pytest
 
+from tests.support.http_protocol import HttpCaller
 from tests.support.live_server import LiveServer
+from tests.support.waiting import wait_until
 
 ROUND_TRIP = """
 import anvil, anvil.server, datetime as dt, math
@@ -120,16 +123,14 @@ result = [updates, outcome, narrowed]
 
 
 def test_concurrent_calls_overlap(app_page) -> None:
-    outcome = app_page.run("""
-import anvil.server, asyncio
-async def both():
-    waiting = asyncio.ensure_future(anvil.server.call_async("wait_for_gate", 20))
-    await asyncio.sleep(0.2)
-    opened = await anvil.server.call_async("open_gate")
-    return [opened, await waiting]
-result = await both()
-""")
-    assert outcome == [True, True]
+    """A second call on the page's connection runs while the first still waits on the server (for the second)."""
+    key = f"overlap-{uuid.uuid4().hex}"
+    app_page.page.evaluate("""key => { window.first = anvilPyodide.app.runPython(
+        `import anvil.server\\nanvil.server.call("hold", ${JSON.stringify(key)}, 30)`); }""", key)
+    with HttpCaller(app_page.server.url) as http:
+        wait_until(lambda: http.call("arrivals", key) == 1, "the first call to reach the server")
+    assert app_page.run(f"import anvil.server\nresult = anvil.server.call('release', {key!r})") is True
+    assert app_page.page.evaluate("() => window.first") == "released"
 
 
 def test_browser_side_api(app_page) -> None:
@@ -222,6 +223,7 @@ def test_server_restart_mid_call(browser, tmp_path, store, request) -> None:
     runs = tmp_path / "runs.txt"
     server = LiveServer(APPS / "browser", "--store", url).start()
     page = browser.new_page()
+    key = f"restart-{uuid.uuid4().hex}"
     try:
         app = AppPage(page, server).open()
         app.run("""
@@ -236,7 +238,7 @@ try:
     anvil.server.call("note_then_sleep", ${JSON.stringify(path)}, 30)
     outcome = "finished"
 except anvil.server.AppOfflineError as e:
-    outcome = "offline: " + str(e)
+    outcome = "AppOfflineError: " + str(e)
 outcome
 `); }""", str(runs))
         deadline = time.monotonic() + 60
@@ -244,7 +246,7 @@ outcome
             time.sleep(0.05)
         server.stop()
         outcome = page.evaluate("() => window.inFlight")
-        assert outcome.startswith("offline: Connection to server failed"), outcome
+        assert outcome.startswith("AppOfflineError: Connection to server failed ("), outcome
         server.start()
         after = app.run("""
 import anvil.server

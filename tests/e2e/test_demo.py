@@ -95,11 +95,12 @@ def test_tasks_table_and_portable_class_both_ways(demo: Any) -> None:
 
 def test_slow_report_under_the_global_spinner(demo: Any) -> None:
     demo.click("#report-run")
-    demo.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=5000)
-    demo.wait_for_timeout(500)  # let the 400 ms fade-in finish, so the screenshot shows it
+    demo.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
+    demo.wait_for_function("() => getComputedStyle(document.getElementById('anvil-spinner')).opacity === '1'",
+                           timeout=30_000)  # the fade-in has finished, so the screenshot shows it
     screenshot(demo, "spinner")
     assert re.fullmatch(r"\d+ of \d+ tasks done · generated \d\d:\d\d:\d\d", wait_text(demo, "#report-out", "generated"))
-    demo.wait_for_selector("#anvil-spinner", state="detached", timeout=5000)
+    demo.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
 
 
 def test_card_refresh_covers_only_the_card(demo: Any) -> None:
@@ -107,7 +108,7 @@ def test_card_refresh_covers_only_the_card(demo: Any) -> None:
         if (document.querySelector('#anvil-spinner.anvil-spinner-visible')) window.globalSpinnerSeen = true;
       }).observe(document.body, {subtree: true, childList: true, attributes: true}); }""")
     demo.click("#visitors-refresh")
-    demo.wait_for_selector("#visitors-card > .anvil-spinner-layer", timeout=5000)
+    demo.wait_for_selector("#visitors-card > .anvil-spinner-layer", timeout=30_000)
     screenshot(demo, "card-overlay")
     assert re.fullmatch(r"[\d,]+", wait_text(demo, "#visitors", r"^[\d,]+$"))
     demo.wait_for_selector("#visitors-card > .anvil-spinner-layer", state="detached")
@@ -137,10 +138,11 @@ def test_notes_autosave_debounced_and_kept_in_the_session(demo: Any, demo_server
 
 def test_live_clock_ticks_and_stops(demo: Any) -> None:
     first = wait_text(demo, "#clock", r"^\d\d:\d\d:\d\d$")
-    demo.wait_for_function("t => document.getElementById('clock').textContent !== t", arg=first, timeout=5000)
+    demo.wait_for_function("t => document.getElementById('clock').textContent !== t", arg=first, timeout=30_000)
     demo.click("#clock-stop")
     stopped = wait_text(demo, "#clock", r"\(stopped\)$")
-    demo.wait_for_timeout(2500)
+    # a page timer due 2.5 s from now fires after any tick the 1 s repeat would still have made
+    demo.evaluate("() => new Promise((done) => setTimeout(done, 2500))")
     assert text(demo, "#clock") == stopped
     assert text(demo, "#online-text") == "online"
 

@@ -1,14 +1,23 @@
-"""Loading indicators and anvil_labs.non_blocking in a real page (README, "Loading indicators" and "anvil_labs.non_blocking")."""
+"""Loading indicators and anvil_labs.non_blocking in a real page (README, "Loading indicators" and "anvil_labs.non_blocking").
+
+Slow calls here are server functions held until the test releases them (``hold`` / ``release``), so nothing
+depends on how fast the machine is. "The spinner did not show" is checked after a page timer that is due
+later than any spinner timer started before it (timers fire in order of their due time). The show-delay and
+reference counting themselves are unit-tested with a fake clock in tests/js/spinner.test.mjs.
+"""
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import APPS, ARTIFACTS, AppPage
+from tests.support.http_protocol import HttpCaller
 from tests.support.live_server import LiveServer
+from tests.support.waiting import wait_until
 
 WATCH_SPINNER = """() => {
   window.spinnerSeen = false;
@@ -18,6 +27,13 @@ WATCH_SPINNER = """() => {
   });
   window.spinnerObserver.observe(document.body, {childList: true, subtree: true, attributes: true});
 }"""
+
+#: The default data-spinner-delay (ms).
+DEFAULT_DELAY_MS = 100
+
+
+def key() -> str:
+    return uuid.uuid4().hex
 
 
 def start_python(app_page: AppPage, code: str) -> None:
@@ -29,52 +45,107 @@ def finish_python(app_page: AppPage) -> object:
     return app_page.page.evaluate("() => window.pending")
 
 
-def spinner_seen_during(app_page: AppPage, code: str) -> bool:
+def arrived(app_page: AppPage, gate: str, count: int = 1) -> None:
+    """Wait until ``count`` calls holding ``gate`` have reached the server."""
+    with HttpCaller(app_page.server.url) as http:
+        wait_until(lambda: http.call("arrivals", gate) >= count, f"{count} call(s) holding {gate} on the server")
+
+
+def release(app_page: AppPage, gate: str) -> None:
+    with HttpCaller(app_page.server.url) as http:
+        http.call("release", gate)
+
+
+def past_spinner_delay(app_page: AppPage, delay_ms: int = DEFAULT_DELAY_MS) -> None:
+    """Return once a page timer due after ``delay_ms`` has fired: any spinner timer started before it has too."""
+    app_page.page.evaluate("ms => new Promise((done) => setTimeout(done, ms))", delay_ms + 50)
+
+
+def wait_faded_in(app_page: AppPage, selector: str) -> None:
+    """Wait for the fade-in transition to finish (for screenshots)."""
+    app_page.page.wait_for_function(
+        "s => { const e = document.querySelector(s); return e && getComputedStyle(e).opacity === '1'; }",
+        arg=selector, timeout=30_000)
+
+
+def spinner_seen_while_held(app_page: AppPage, code: str) -> bool:
+    """Run ``code`` (which calls ``hold`` with the gate ``GATE``), and say whether the global spinner became
+    visible while the call was held past the spinner delay."""
+    gate = key()
     app_page.page.evaluate(WATCH_SPINNER)
-    app_page.run(code + "\nresult = True")
-    app_page.page.wait_for_timeout(50)
-    return app_page.page.evaluate("() => window.spinnerSeen")
+    start_python(app_page, code.replace("GATE", repr(gate)))
+    arrived(app_page, gate)
+    past_spinner_delay(app_page)
+    seen = app_page.page.evaluate("() => window.spinnerSeen")
+    release(app_page, gate)
+    finish_python(app_page)
+    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
+    return seen
 
 
 def test_global_spinner_shows_during_a_slow_call_and_goes_after(app_page: AppPage) -> None:
-    start_python(app_page, "import anvil.server\nanvil.server.call('sleep', 1.5)")
-    spinner = app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=5000)
+    gate = key()
+    start_python(app_page, f"import anvil.server\nanvil.server.call('hold', {gate!r})")
+    spinner = app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
     assert spinner.get_attribute("role") == "progressbar"
     assert app_page.page.get_attribute("body", "aria-busy") == "true"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    app_page.page.wait_for_timeout(500)  # let the 400 ms fade-in finish, so the screenshot shows it
+    wait_faded_in(app_page, "#anvil-spinner")
     app_page.page.screenshot(path=str(ARTIFACTS / "global-spinner.png"))
+    release(app_page, gate)
     finish_python(app_page)
-    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=5000)
+    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
     assert app_page.page.get_attribute("body", "aria-busy") is None
 
 
 def test_spinner_is_counted_across_concurrent_calls(app_page: AppPage) -> None:
-    start_python(app_page, """
-import asyncio, anvil.server
-await asyncio.gather(anvil.server.call_async('sleep', 0.6), anvil.server.call_async('sleep', 3.0))
+    short, long = key(), key()
+    start_python(app_page, f"""
+import asyncio, anvil.js, anvil.server
+async def short_call():
+    await anvil.server.call_async('hold', {short!r})
+    anvil.js.window.shortDone = True
+await asyncio.gather(short_call(), anvil.server.call_async('hold', {long!r}))
 """)
-    app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=5000)
-    app_page.page.wait_for_timeout(1000)  # the short call has ended; the long one still runs
-    assert app_page.page.query_selector("#anvil-spinner.anvil-spinner-visible") is not None
+    app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
+    release(app_page, short)
+    app_page.page.wait_for_function("() => window.shortDone === true", timeout=30_000)
+    assert app_page.page.query_selector("#anvil-spinner.anvil-spinner-visible") is not None, "the long call still runs"
+    release(app_page, long)
     finish_python(app_page)
-    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=5000)
+    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
 
 
 def test_spinner_not_shown_for_call_s_no_loading_indicator_or_call_async(app_page: AppPage) -> None:
-    """(Calls faster than the show-delay: test_show_delay_from_the_script_tag, with a delay long enough
-    that a loaded machine cannot make the test flaky.)"""
-    assert spinner_seen_during(app_page, "import anvil.server\nanvil.server.call('sleep', 0.5)")  # control
-    assert not spinner_seen_during(app_page, "import anvil.server\nanvil.server.call_s('sleep', 0.5)")
-    assert not spinner_seen_during(app_page, """
+    assert spinner_seen_while_held(app_page, "import anvil.server\nanvil.server.call('hold', GATE)")  # control
+    assert not spinner_seen_while_held(app_page, "import anvil.server\nanvil.server.call_s('hold', GATE)")
+    assert not spinner_seen_while_held(app_page, """
 import anvil.server
 with anvil.server.no_loading_indicator:
-    anvil.server.call('sleep', 0.5)
+    anvil.server.call('hold', GATE)
 """)
-    assert not spinner_seen_during(app_page, """
+    assert not spinner_seen_while_held(app_page, """
 from anvil_labs.non_blocking import call_async
-await call_async('sleep', 0.5)
+await call_async('hold', GATE)
 """)
+
+
+def test_no_loading_indicator_suppresses_the_global_spinner_page_wide(app_page: AppPage) -> None:
+    """README Limits: while a no_loading_indicator block runs, a concurrent handler's calls show no spinner."""
+    quiet, other = key(), key()
+    app_page.page.evaluate(WATCH_SPINNER)
+    app_page.page.evaluate("""code => { window.quiet = anvilPyodide.app.runPython(code); }""",
+                           f"import anvil.server\nwith anvil.server.no_loading_indicator:\n"
+                           f"    anvil.server.call('hold', {quiet!r})")
+    arrived(app_page, quiet)
+    app_page.page.evaluate("""code => { window.other = anvilPyodide.app.runPython(code); }""",
+                           f"import anvil.server\nanvil.server.call('hold', {other!r})")
+    arrived(app_page, other)
+    past_spinner_delay(app_page)
+    assert app_page.page.evaluate("() => window.spinnerSeen") is False
+    release(app_page, other)
+    release(app_page, quiet)
+    app_page.page.evaluate("() => Promise.all([window.quiet, window.other])")
 
 
 PANEL = """
@@ -88,6 +159,12 @@ document.body.appendChild(panel)
 window = anvil.js.window
 window.clicks = 0
 window.keys = 0
+window.outside = 0
+outside = document.createElement("button")
+outside.id = "outside"
+outside.textContent = "outside"
+document.body.appendChild(outside)
+outside.addEventListener("click", anvil.js.event_handler(lambda e: setattr(window, "outside", window.outside + 1)))
 document.getElementById("inside").addEventListener("click", anvil.js.event_handler(lambda e: setattr(window, "clicks", window.clicks + 1)))
 document.getElementById("field").addEventListener("keydown", anvil.js.event_handler(lambda e: setattr(window, "keys", window.keys + 1)))
 result = [panel.style.position, panel.style.minHeight]
@@ -99,23 +176,27 @@ def test_element_indicator_blocks_input_applies_min_height_and_restores(app_page
     assert app_page.run(PANEL) == ["", ""]
     box = page.query_selector("#inside").bounding_box()
     page.evaluate(WATCH_SPINNER)
-    start_python(app_page, """
+    gate = key()
+    start_python(app_page, f"""
 import anvil.server
 with anvil.server.loading_indicator("#panel", min_height=240):
-    anvil.server.call('sleep', 1.5)
+    anvil.server.call('hold', {gate!r})
 """)
-    page.wait_for_selector("#panel > .anvil-spinner-layer", timeout=5000)
+    page.wait_for_selector("#panel > .anvil-spinner-layer", timeout=30_000)
     assert page.evaluate("() => [getComputedStyle(panel).position, panel.style.minHeight, panel.inert, panel.getAttribute('aria-busy')]") \
         == ["relative", "240px", True, "true"]
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.keyboard.press("Tab")
     page.keyboard.type("abc")
-    page.wait_for_timeout(700)
+    page.click("#outside")  # input is handled in order: once this click is seen, the earlier input was too
+    page.wait_for_function("() => window.outside === 1", timeout=30_000)
+    wait_faded_in(app_page, "#panel > .anvil-spinner-layer")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "element-overlay.png"))
     assert page.evaluate("() => [window.clicks, window.keys]") == [0, 0]
+    release(app_page, gate)
     finish_python(app_page)
-    page.wait_for_selector("#panel > .anvil-spinner-layer", state="detached", timeout=5000)
+    page.wait_for_selector("#panel > .anvil-spinner-layer", state="detached", timeout=30_000)
     assert page.evaluate("() => [panel.style.position, panel.style.minHeight, panel.inert, panel.hasAttribute('aria-busy')]") \
         == ["", "", False, False]
     assert not page.evaluate("() => window.spinnerSeen"), "calls inside an element indicator must not drive the global spinner"
@@ -155,35 +236,57 @@ result = [seen, errors]
 
 
 def test_bare_loading_indicator_drives_the_global_spinner(app_page: AppPage) -> None:
+    app_page.page.evaluate("() => { window.work = new Promise((done) => { window.finishWork = done; }); }")
     start_python(app_page, """
-import anvil.server, asyncio
+import anvil.js, anvil.server
 with anvil.server.loading_indicator:
-    await asyncio.sleep(1.0)
+    await anvil.js.window.work      # slow work that is not a server call, until the test ends it
 """)
-    app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=5000)
+    app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
+    app_page.page.evaluate("() => window.finishWork()")
     finish_python(app_page)
-    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=5000)
+    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
 
 
-def test_show_delay_from_the_script_tag(browser, tmp_path: Path) -> None:
+def test_show_delay_from_the_script_tag(own_context, tmp_path: Path) -> None:
+    """data-spinner-delay="60000": a held call shows no spinner past the default delay, and shows it once the
+    page's clock has moved on by 60 s."""
     app = tmp_path / "delayed"
     shutil.copytree(APPS / "browser", app)
     (app / "index.html").write_text('<!doctype html><html><body>'
-                                    '<script src="/_/runtime/anvil-pyodide.js" data-main="main" data-spinner-delay="1200">'
+                                    '<script src="/_/runtime/anvil-pyodide.js" data-main="main" data-spinner-delay="60000">'
                                     '</script></body></html>')
     with LiveServer(app) as server:
-        page = browser.new_page()
+        page = own_context.new_page()
         try:
+            page.clock.install()
             app_page = AppPage(page, server).open()
-            assert not spinner_seen_during(app_page, "import anvil.server\nanvil.server.call('sleep', 0.6)")
-            assert spinner_seen_during(app_page, "import anvil.server\nanvil.server.call('sleep', 1.8)")
+            gate = key()
+            page.evaluate(WATCH_SPINNER)
+            start_python(app_page, f"import anvil.server\nanvil.server.call('hold', {gate!r})")
+            arrived(app_page, gate)
+            past_spinner_delay(app_page, 1_000)
+            assert page.evaluate("() => window.spinnerSeen") is False, "shown before data-spinner-delay"
+            page.clock.run_for(60_000)
+            page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
+            release(app_page, gate)
+            finish_python(app_page)
         finally:
             page.close()
 
 
+#: Page-side waiting for an event the Python code itself produces (a handler ran, a report arrived).
+UNTIL = """
+import asyncio
+async def until(condition):
+    while not condition():
+        await asyncio.sleep(0.01)
+"""
+
+
 def test_async_call_handlers_can_block_and_run_in_order(app_page: AppPage) -> None:
-    outcome = app_page.run("""
-import asyncio, anvil.server
+    outcome = app_page.run(UNTIL + """
+import anvil.server
 from anvil_labs.non_blocking import call_async, wait_for
 log = []
 def on_result(value):
@@ -191,11 +294,11 @@ def on_result(value):
 call = call_async("echo", 7).on_result(on_result)
 log.append(("status", call.status))
 value = wait_for(call)
-await asyncio.sleep(0.3)
+await until(lambda: len(log) == 2)
 late = []
 call.on_result(lambda v: late.append(v))
-log.append(("late attached", list(late)))
-await asyncio.sleep(0.1)
+log.append(("late attached", list(late)))      # never run synchronously, even after completion
+await until(lambda: late)
 failing = call_async("fail", "value")
 errors = []
 failing.on_error(lambda e: errors.append([type(e).__name__, str(e)]))
@@ -203,7 +306,7 @@ try:
     failing.await_result()
 except ValueError as e:
     errors.append("await_result raised " + str(e))
-await asyncio.sleep(0.1)
+await until(lambda: len(errors) == 2)
 result = [log, value, late, call.status, failing.status, errors]
 """)
     log, value, late, status, failing_status, errors = outcome
@@ -214,8 +317,8 @@ result = [log, value, late, call.status, failing.status, errors]
 
 
 def test_errors_in_handlers_and_unhandled_rejections_reach_the_hook(app_page: AppPage) -> None:
-    outcome = app_page.run("""
-import asyncio, anvil
+    outcome = app_page.run(UNTIL + """
+import anvil
 import shared  # registers the custom exception type, as an app that handles it would
 from anvil_labs.non_blocking import call_async, defer
 reported = []
@@ -223,7 +326,7 @@ anvil.set_default_error_handling(lambda e: reported.append([type(e).__name__, st
 call_async("echo", 1).on_result(lambda v: 1 / 0)
 call_async("fail", "custom")                      # nobody handles it
 defer(lambda: [][1], 0)
-await asyncio.sleep(0.8)
+await until(lambda: len(reported) >= 3)
 anvil.set_default_error_handling(None)
 result = sorted(reported)
 """)
@@ -232,8 +335,8 @@ result = sorted(reported)
 
 
 def test_defer_and_repeat_in_the_browser(app_page: AppPage) -> None:
-    outcome = app_page.run("""
-import asyncio, anvil, anvil.server
+    outcome = app_page.run(UNTIL + """
+import anvil, anvil.server
 from anvil_labs import non_blocking
 reported = []
 anvil.set_default_error_handling(reported.append)
@@ -247,13 +350,12 @@ def tick():
     if len(ticks) == 2:
         raise RuntimeError("tick two fails")
 heartbeat = non_blocking.repeat(tick, 0.15)
-for _ in range(100):
-    await asyncio.sleep(0.05)
-    if len(ticks) >= 4:
-        break
+await until(lambda: len(ticks) >= 4 and fired)
 heartbeat.cancel()
 stopped_at = len(ticks)
-await asyncio.sleep(0.5)
+later = []
+non_blocking.defer(lambda: later.append(True), 1.0)   # due after several more ticks, had it kept running
+await until(lambda: later)
 anvil.set_default_error_handling(None)
 result = [fired, ticks[:4], stopped_at == len(ticks), [str(e) for e in reported]]
 """)
@@ -261,13 +363,10 @@ result = [fired, ticks[:4], stopped_at == len(ticks), [str(e) for e in reported]
 
 
 def test_many_call_async_calls_overlap_on_the_server(app_page: AppPage) -> None:
-    most = app_page.run("""
-import asyncio, anvil.server
+    """Twelve call_async calls meet at a twelve-party barrier: they return "met" only if all run at once."""
+    outcomes = app_page.run(f"""
 from anvil_labs.non_blocking import call_async
-anvil.server.call("most_at_once")    # reset
-calls = [call_async("overlapping", 0.8) for _ in range(12)]
-for c in calls:
-    await c
-result = anvil.server.call("most_at_once")
-""")
-    assert most >= 8, f"only {most} of 12 concurrent calls overlapped on the server"
+calls = [call_async("meet", {key()!r}, 12) for _ in range(12)]
+result = [await c for c in calls]
+""", timeout_ms=120_000)
+    assert outcomes == ["met"] * 12

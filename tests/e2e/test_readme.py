@@ -113,10 +113,11 @@ def test_the_indicator_and_non_blocking_blocks(browser: Any, readme_server: Live
     try:
         run_block(page, block("client", "indicators"))
         assert page.evaluate("() => document.querySelectorAll('.anvil-spinner-layer').length") == 0
-        run_block(page, block("client", "non_blocking"))
-        page.wait_for_timeout(1500)  # the deferred save runs 1 s after the (single) edit
-        assert "area 6" in console and "6" in console and "saving" in console
-        assert "tick" not in console  # cancelled before its first run
+        with page.expect_console_message(lambda m: m.text == "saving", timeout=60_000):  # 1 s after the edit
+            run_block(page, block("client", "non_blocking"))
+        assert "area 6" in console and "6" in console
+        assert console.count("saving") == 1
+        # (the heartbeat is cancelled before its first run, 5 s later: repeat/cancel are tested in test_indicators)
     finally:
         page.close()
 
@@ -137,10 +138,12 @@ def test_the_js_api_block(browser: Any, readme_app: Path, tmp_path: Path) -> Non
                                     '</body></html>')
     with LiveServer(app) as server:
         page = browser.new_page()
+        described: list[str] = []
+        page.on("request", lambda r: described.append(r.url) if r.url.endswith("/_/runtime/build.json") else None)
         try:
-            page.goto(server.url + "/")
-            page.wait_for_timeout(500)
-            assert page.evaluate("() => anvilPyodide.app") is None  # no data-main: nothing started by itself
+            page.goto(server.url + "/")  # returns after the load event: a data-main start would have begun by then
+            assert page.evaluate("() => typeof anvilPyodide.start") == "function"
+            assert described == [] and page.evaluate("() => anvilPyodide.app") is None  # no data-main: nothing started
             page.evaluate(f"async () => {{ {block('js')} }}")
             assert page.inner_text("body") == "Refused: 300x400 is too big"
         finally:

@@ -1,8 +1,9 @@
 """A Python client for ``POST /_/server-call-http``, for server tests.
 
 The request is a multipart form: ``json-data`` (the CALL) and, per media chunk,
-``chunk-json-<m>-<n>`` / ``chunk-data-<m>-<n>``. The response is ``multipart/x-mixed-replace``
-framed by :mod:`anvil_pyodide.transports.http_framing` (every part has a Content-Length).
+``chunk-json-<m>-<n>`` / ``chunk-data-<m>-<n>``. The response is ``multipart/x-mixed-replace`` (every part has
+a Content-Length), read here by a standard multipart parser (:mod:`tests.support.multipart_reader`), never by
+the server's own code.
 
 Example (in a test):
     with HttpCaller(server.url) as http:
@@ -20,6 +21,8 @@ import httpx
 from anvil._errors import error_from_wire
 from anvil._wire import MediaAssembler, decode_message, encode_message, media_ids
 
+from tests.support.multipart_reader import read_parts
+
 Form = list[tuple[str, tuple[str | None, bytes | str, str | None]]]
 
 
@@ -35,24 +38,6 @@ def call_form(command: str, *args: Any, call_id: str = "http-1", **kwargs: Any) 
         fields.append((f"chunk-json-{m}-{n}", (None, json.dumps(header), "application/json")))
         fields.append((f"chunk-data-{m}-{n}", ("blob", data, "application/octet-stream")))
     return fields
-
-
-def parse_parts(data: bytes, boundary: str) -> Iterator[tuple[str, bytes]]:
-    """Read a framed response back: ``(content_type, body)`` per part. Raises ValueError if malformed."""
-    position = 0
-    opening, final = f"--{boundary}\r\n".encode(), f"--{boundary}--".encode()
-    while True:
-        if data.startswith(final, position):
-            return
-        if not data.startswith(opening, position):
-            raise ValueError(f"expected a boundary at byte {position}")
-        header_end = data.index(b"\r\n\r\n", position)
-        headers = dict(line.split(": ", 1) for line in
-                       data[position + len(opening):header_end].decode("ascii").split("\r\n"))
-        start = header_end + 4
-        end = start + int(headers["Content-Length"])
-        yield headers["Content-Type"], data[start:end]
-        position = end + 2
 
 
 def boundary_of(content_type: str) -> str:
@@ -111,7 +96,7 @@ def read_reply(response: httpx.Response) -> HttpReply:
     """Parse a finished ``/_/server-call-http`` response."""
     reply = HttpReply(response.status_code, response.headers)
     if response.status_code == 200:
-        reply.parts = list(parse_parts(response.content, boundary_of(response.headers["content-type"])))
+        reply.parts = read_parts(response.content, boundary_of(response.headers["content-type"]))
         reply.messages = list(decode_parts(reply.parts))
     return reply
 

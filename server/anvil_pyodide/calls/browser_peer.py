@@ -51,6 +51,8 @@ class BrowserPeer:
     #: Where its session is looked up again on every call (and where ``reset_session`` gets a new one).
     sessions: SessionStore = field(kw_only=True)
     forward_output: bool = False
+    #: Set when the connection has ended: its calls that have not started by then never start.
+    closed: bool = False
 
     trusted = False
     description = "the browser"
@@ -109,4 +111,4 @@ class BrowserPeer:
                 lines.flush(lambda text: outbox.put(output_message(text)))
         context = CallContext(client=ClientInfo("browser", self.ip), remote_caller=StackFrame("browser", False))
         return CallState(session=session, context=context, capabilities=capabilities, write_output=write_output,
-                         flush_output=flush_output, origin=self.origin)
+                         flush_output=flush_output, origin=self.origin, caller_gone=lambda: self.closed)

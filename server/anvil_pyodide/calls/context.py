@@ -71,6 +71,14 @@ class CallState:
     #: The dispatcher and event loop serving this call (for server-to-server ``anvil.server.call``).
     dispatcher: Any = None
     loop: Any = None
+    #: True when the caller has gone away (its connection closed); a call not yet started then never starts.
+    caller_gone: Callable[[], bool] | None = None
+    #: Set when the call timeout passed: the caller has its TimeoutError.
+    timed_out: bool = False
+
+    def given_up(self) -> bool:
+        """Whether nobody waits for this call's answer any more (timed out, or its caller went away)."""
+        return self.timed_out or (self.caller_gone is not None and self.caller_gone())
 
 
 current_call: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("anvil_current_call", default=None)

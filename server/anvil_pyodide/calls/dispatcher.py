@@ -28,6 +28,7 @@ from anvil._user_errors import not_logged_in
 from ..config import ServerConfig
 from .context import CallState, current_call
 from .registry import FunctionRegistry, ServerFunction
+from .session_lanes import SessionLanes
 
 
 class RemoteFunctions(Protocol):
@@ -55,6 +56,8 @@ class Dispatcher:
         #: The users service (``anvil.users``; checks ``require_user``); None: nobody is ever logged in.
         self.users = users
         self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
+        #: One session's calls use at most ``session_threads`` of the workers; the rest wait their turn.
+        self.lanes = SessionLanes(self.executor, config.session_threads_or_default)
 
     def serves(self, command: str) -> bool:
         return self.registry.lookup(command) is not None or (self.remote is not None and self.remote.serves(command))
@@ -69,21 +72,22 @@ class Dispatcher:
             work = self.remote.call(command, args, kwargs, state)
         else:
             raise no_function_error(command)
-        return await self._timed(work, command)
+        return await self._timed(work, command, state)
 
     async def run_function(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
                            state: CallState) -> Any:
         """Run an in-process function that is not looked up by name (an HTTP endpoint, a route), with the
         same threads, context and timeout as a named call."""
         state.dispatcher, state.loop = self, asyncio.get_running_loop()
-        return await self._timed(self._run_local(function, args, kwargs, state), function.name)
+        return await self._timed(self._run_local(function, args, kwargs, state), function.name, state)
 
-    async def _timed(self, work: Any, command: str) -> Any:
+    async def _timed(self, work: Any, command: str, state: CallState) -> Any:
         if self.config.call_timeout is None:
             return await work
         try:
             return await asyncio.wait_for(work, self.config.call_timeout)
         except asyncio.TimeoutError:
+            state.timed_out = True  # if it has not started yet, it never will
             raise anvil.server.TimeoutError(
                 f"Server code took too long (more than {self.config.call_timeout:g} s) in {command!r}") from None
 
@@ -103,8 +107,8 @@ class Dispatcher:
         if function.is_async:
             return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
                                           context=context)
-        return await loop.run_in_executor(self.executor, functools.partial(context.run, _contained, function.fn,
-                                                                           *args, **kwargs))
+        return await self.lanes.run(state.session.token, functools.partial(context.run, _contained, function.fn,
+                                                                           *args, **kwargs), state.given_up)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

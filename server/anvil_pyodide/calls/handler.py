@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 from typing import Any, Awaitable, Protocol
@@ -27,6 +29,7 @@ from anvil._wire import EncodedMessage, decode_message, encode_message
 from anvil._wire.decode import ModuleImporter
 
 from ..sessions.store import Session
+from .admission import Admission
 from .capability_mac import sign_scope, verify_scope
 from .context import CallState
 from .dispatcher import Dispatcher
@@ -96,6 +99,21 @@ def call_shape_error(message: dict[str, Any]) -> str | None:
     return None
 
 
+#: A message with at least this many ``objects`` entries (or any ``vt_global``) is decoded in a worker thread.
+DECODE_OFF_LOOP_ENTRIES = 256
+
+
+def decodes_off_loop(message: dict[str, Any]) -> bool:
+    """Whether decoding ``message`` may cost enough (many entries, shared portable data) to keep it off the loop.
+
+    Example:
+        >>> decodes_off_loop({"objects": [], "vt_global": []}), decodes_off_loop({"vt_global": ["app.T", {}]})
+        (False, True)
+    """
+    entries = message.get("objects")
+    return bool(message.get("vt_global")) or (type(entries) is list and len(entries) >= DECODE_OFF_LOOP_ENTRIES)
+
+
 def error_message(call_id: Any, exc: BaseException, trace: list[list[Any]] | None = None) -> dict[str, Any]:
     return {"id": call_id, "error": error_to_wire(exc, trace), "objects": []}
 
@@ -162,13 +180,25 @@ class CallHandler:
         self.dispatcher = dispatcher
         self.app_dir = app_dir
         self.import_module = import_module
+        config = dispatcher.config
+        #: Calls in progress, per connection (the peer) and in all.
+        self.admission = Admission(config.max_connection_calls, config.max_queued_calls)
 
     async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> None:
-        """Run one CALL and send its reply; every call gets a reply, whatever fails (callers wait for it)."""
+        """Run one CALL and send its reply; every call gets a reply, whatever fails (callers wait for it).
+        A call past the per-connection or server-wide limit is answered with QuotaExceededError at once."""
         call_id = message.get("id")
-        reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,
-                                             f"call from {peer.description} to {message.get('command')!r}")
-        peer.send(reply, chunks)
+        connection = id(peer)
+        refusal = self.admission.enter(connection)
+        if refusal is not None:
+            peer.send(error_message(call_id, refusal), [])
+            return
+        try:
+            reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,
+                                                 f"call from {peer.description} to {message.get('command')!r}")
+            peer.send(reply, chunks)
+        finally:
+            self.admission.leave(connection)
 
     async def _reply(self, call_id: Any, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> EncodedMessage:
         message = as_named_call(message)  # a LiveObject method call (a background Task's getters)
@@ -183,8 +213,10 @@ class CallHandler:
                 return encode_message({"id": call_id, "response": value})
             if ":" in command and not peer.trusted:
                 raise anvil.server.PermissionDenied(f"Cannot call {command!r} from {peer.description}")
-            decoded = decode_message(message, media, remote_is_trusted=peer.trusted, import_module=self.import_module,
-                                     check_capability=None if peer.trusted else capability_check(session))
+            decode = functools.partial(decode_message, message, media, remote_is_trusted=peer.trusted,
+                                       import_module=self.import_module,
+                                       check_capability=None if peer.trusted else capability_check(session))
+            decoded = await asyncio.to_thread(decode) if decodes_off_loop(message) else decode()
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = peer.call_state(message, session, decoded.capabilities)

@@ -23,17 +23,25 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
-from typing import Any
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from anvil._errors import SerializationError
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
+
+from .message_limits import MessageLimits, decoded_size, leading_fields
 
 CLOSE_UNSUPPORTED = 1003
 CLOSE_BAD_DATA = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+
+#: Text frames longer than this are parsed (and checked against the limits) in a worker thread, not on
+#: the event loop. (JSON parsing holds the GIL, but the checks after it do not stall other sockets.)
+PARSE_OFF_LOOP_CHARS = 256 * 1024
 
 
 class FrameError(Exception):
@@ -42,6 +50,22 @@ class FrameError(Exception):
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
         self.code = code
+
+
+class MessageRefused(FrameError):
+    """A message over a :class:`~.message_limits.MessageLimits` limit, or nested too deeply to read.
+
+    ``call_id`` is the id of the CALL it was, when that could be read: answer that call with ``error``
+    and go on. Otherwise it is a bad frame (close code 1007).
+    """
+
+    def __init__(self, fields: dict[str, Any], reason: str) -> None:
+        super().__init__(CLOSE_BAD_DATA, reason)
+        call_id = fields.get("id")
+        self.call_id = call_id if fields.get("type") == "CALL" and isinstance(call_id, str) and call_id else None
+        #: The message's ``type`` and ``id`` when they could be read (an uplink's answer has only an ``id``).
+        self.kind, self.id = fields.get("type"), call_id
+        self.error = SerializationError(f"The message was refused: {reason}")
 
 
 @dataclass
@@ -67,14 +91,35 @@ class _Waiting:
     message: dict[str, Any]
     assembler: MediaAssembler
     tag: str
+    #: What it holds against the connection's budget: the parsed message (estimated) and its chunks so far.
+    held: int = 0
+    #: When its last chunk (or the message itself) arrived, by ``time.monotonic()``.
+    last_seen: float = field(default_factory=time.monotonic)
+
+
+#: At most this many failed messages' media ids are remembered (to drop the chunks still coming quietly).
+MAX_DISCARDING = 256
 
 
 class MessageReader:
     """Frames in, whole messages out, for one connection (call from one thread: the event loop)."""
 
-    def __init__(self, max_message_bytes: int | None = None, max_media_bytes: int | None = None) -> None:
+    def __init__(self, max_message_bytes: int | None = None, max_media_bytes: int | None = None,
+                 limits: MessageLimits | None = None, *, media_timeout: float | None = None,
+                 max_held_bytes: int | None = None) -> None:
         self.max_message_bytes = max_message_bytes
         self.max_media_bytes = max_media_bytes
+        self.limits = limits or MessageLimits()
+        #: Seconds a waiting message's media may go without a chunk; then it fails (needs a running loop).
+        self.media_timeout = media_timeout
+        #: The most the messages waiting for media (parsed, estimated) and their chunks may hold in all.
+        self.max_held_bytes = max_held_bytes
+        #: Told of each message whose media timed out (the transport answers it); set by the transport.
+        self.on_media_failed: Callable[[MediaFailed], None] | None = None
+        #: What the waiting messages hold now, in bytes (see ``max_held_bytes``).
+        self.held_bytes = 0
+        self._last_parsed: tuple[Any, int] = (None, 0)
+        self._timer: asyncio.TimerHandle | None = None
         self._waiting: dict[Any, _Waiting] = {}
         #: Messages whose media failed: key → media ids whose chunks are still coming.
         self._discarding: dict[Any, set[str]] = {}
@@ -82,15 +127,25 @@ class MessageReader:
 
     def text(self, text: str) -> dict[str, Any] | None:
         """One text frame: the message it holds, or None for a ``CHUNK_HEADER`` (kept for the binary frame
-        after it). Raises FrameError when it is too big, not JSON, not an object or a bad chunk header."""
-        message = self.parse(text)
+        after it). Raises FrameError when it is too big, not JSON, not an object or a bad chunk header,
+        and MessageRefused when it is over a limit."""
+        return self._take(self.parse(text))
+
+    async def read_text(self, text: str) -> dict[str, Any] | None:
+        """:meth:`text`, with a long frame parsed and checked in a worker thread (other sockets go on)."""
+        if len(text) <= PARSE_OFF_LOOP_CHARS:
+            return self._take(self.parse(text))
+        return self._take(await asyncio.to_thread(self.parse, text))
+
+    def _take(self, message: dict[str, Any]) -> dict[str, Any] | None:
         if message.get("type") == "CHUNK_HEADER":
             self.chunk_header(message)
             return None
         return message
 
     def parse(self, text: str) -> dict[str, Any]:
-        """One text frame as a JSON object; raises FrameError when it is too big, not JSON or not an object."""
+        """One text frame as a JSON object within the limits; raises FrameError when it is too big, not JSON
+        or not an object, MessageRefused when it is over a limit (or nested too deeply to read)."""
         if self.max_message_bytes is not None and len(text) > self.max_message_bytes:
             raise FrameError(CLOSE_TOO_BIG, f"message of {len(text)} bytes is over the limit")
         try:
@@ -98,9 +153,15 @@ class MessageReader:
         except ValueError:
             raise FrameError(CLOSE_BAD_DATA, "text frame is not JSON") from None
         except RecursionError:
-            raise FrameError(CLOSE_BAD_DATA, "message is nested too deeply") from None
+            raise MessageRefused(leading_fields(text), f"it is nested too deeply to read (the limit is "
+                                 f"{self.limits.max_depth} levels, --max-message-depth)") from None
         if not isinstance(message, dict):
             raise FrameError(CLOSE_BAD_DATA, "message is not a JSON object")
+        problem = self.limits.check(text, message)
+        if problem is not None:
+            raise MessageRefused(message, problem)
+        if self.max_held_bytes is not None and message.get("objects"):
+            self._last_parsed = (message, decoded_size(text))  # what it holds if it waits for media
         return message
 
     def expect(self, key: Any, message: dict[str, Any], tag: str = "") -> bool:
@@ -115,7 +176,14 @@ class MessageReader:
         expected = media_ids(message)
         if not expected:
             return False
-        self._waiting[key] = _Waiting(message, MediaAssembler(key, expected, self.max_media_bytes), tag)
+        parsed, cost = self._last_parsed
+        self._last_parsed = (None, 0)
+        held = cost if parsed is message else 0
+        if self.max_held_bytes is not None and self.held_bytes + held > self.max_held_bytes:
+            raise SerializationError(self._over_budget())
+        self._waiting[key] = _Waiting(message, MediaAssembler(key, expected, self.max_media_bytes), tag, held)
+        self.held_bytes += held
+        self._start_timer()
         return True
 
     def chunk_header(self, header: dict[str, Any]) -> None:
@@ -143,20 +211,62 @@ class MessageReader:
         if waiting is None:
             raise FrameError(CLOSE_POLICY, f"chunk for request {key!r}, which is no longer waiting")
         try:
+            if self.max_held_bytes is not None and self.held_bytes + len(data) > self.max_held_bytes:
+                raise SerializationError(self._over_budget())
             waiting.assembler.add_chunk(header, data)
         except SerializationError as e:
-            del self._waiting[key]
-            self._discarding[key] = set(media_ids(waiting.message)) - set(waiting.assembler.contents())
+            self._fail(key, waiting)
             self._skip(key, header)
             return MediaFailed(waiting.message, e, waiting.tag)
+        waiting.held += len(data)
+        self.held_bytes += len(data)
+        waiting.last_seen = time.monotonic()
         if waiting.assembler.complete:
-            del self._waiting[key]
+            self._forget(key)
             return Assembled(waiting.message, waiting.assembler.contents(), waiting.tag)
         return None
 
+    def _over_budget(self) -> str:
+        return (f"The media waiting on this connection would hold more than {self.max_held_bytes:,} bytes "
+                f"(--max-connection-bytes)")
+
+    def _forget(self, key: Any) -> _Waiting | None:
+        waiting = self._waiting.pop(key, None)
+        if waiting is not None:
+            self.held_bytes -= waiting.held
+        return waiting
+
+    def _fail(self, key: Any, waiting: _Waiting) -> None:
+        """Stop waiting for ``key``'s media and drop the chunks of it that are still coming."""
+        self._forget(key)
+        if len(self._discarding) >= MAX_DISCARDING:
+            del self._discarding[next(iter(self._discarding))]
+        self._discarding[key] = set(media_ids(waiting.message)) - set(waiting.assembler.contents())
+
+    def _start_timer(self) -> None:
+        if self.media_timeout is not None and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.media_timeout, self._expire)
+
+    def _expire(self) -> None:
+        """Fail the messages whose media has not moved for ``media_timeout`` seconds; look again later."""
+        self._timer = None
+        assert self.media_timeout is not None
+        now = time.monotonic()
+        for key, waiting in list(self._waiting.items()):
+            if now - waiting.last_seen >= self.media_timeout:
+                self._fail(key, waiting)
+                error = SerializationError(f"The call's media stopped arriving: nothing came for "
+                                           f"{self.media_timeout:g} s (--media-timeout)")
+                if self.on_media_failed is not None:
+                    self.on_media_failed(MediaFailed(waiting.message, error, waiting.tag))
+        if self._waiting:
+            oldest = min(w.last_seen for w in self._waiting.values())
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, oldest + self.media_timeout - now),
+                                                                self._expire)
+
     def abandon(self, key: Any) -> tuple[dict[str, Any], str] | None:
         """Stop waiting for ``key``'s media (the sender gave up, or nobody wants it): its message and tag, or None."""
-        waiting = self._waiting.pop(key, None)
+        waiting = self._forget(key)
         return (waiting.message, waiting.tag) if waiting is not None else None
 
     def clear(self) -> None:
@@ -164,6 +274,10 @@ class MessageReader:
         self._waiting.clear()
         self._discarding.clear()
         self._header = None
+        self.held_bytes = 0
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _skip(self, key: Any, header: dict[str, Any]) -> None:
         remaining = self._discarding[key]

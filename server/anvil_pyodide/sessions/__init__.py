@@ -1,6 +1,6 @@
 """Sessions: :class:`~.store.SessionStore` (create, get, save key by key, expire) over the state store
 (:mod:`anvil_pyodide.store`: SQLite, Redis or memory), a session value's stored form (:mod:`.values`),
-and how HTTP requests and WebSockets name their session (cookie or URL token).
+and how HTTP requests and WebSockets name their session (the SESSION message, else the cookie).
 
 May import: :mod:`anvil_pyodide.store`; nothing else of the server.
 

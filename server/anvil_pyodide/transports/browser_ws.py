@@ -22,8 +22,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..calls.browser_peer import BrowserPeer
 from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
-from ..calls.reader import (CLOSE_BAD_DATA, CLOSE_POLICY, CLOSE_UNSUPPORTED, Assembled, FrameError, MediaFailed,
-                            MessageReader)
+from ..calls.message_limits import MessageLimits
+from ..calls.reader import (CLOSE_BAD_DATA, CLOSE_POLICY, CLOSE_UNSUPPORTED, PARSE_OFF_LOOP_CHARS, Assembled,
+                            FrameError, MediaFailed, MessageReader, MessageRefused)
 from ..config import ServerConfig
 from ..origins import refused_origin
 from ..sessions.http import SESSION_COOKIE, SESSION_MESSAGE, resolve_session, session_reply, session_request
@@ -56,6 +57,7 @@ class BrowserSocket:
         self.handler = handler
         self.peer = peer
         self.reader = reader
+        reader.on_media_failed = self.media_failed
         self.sessions = sessions
         self.cookie_token = websocket.cookies.get(SESSION_COOKIE)
         #: False until the first message has chosen the socket's session.
@@ -69,8 +71,16 @@ class BrowserSocket:
                 frame = await self.websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     break
-                if frame.get("text") is not None:
-                    await self.on_text(frame["text"])
+                text = frame.get("text")
+                if text is not None:
+                    try:  # (a long frame is parsed in a worker thread: other sockets go on meanwhile)
+                        message = (self.reader.text(text) if len(text) <= PARSE_OFF_LOOP_CHARS
+                                   else await self.reader.read_text(text))
+                    except MessageRefused as e:
+                        self.on_refused(e)
+                        continue
+                    if message is not None:  # (None: a CHUNK_HEADER, kept by the reader for the binary frame)
+                        await self.on_message(message)
                 elif frame.get("bytes") is not None:
                     self.on_binary(frame["bytes"])
         except FrameError as e:
@@ -82,13 +92,18 @@ class BrowserSocket:
         except WebSocketDisconnect:
             pass
         finally:
+            self.peer.closed = True  # its calls still waiting for a thread will not start
+            self.reader.clear()
             self.peer.outbox.close()
             writer.cancel()
 
-    async def on_text(self, text: str) -> None:
-        message = self.reader.text(text)
-        if message is None:
-            return  # a CHUNK_HEADER: the reader keeps it for the binary frame after it
+    def on_refused(self, refused: MessageRefused) -> None:
+        """A message over a limit: its CALL is answered with the error; anything else closes the socket."""
+        if refused.call_id is None:
+            raise refused
+        self.peer.outbox.put(error_message(refused.call_id, refused.error))
+
+    async def on_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if not self.session_settled:
             await self.settle_session(message if kind == SESSION_MESSAGE else None)
@@ -139,7 +154,11 @@ class BrowserSocket:
         if isinstance(done, Assembled):
             self.start(done.message, done.media)
         elif isinstance(done, MediaFailed):
-            self.peer.outbox.put(error_message(done.message["id"], done.error))
+            self.media_failed(done)
+
+    def media_failed(self, failed: MediaFailed) -> None:
+        """A call whose media broke the rules, went over the budget or stopped arriving: it gets the error."""
+        self.peer.outbox.put(error_message(failed.message["id"], failed.error))
 
     def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
         task = asyncio.create_task(self.handler.handle(message, media, self.peer))
@@ -168,5 +187,7 @@ class BrowserWebSocketEndpoint:
         scheme = "https" if websocket.url.scheme == "wss" else "http"
         peer = BrowserPeer(None, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
                            sessions=self.sessions, forward_output=self.config.forward_output)
-        reader = MessageReader(self.config.max_message_bytes, self.config.max_media_bytes)
+        config = self.config
+        reader = MessageReader(config.max_message_bytes, config.max_media_bytes, MessageLimits.of(config),
+                               media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes)
         await BrowserSocket(websocket, self.handler, peer, reader, self.sessions).run()

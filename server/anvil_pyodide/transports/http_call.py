@@ -28,7 +28,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from ..calls.browser_peer import BrowserPeer
 from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox
-from ..calls.reader import Assembled, FrameError, MediaFailed, MessageReader
+from ..calls.message_limits import MessageLimits
+from ..calls.reader import Assembled, FrameError, MediaFailed, MessageReader, MessageRefused
 from ..config import ServerConfig
 from ..origins import refused_origin
 from ..sessions.http import (SESSION_COOKIE, SESSION_FIELD, resolve_session, session_cookie, session_reply,
@@ -96,10 +97,16 @@ class HttpCallEndpoint:
             return PlainTextResponse("Content-Length required", status_code=411)
         if int(declared) > config.max_message_bytes + config.max_media_bytes:
             return PlainTextResponse("Request too large", status_code=413)
+        refused: MessageRefused | None = None
         try:
             form = await request.form(max_files=100_000, max_fields=100_000, max_part_size=config.max_message_bytes)
-            message = json.loads(await _field_bytes(form["json-data"]))
-        except (KeyError, ValueError):
+            text = (await _field_bytes(form["json-data"])).decode("utf-8")
+            message = await MessageReader(limits=MessageLimits.of(config)).read_text(text)
+        except MessageRefused as e:
+            if e.call_id is None:
+                return PlainTextResponse(f"'json-data' was refused: {e}", status_code=400)
+            message, refused = {"type": "CALL", "id": e.call_id}, e
+        except (KeyError, ValueError, FrameError):
             return PlainTextResponse("Expected a multipart form with a JSON 'json-data' field", status_code=400)
         if not isinstance(message, dict) or message.get("type") != "CALL":
             return PlainTextResponse("'json-data' must be a CALL message", status_code=400)
@@ -120,6 +127,8 @@ class HttpCallEndpoint:
             created = session if is_new else None
             if asked:
                 peer.outbox.put(session_reply(session))
+            if refused is not None:
+                raise refused.error
             media = await read_media(form, message, config.max_media_bytes)
         except (anvil.server.SerializationError, anvil.server.RuntimeUnavailableError) as e:
             peer.outbox.put(error_message(message.get("id"), e))

@@ -27,6 +27,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from ..calls.handler import CallHandler
+from ..calls.message_limits import MessageLimits
 from ..config import ServerConfig
 from ..sessions.store import SessionStore
 from ..uplink.connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
@@ -111,7 +112,9 @@ class UplinkWebSocketEndpoint:
         scheme = "https" if websocket.url.scheme == "wss" else "http"
         connection = UplinkConnection(websocket, privilege, hub, self.handler, session=await self.sessions.create(keep=False),
                                       ip=client_ip, origin=f"{scheme}://{websocket.url.netloc}",
-                                      max_media_bytes=config.max_media_bytes, forward_output=config.forward_output)
+                                      max_media_bytes=config.max_media_bytes, limits=MessageLimits.of(config),
+                                      media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes,
+                                      forward_output=config.forward_output)
         hub.add(connection)
         log.info("%s connected from %s with %s privilege", connection.name, client_ip,
                  "server" if privilege == SERVER_PRIVILEGE else "client")

@@ -19,9 +19,9 @@ Example:
     ...     async def handle(self, message, media, peer): print("CALL", message["command"], peer.description)
     >>> async def demo():
     ...     connection = UplinkConnection(None, "uplink", Events(), Calls())
-    ...     connection.on_text('{"type": "REGISTER", "name": "train_model"}')
-    ...     connection.on_text('{"type": "CALL", "id": "a1", "command": "anvil.private.echo", "args": ["hi"]}')
-    ...     connection.on_text('not json')                # logged and dropped
+    ...     await connection.on_text('{"type": "REGISTER", "name": "train_model"}')
+    ...     await connection.on_text('{"type": "CALL", "id": "a1", "command": "anvil.private.echo", "args": ["hi"]}')
+    ...     await connection.on_text('not json')          # logged and dropped
     ...     await asyncio.gather(*connection.call_tasks)
     >>> asyncio.run(demo())
     REGISTER train_model
@@ -41,7 +41,8 @@ from anvil._errors import error_from_wire, error_to_wire
 
 from ..calls.context import CallState
 from ..calls.outbox import Chunk, Outbox, pump_to_websocket
-from ..calls.reader import Assembled, FrameError, MessageReader
+from ..calls.message_limits import MessageLimits
+from ..calls.reader import Assembled, FrameError, MessageReader, MessageRefused
 from ..sessions.store import Session
 from .incoming import UplinkPeer
 
@@ -91,6 +92,9 @@ class UplinkConnection:
     ip: str | None = None
     origin: str | None = None
     max_media_bytes: int | None = None
+    limits: MessageLimits = field(default_factory=MessageLimits)
+    media_timeout: float | None = None
+    max_held_bytes: int | None = None
     forward_output: bool = False
     name: str = field(default_factory=lambda: f"uplink-{next(_numbers)}")
     #: Names this uplink registered.
@@ -100,7 +104,9 @@ class UplinkConnection:
     def __post_init__(self) -> None:
         self.outbox = Outbox(asyncio.get_running_loop())
         self.outstanding: dict[str, OutstandingCall] = {}
-        self.reader = MessageReader(max_media_bytes=self.max_media_bytes)
+        self.reader = MessageReader(max_media_bytes=self.max_media_bytes, limits=self.limits,
+                                    media_timeout=self.media_timeout, max_held_bytes=self.max_held_bytes)
+        self.reader.on_media_failed = lambda failed: self._media_failed(failed.message, failed.error, failed.tag)
         self.peer = UplinkPeer(self, self.forward_output)
         self.call_tasks: set[asyncio.Task[None]] = set()
 
@@ -121,7 +127,7 @@ class UplinkConnection:
                     break
                 try:
                     if frame.get("text") is not None:
-                        self.on_text(frame["text"])
+                        await self.on_text(frame["text"])
                     elif frame.get("bytes") is not None:
                         self.on_binary(frame["bytes"])
                 except UplinkRefused as e:
@@ -186,12 +192,14 @@ class UplinkConnection:
 
     # ------------------------------------------------------------------ frames from the uplink
 
-    def on_text(self, text: str) -> None:
+    async def on_text(self, text: str) -> None:
         """Handle one text frame; raises UplinkRefused when the uplink must be disconnected."""
         try:
-            message = self.reader.text(text)
+            message = await self.reader.read_text(text)
             if message is not None:  # (None: a CHUNK_HEADER, kept by the reader for the binary frame after it)
                 self._on_message(message)
+        except MessageRefused as e:
+            self._on_refused(e)
         except FrameError as e:
             log.warning("%s: dropped a message: %s", self.name, e)
         except UplinkRefused:
@@ -248,6 +256,16 @@ class UplinkConnection:
             return
         if not self._expects_media(call_id, message, "answer"):
             call.answer.set_result((message, {}))
+
+    def _on_refused(self, refused: MessageRefused) -> None:
+        """A message over a limit: a CALL gets the error as its reply, an answer fails our call, else dropped."""
+        log.warning("%s: refused a message: %s", self.name, refused)
+        if refused.call_id is not None:
+            self.send({"id": refused.call_id, "error": error_to_wire(refused.error), "objects": []})
+            return
+        call = self.outstanding.get(refused.id) if refused.kind is None and isinstance(refused.id, str) else None
+        if call is not None and not call.answer.done():
+            call.answer.set_exception(refused.error)
 
     def _expects_media(self, key: str, message: dict[str, Any], tag: str) -> bool:
         try:

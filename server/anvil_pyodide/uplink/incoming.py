@@ -111,5 +111,7 @@ class UplinkPeer:
 
             def write_output(text: str) -> None:
                 connection.send_threadsafe({"output": text})
+        connection = self.connection
         return CallState(session=session, context=CallContext(client=client, remote_caller=caller),
-                         capabilities=capabilities, write_output=write_output, origin=self._origin(outer))
+                         capabilities=capabilities, write_output=write_output, origin=self._origin(outer),
+                         caller_gone=lambda: connection.closed)

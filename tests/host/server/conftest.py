@@ -1,7 +1,7 @@
 """Fixtures for the server tests: real server processes (``python -m anvil_pyodide serve``) on 127.0.0.1.
 
 A few servers serve the whole suite: ``server`` (default options), ``tuned_server``
-(``--call-timeout 1 --forward-output --max-media-bytes 1000000``) and ``expiring_server`` (``--session-timeout 2``), each
+(``--call-timeout 1 --forward-output --max-media-bytes 1000000``) and ``expiring_server`` (``--session-timeout 4``), each
 started the first time a test asks for it. The test app is ``tests/apps/basic``; its
 ``client_code/basic_shared.py`` (a portable class and a custom exception) is imported here too,
 so this process decodes them as the browser would.
@@ -46,8 +46,8 @@ def tuned_server() -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def expiring_server() -> Iterator[LiveServer]:
-    """The test app with sessions expiring after 2 s idle."""
-    yield from _serve("--session-timeout", "2")
+    """The test app with sessions expiring after 4 s idle."""
+    yield from _serve("--session-timeout", "4")
 
 
 @pytest.fixture

@@ -217,9 +217,11 @@ async def test_a_task_whose_server_process_was_killed_is_missing_for_the_others(
             assert info["status"] == "missing" and info["error"] == "BackgroundTaskError"
 
 
-async def test_browser_proxy_methods_send_live_object_calls(server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_browser_proxy_methods_send_live_object_calls(server: LiveServer, monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
     """``task.get_state()`` on the browser's LiveObjectProxy: the CALL the browser runtime encodes
-    (``anvil._browser.calls.encode_call``) is what the server answers."""
+    (``anvil._browser.calls.encode_call``) is what the server answers. The task waits for a gate file, so
+    its answers are known: still running."""
     import json
 
     import anvil._backend
@@ -227,17 +229,18 @@ async def test_browser_proxy_methods_send_live_object_calls(server: LiveServer, 
 
     sent: list[tuple[str, str]] = []
 
-    def fake_blocking_call(fn_name: str, args: tuple, kwargs: dict, silent: bool, live_object: Any = None) -> Any:
+    def capture_blocking_call(fn_name: str, args: tuple, kwargs: dict, silent: bool, live_object: Any = None) -> None:
         call_id, text, frames, _ = calls.encode_call(fn_name, args, kwargs, live_object)
         assert not frames and not silent
         sent.append((call_id, text))
-        return "sent"
 
     monkeypatch.setattr(anvil._backend, "IN_BROWSER", True)
-    monkeypatch.setattr(calls, "blocking_call", fake_blocking_call)
+    monkeypatch.setattr(calls, "blocking_call", capture_blocking_call)
+    gate = tmp_path / "gate"
     async with BrowserClient(server.ws_url) as client:
-        task = await client.call("start", "count_to", 2)
-        assert task.get_termination_status() == "sent" and task.is_running() == "sent"
+        task = await client.call("start", "count_to", 2, gate=str(gate))
+        task.get_termination_status()
+        task.is_running()
         with pytest.raises(AttributeError):
             task.get_error  # noqa: B018 - server-only: not among the methods a browser may call
         answers = []
@@ -245,5 +248,8 @@ async def test_browser_proxy_methods_send_live_object_calls(server: LiveServer, 
             client.expect(call_id)
             await client.send_raw(text)
             answers.append(await client.outcome(call_id))
-        assert json.loads(sent[0][1])["liveObjectCall"]["method"] == "get_termination_status"
-        assert answers[0] in (None, "completed") and answers[1] in (True, False)
+        assert [json.loads(text)["liveObjectCall"]["method"] for _, text in sent] == ["get_termination_status",
+                                                                                      "is_running"]
+        assert answers == [None, True]  # the task waits for its gate: not terminated, running
+        gate.write_text("open")
+        assert (await until_ended(client, task.id))["status"] == "completed"

@@ -27,6 +27,13 @@ OPTION_FOR_FIELD = {
     "call_timeout": "--call-timeout",
     "forward_output": "--forward-output",
     "max_media_bytes": "--max-media-bytes",
+    "max_message_depth": "--max-message-depth",
+    "max_message_objects": "--max-message-objects",
+    "media_timeout": "--media-timeout",
+    "max_connection_bytes": "--max-connection-bytes",
+    "session_threads": "--session-threads",
+    "max_connection_calls": "--max-connection-calls",
+    "max_queued_calls": "--max-queued-calls",
     "session_idle_timeout": "--session-timeout",
     "session_first_use_timeout": "--session-first-use-timeout",
     "worker_threads": "--worker-threads",
@@ -99,6 +106,11 @@ def test_cli_options_reach_the_config() -> None:
     assert (config.call_timeout, config.session_idle_timeout, config.forward_output, config.worker_threads,
             config.max_media_bytes, config.uplink_key, config.client_uplink_key) == (None, 5, True, 3, 1000, "k", "c")
     assert config.app_dir == Path("app").resolve()
+    limits = config_from_args(build_parser().parse_args([
+        "serve", "app", "--max-message-depth", "7", "--max-message-objects", "8", "--media-timeout", "0",
+        "--session-threads", "2", "--max-connection-calls", "9", "--max-queued-calls", "10"]))
+    assert (limits.max_message_depth, limits.max_message_objects, limits.media_timeout, limits.session_threads,
+            limits.max_connection_calls, limits.max_queued_calls) == (7, 8, None, 2, 9, 10)
 
 
 def test_app_online(http: httpx.Client) -> None:
@@ -151,7 +163,8 @@ def test_client_code_zip_has_the_client_files_and_revalidates(http: httpx.Client
     assert reply.status_code == 200
     assert reply.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(reply.content)) as archive:
-        assert sorted(archive.namelist()) == ["basic_shared.py", "main.py"]  # no __pycache__
+        assert sorted(archive.namelist()) == ["basic_shared.py", "lazy/__init__.py", "lazy/shapes.py",
+                                             "main.py"]  # no __pycache__
         assert archive.read("basic_shared.py") == (BASIC_APP / "client_code" / "basic_shared.py").read_bytes()
     etag = reply.headers["etag"]
     cached = http.get("/_/app/client_code.zip", headers={"If-None-Match": etag})

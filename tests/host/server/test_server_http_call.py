@@ -20,8 +20,9 @@ from anvil import BlobMedia
 from basic_shared import OutOfStock, Point
 
 from tests.support.browser_protocol import BrowserClient
-from tests.support.http_protocol import HttpCaller, boundary_of, call_form, decode_parts, parse_parts, read_reply
+from tests.support.http_protocol import HttpCaller, boundary_of, call_form, decode_parts, read_reply
 from tests.support.live_server import LiveServer
+from tests.support.multipart_reader import read_parts
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -162,7 +163,7 @@ def test_progress_parts_stream_before_the_final_part(server: LiveServer) -> None
                 other.call("release", gate)
             for more in chunks:
                 received += more
-        messages = list(decode_parts(list(parse_parts(received, boundary_of(response.headers["content-type"])))))
+        messages = list(decode_parts(read_parts(received, boundary_of(response.headers["content-type"]))))
     assert messages[-1] == {"id": "p1", "response": "done"}
     assert all(set(m) == {"id", "capUpdates"} for m in messages[:-1])
     assert [m["capUpdates"][json.dumps(["upload", gate])] for m in messages[:-1]] == [{"step": i} for i in range(4)]

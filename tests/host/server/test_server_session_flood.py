@@ -1,4 +1,4 @@
-"""A flood of page views: creating and expiring sessions costs O(1) each, and a view whose page never
+"""A flood of page views: creating a session costs O(1) (expiry is a periodic purge in the store), and a view whose page never
 starts does not keep its session for ``--session-timeout``."""
 
 from __future__ import annotations
@@ -10,53 +10,50 @@ import anvil.server
 import httpx
 import pytest
 
-from anvil_pyodide.sessions import store as sessions_module
-from anvil_pyodide.sessions.store import InMemorySessionStore
+from anvil_pyodide.store import StoreSettings
+from anvil_pyodide.store.memory import MemoryStore
 from tests.host.server.conftest import BASIC_APP
 from tests.support.browser_protocol import BrowserClient
 from tests.support.live_server import LiveServer
 
 
-class CountingSession(sessions_module.Session):
-    """A Session that counts how often the store looks at its ``last_used`` (the work of expiry)."""
+class CountingClock:
+    """A clock that counts how often a store reads it (each expiry check reads it once)."""
 
-    reads = 0
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.reads = 0
 
-    def __getattribute__(self, name: str) -> Any:
-        if name == "last_used":
-            CountingSession.reads += 1
-        return super().__getattribute__(name)
-
-
-@pytest.fixture
-def counting(monkeypatch: pytest.MonkeyPatch) -> type[CountingSession]:
-    monkeypatch.setattr(sessions_module, "Session", CountingSession)
-    CountingSession.reads = 0
-    return CountingSession
+    def __call__(self) -> float:
+        self.reads += 1
+        return self.now
 
 
-def test_creating_a_session_does_not_scan_the_others(counting: type[CountingSession]) -> None:
-    store = InMemorySessionStore(idle_timeout=600)
-    for _ in range(5_000):
-        store.create()
-    counting.reads = 0
-    for _ in range(100):
-        store.create()
-    assert counting.reads <= 2 * 100, f"{counting.reads} reads of last_used for 100 creations among 5,000 sessions"
+def test_creating_a_session_does_not_scan_the_others() -> None:
+    clock = CountingClock()
+    store = MemoryStore(StoreSettings(session_idle_timeout=600), clock=clock)
+
+    async def create(count: int) -> None:
+        for _ in range(count):
+            await store.create_session()
+    asyncio.run(create(5_000))
+    clock.reads = 0
+    asyncio.run(create(100))
+    assert clock.reads <= 2 * 100, f"{clock.reads} clock reads for 100 creations among 5,000 sessions"
 
 
-def test_expiry_looks_at_each_session_a_bounded_number_of_times(counting: type[CountingSession]) -> None:
-    now = [0.0]
-    store = InMemorySessionStore(idle_timeout=100, first_use_timeout=10, clock=lambda: now[0])
-    used = [store.create() for _ in range(2_000)]
-    for session in used[:1_000]:
-        store.get(session.token)
-    counting.reads = 0
-    for step in range(1, 301):  # every session expires along the way; each creation sweeps what is due
-        now[0] = step
-        store.create()
-    assert len(store) <= 11  # only the newest unused sessions remain
-    assert counting.reads <= 2 * (2_000 + 300) + 2 * 300, counting.reads
+def test_unused_sessions_go_after_the_first_use_timeout_and_used_ones_after_the_idle_timeout() -> None:
+    clock = CountingClock()
+    store = MemoryStore(StoreSettings(session_idle_timeout=100, session_first_use_timeout=10), clock=clock)
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        unused, used = await store.create_session(), await store.create_session()
+        await store.get_session(used.token)  # its first use: from now on it lasts the idle timeout
+        clock.now = 11.0
+        await store.purge_expired()
+        return (await store.get_session(unused.token) is None, await store.get_session(used.token) is not None,
+                len(store._sessions) == 1)
+    assert asyncio.run(scenario()) == (True, True, True)
 
 
 @pytest.fixture(scope="module")

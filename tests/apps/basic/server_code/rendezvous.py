@@ -44,3 +44,10 @@ def release(key):
 @anvil.server.callable
 def is_released(key):
     return event(key).is_set()
+
+
+@anvil.server.http_endpoint("/release/:key")
+def release_over_http(key):
+    """``release(key)`` from outside the call quotas (an HTTP endpoint is not a CALL)."""
+    event(key).set()
+    return "released"

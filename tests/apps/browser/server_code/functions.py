@@ -144,9 +144,80 @@ def most_at_once():
     return seen
 
 
+# --- keyed arrivals and gates: the tests wait on these events instead of sleeping ---------------------------
+
+_arrivals_lock = threading.Lock()
+_arrivals: dict = {}
+_gates: dict = {}
+
+
+def _gate(key):
+    with _arrivals_lock:
+        return _gates.setdefault(key, threading.Event())
+
+
+def _arrive(key):
+    with _arrivals_lock:
+        _arrivals[key] = _arrivals.get(key, 0) + 1
+        return _arrivals[key]
+
+
 @anvil.server.callable
-def session_id():
-    return anvil.server.get_session_id()
+def arrive(key):
+    """Counts a call that reached the server; returns how many with this key so far."""
+    return _arrive(key)
+
+
+@anvil.server.callable
+def arrivals(key):
+    """How many ``arrive``/``hold`` calls with this key reached the server."""
+    with _arrivals_lock:
+        return _arrivals.get(key, 0)
+
+
+@anvil.server.callable
+def hold(key, limit=60):
+    """Counts its arrival (and prints a marker to the server log), then waits for ``release(key)``."""
+    count = _arrive(key)
+    print(f"HOLDING {key} {count}", flush=True)
+    return "released" if _gate(key).wait(limit) else "gave up"
+
+
+@anvil.server.callable
+def release(key):
+    _gate(key).set()
+    return True
+
+
+@anvil.server.callable
+def progress_held(cap, key, steps):
+    """Sends ``{"step": i}`` updates, waiting for ``release(key)`` after the first; returns how many it sent."""
+    for step in range(steps):
+        cap.send_update({"step": step})
+        if step == 0:
+            _gate(key).wait(60)
+    return steps
+
+
+@anvil.server.callable
+def shout(text):
+    print(text)
+    return "printed"
+
+
+_barriers: dict = {}
+
+
+@anvil.server.callable
+def meet(key, parties):
+    """Returns "met" once ``parties`` calls with this key wait at the same moment ("alone" after 60 s)."""
+    with _arrivals_lock:
+        barrier = _barriers.setdefault(key, threading.Barrier(parties))
+    try:
+        barrier.wait(60)
+    except threading.BrokenBarrierError:
+        return "alone"
+    return "met"
 
 
 _counted = []

@@ -1,6 +1,7 @@
 """HTTP endpoints exercising every request attribute and every return kind."""
 
 import asyncio
+import threading
 import time
 
 import anvil
@@ -103,6 +104,42 @@ def users_only():
 @anvil.server.http_endpoint("/open", methods=["GET", "POST"], enable_cors=True)
 def open_endpoint():
     return {"open": True}
+
+
+_gates_lock = threading.Lock()
+_gates = {}
+_waiting = {}
+
+
+def _gate(key):
+    with _gates_lock:
+        return _gates.setdefault(key, threading.Event())
+
+
+@anvil.server.http_endpoint("/gate/:key/wait")
+def gate_wait(key):
+    """Waits (in a worker thread) until ``/gate/<key>/open``; counts itself in ``/gate/<key>/waiting`` meanwhile."""
+    gate = _gate(key)
+    with _gates_lock:
+        _waiting[key] = _waiting.get(key, 0) + 1
+    return "opened" if gate.wait(60) else "gave up"
+
+
+@anvil.server.http_endpoint("/gate/:key/waiting")
+def gate_waiting(key):
+    with _gates_lock:
+        return _waiting.get(key, 0)
+
+
+@anvil.server.http_endpoint("/gate/:key/open")
+def gate_open(key):
+    _gate(key).set()
+    return "open"
+
+
+@anvil.server.http_endpoint("/cross-site", cross_site_session=True)
+def cross_site():
+    return {"cross_site": True, "session": anvil.server.get_session_id() is not None}
 
 
 @anvil.server.http_endpoint("/header", methods=["POST"])
