@@ -108,7 +108,8 @@ class Dispatcher:
             return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
                                           context=context)
         return await self.lanes.run(state.session.token, functools.partial(context.run, _contained, function.fn,
-                                                                           *args, **kwargs), state.given_up)
+                                                                           *args, **kwargs), state.given_up,
+                                    state.reply_budget)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
