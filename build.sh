@@ -186,7 +186,7 @@ cmd_soak() {
     exec $PY bench/soak.py "$@"
 }
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
     setup) shift; cmd_setup "$@" ;;

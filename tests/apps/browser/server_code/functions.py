@@ -63,17 +63,17 @@ def note_then_sleep(path, seconds):
     return seconds
 
 
-_gate = threading.Event()
+_quota_gate = threading.Event()
 
 
 @anvil.server.callable
 def wait_for_gate(seconds):
-    return _gate.wait(seconds)
+    return _quota_gate.wait(seconds)
 
 
 @anvil.server.callable
 def open_gate():
-    _gate.set()
+    _quota_gate.set()
     return True
 
 
