@@ -148,12 +148,12 @@ async def _stream_replies(outbox: Outbox, boundary: str) -> AsyncIterator[bytes]
         item = await outbox.get()
         if item is None:
             break
-        message, chunks = item
-        parts = [frame_part(boundary, "application/json", json.dumps(message, allow_nan=False).encode())]
-        for header, data in chunks:
-            parts.append(frame_part(boundary, "application/json", json.dumps(header).encode()))
+        parts = [frame_part(boundary, "application/json", item.text.encode())]
+        for header, data in item.chunks:
+            parts.append(frame_part(boundary, "application/json", header.encode()))
             parts.append(frame_part(boundary, "application/octet-stream", data))
         yield b"".join(parts)
-        if "response" in message or "error" in message:
+        outbox.sent(item)
+        if "response" in item.message or "error" in item.message:
             break
     yield closing(boundary)
