@@ -3,7 +3,8 @@
 #
 #   ./build.sh setup              Chromium + chromedriver (apt, only if missing), .venv (dev.txt + project
 #                                 editable), .venv-uplink, node_modules (npm ci), the runtime wheel in
-#                                 build/wheels/ and the self-contained Pyodide dist in build/dist/.
+#                                 build/wheels/, the self-contained Pyodide dists: build/dist/ (production:
+#                                 core + runtime wheel) and build/dist-test/ (+ micropip, pytest closure).
 #   ./build.sh test [pytest args] setup, then tests/host + tests/conformance (CPython), tests/pyodide
 #                                 (node + chrome), tests/js (the JS bridge, `node --test`) and tests/e2e
 #                                 (real pages in headless Chromium against the real server); junit XML in
@@ -100,9 +101,10 @@ setup_wheel() {
 setup_dist() {
     local key
     key="$(hash_files scripts/build_pyodide_dist.py package-lock.json build/wheels/*.whl)"
-    if [[ -f build/dist/pyodide-lock.json ]] && stamp_ok dist "$key"; then return; fi
-    log "assembling build/dist/"
-    $PY scripts/build_pyodide_dist.py
+    if [[ -f build/dist/pyodide-lock.json && -f build/dist-test/pyodide-lock.json ]] && stamp_ok dist "$key"; then return; fi
+    log "assembling build/dist/ (production) and build/dist-test/ (tests inside Pyodide)"
+    $PY scripts/build_pyodide_dist.py --profile production
+    $PY scripts/build_pyodide_dist.py --profile test
     stamp_set dist "$key"
 }
 
@@ -140,7 +142,7 @@ cmd_test() {
     mkdir -p build/test-results
     run_pytest host tests/host --timeout=300 "$@"
     run_pytest conformance tests/conformance --timeout=300 "$@"
-    run_pytest pyodide tests/pyodide --dist-dir=build/dist --runtime=node,chrome --timeout=600 "$@"
+    run_pytest pyodide tests/pyodide --dist-dir=build/dist-test --runtime=node,chrome --timeout=600 "$@"
     run_node_tests
     run_pytest e2e tests/e2e --timeout=600 "$@"
     $PY scripts/test_summary.py build/test-results "${RCS[@]}"

@@ -1,128 +1,141 @@
-"""Browser benchmark, in headless Chromium against the real server; each figure is a ratio to a baseline
-measured in the same page:
+"""Browser benchmark, in headless Chromium against the real server; every row compares with a baseline
+measured in the same run (bench/report.py: warm-up, >= 5 samples, medians, goal, PASS/MISS):
 
-- sequential ``anvil.server.call`` round trip vs a raw JS WebSocket echo CALL to the same server's /_/ws;
-- decoding a ~1 MB response in Python vs ``JSON.parse`` of the same text;
-- 8 MB media up and down through ``anvil.server.call`` vs a raw ``fetch`` of the same bytes;
-- navigation to the first completed call vs navigation to a bare Pyodide being ready;
-- 1,000 concurrent ``call_async`` calls (calls/s) vs a raw JS pipelined WebSocket loop of echo CALLs;
-- ``defer(fn, 0)`` vs a bare ``setTimeout(fn, 0)``.
+- sequential ``anvil.server.call`` of a sync and of an ``async def`` server function vs a raw JS WebSocket
+  loop sending the same CALL for the same function over the same ``/_/ws``;
+- receiving a ~1 MB response in the page (the runtime's own receive path: bridge reply to Python values)
+  vs ``JSON.parse`` of the same text;
+- 8 MB media down and up through ``anvil.server.call`` vs a raw ``fetch`` of the same bytes from the same
+  server process (an ``http_endpoint`` of the bench app);
+- 1,000 concurrent ``call_async`` calls vs a raw JS pipelined WebSocket loop of the same 1,000 CALLs;
+- ``defer(fn, 0)`` vs a bare ``setTimeout(fn, 0)``;
+- navigation to the first completed call, on a first visit (no stored snapshot; HTTP cache warm) and on a
+  return visit (snapshot stored), vs navigation to a bare Pyodide being ready (same server build, warm cache).
 
-Example:
-    >>> median([3.0, 1.0, 2.0])
-    2.0
+Usage: .venv/bin/python bench/browser_calls.py   (bench/run_all.py runs it with the other benchmarks)
+
+Example (the Python side of a sequential row):
+    >>> "anvil.server.call('noop_async')" in py_sequential("noop_async")
+    True
 """
 
 from __future__ import annotations
 
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.server_calls import wait_online  # noqa: E402
+from bench.report import Goal, Row, interleave  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support.live_server import LiveServer, free_port  # noqa: E402
+from tests.support.live_server import LiveServer  # noqa: E402
 
-CALLS = 300
+CALLS = 100
 MEDIA_BYTES = 8 * 1024 * 1024
-NAVIGATIONS = 3
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
+CONCURRENT = 1000
+HOPS = 200
 
 
 def run_python(page: Any, code: str) -> Any:
     return json.loads(page.evaluate("code => anvilPyodide.app.runPython(code)", f"import json\n{code}\njson.dumps(result)"))
 
 
-RAW_WS_ECHO = """async ([url, calls]) => {
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  await new Promise((ok) => ws.onopen = ok);
-  const text = (n) => JSON.stringify({type: "CALL", id: "raw-" + n, command: "anvil.private.echo", args: ["x"], kwargs: {}, objects: []});
+RAW_WS_CALLS = """async ([url, command, calls]) => {
+  // The same CALL the runtime sends (same function, same fields), one after another, over the same /_/ws.
+  if (!window.rawSocket || window.rawSocket.readyState !== 1) {
+    window.rawSocket = new WebSocket(url);
+    await new Promise((ok, fail) => { rawSocket.onopen = ok; rawSocket.onerror = fail; });
+  }
+  const ws = window.rawSocket;
+  const text = (n) => JSON.stringify({type: "CALL", id: "raw-" + n, command, args: [], kwargs: {}, vt_global: [], objects: []});
   const start = performance.now();
   for (let n = 0; n < calls; n++) {
-    const reply = new Promise((ok) => ws.onmessage = ok);
+    const reply = new Promise((ok) => ws.onmessage = (event) => { if (JSON.parse(event.data).id === "raw-" + n) ok(); });
     ws.send(text(n));
     await reply;
   }
-  const elapsed = performance.now() - start;
-  ws.close();
-  return elapsed / calls;
+  return (performance.now() - start) / calls;
 }"""
 
-PY_SEQUENTIAL = f"""
+
+def py_sequential(command: str) -> str:
+    return f"""
 import anvil.server, time
-anvil.server.call("noop")
 start = time.perf_counter()
 for _ in range({CALLS}):
-    anvil.server.call("noop")
+    anvil.server.call({command!r})
 result = (time.perf_counter() - start) * 1000 / {CALLS}
 """
 
-PY_DECODE = """
-import json, time, js
+
+PY_FETCH_BIG = """
+import anvil.server, json, js
 from anvil._wire import encode_message
-from anvil._browser.calls import decode_reply
-import sys
-sys.path.insert(0, "/home/pyodide")
-text = json.dumps(encode_message({"id": "x", "response": anvil.server.call("big_response")}).message)
-js.benchText = text
-best = float("inf")
-for _ in range(5):
-    start = time.perf_counter()
-    decode_reply(text, [])
-    best = min(best, time.perf_counter() - start)
-result = [best * 1000, len(text)]
+js.benchText = json.dumps(encode_message({"id": "big", "response": anvil.server.call("big_response")}).message)
+result = len(js.benchText)
+"""
+
+JS_MAKE_REPLY = """async () => {
+  // The reply object the transport hands Python (transport.mjs replyOf), when the runtime has one.
+  const build = await (await fetch("/_/runtime/build.json")).json();
+  const transport = await import(`/_/runtime/${build.buildId}/transport.mjs`);
+  const incoming = {text: window.benchText, media: null, error: null};
+  window.benchReply = transport.replyOf ? transport.replyOf(incoming) : incoming;
+}"""
+
+PY_RECEIVE = """
+import js, time
+reply = js.benchReply
+try:
+    from anvil._browser.calls import decode_js_reply
+except ImportError:  # the runtime before the bridge assembled media (for before/after runs)
+    from anvil._browser.calls import decode_reply
+    decode_js_reply = lambda reply: decode_reply(str(reply.text), [])
+start = time.perf_counter()
+decode_js_reply(reply)
+result = (time.perf_counter() - start) * 1000
 """
 
 JS_PARSE = """() => {
-  let best = Infinity;
-  for (let i = 0; i < 5; i++) {
-    const start = performance.now();
-    JSON.parse(window.benchText);
-    best = Math.min(best, performance.now() - start);
-  }
-  return best;
+  const start = performance.now();
+  JSON.parse(window.benchText);
+  return performance.now() - start;
 }"""
 
-PY_MEDIA = f"""
-import anvil, anvil.server, random, time
-data = random.Random({MEDIA_BYTES}).randbytes({MEDIA_BYTES})
+PY_MEDIA_DOWN = f"""
+import anvil.server, time
 start = time.perf_counter()
-assert anvil.server.call("media_length", anvil.BlobMedia("application/octet-stream", data)) == {MEDIA_BYTES}
-up = time.perf_counter() - start
-start = time.perf_counter()
-assert anvil.server.call("random_media", {MEDIA_BYTES}).length == {MEDIA_BYTES}
-down = time.perf_counter() - start
-result = [up * 1000, down * 1000]
+assert len(anvil.server.call("random_media", {MEDIA_BYTES}).get_bytes()) == {MEDIA_BYTES}
+result = (time.perf_counter() - start) * 1000
 """
 
-JS_RAW_FETCH = """async ([base, size]) => {
-  const bytes = new Uint8Array(size);
-  crypto.getRandomValues(bytes.subarray(0, 65536));
-  let start = performance.now();
-  const sent = await (await fetch(base + "/sink", {method: "POST", body: bytes})).text();
-  const up = performance.now() - start;
-  start = performance.now();
-  const got = await (await fetch(base + "/blob?size=" + size)).arrayBuffer();
-  const down = performance.now() - start;
-  if (Number(sent) !== size || got.byteLength !== size) throw new Error("baseline transfer incomplete");
-  return [up, down];
+PY_MEDIA_UP = f"""
+import anvil, anvil.server, time
+data = bytes({MEDIA_BYTES})
+start = time.perf_counter()
+assert anvil.server.call("media_length", anvil.BlobMedia("application/octet-stream", data)) == {MEDIA_BYTES}
+result = (time.perf_counter() - start) * 1000
+"""
+
+JS_FETCH_DOWN = """async (size) => {
+  const start = performance.now();
+  const got = await (await fetch("/_/api/blob?size=" + size, {cache: "no-store"})).arrayBuffer();
+  if (got.byteLength !== size) throw new Error("baseline download incomplete");
+  return performance.now() - start;
 }"""
 
-
-CONCURRENT = 1000
-HOPS = 200
+JS_FETCH_UP = """async (size) => {
+  const bytes = new Uint8Array(size);
+  const start = performance.now();
+  const sent = await (await fetch("/_/api/sink", {method: "POST", body: bytes})).text();
+  if (Number(sent) !== size) throw new Error("baseline upload incomplete: " + sent);
+  return performance.now() - start;
+}"""
 
 PY_CONCURRENT = f"""
 import time
@@ -141,7 +154,7 @@ JS_PIPELINED = """async ([url, calls]) => {
   const done = new Promise((ok) => ws.onmessage = () => { if (++received === calls) ok(); });
   const start = performance.now();
   for (let n = 0; n < calls; n++) {
-    ws.send(JSON.stringify({type: "CALL", id: "pipe-" + n, command: "anvil.private.echo", args: ["x"], kwargs: {}, objects: []}));
+    ws.send(JSON.stringify({type: "CALL", id: "pipe-" + n, command: "noop", args: [], kwargs: {}, vt_global: [], objects: []}));
   }
   await done;
   const elapsed = performance.now() - start;
@@ -157,7 +170,6 @@ async def hop():
     landed = loop.create_future()
     defer(lambda: landed.set_result(None), 0)
     await landed
-await hop()
 start = time.perf_counter()
 for _ in range({HOPS}):
     await hop()
@@ -165,78 +177,104 @@ result = (time.perf_counter() - start) * 1000 / {HOPS}
 """
 
 JS_SET_TIMEOUT = """async (hops) => {
-  await new Promise((ok) => setTimeout(ok, 0));
   const start = performance.now();
   for (let i = 0; i < hops; i++) await new Promise((ok) => setTimeout(ok, 0));
   return (performance.now() - start) / hops;
 }"""
 
+FORGET_SNAPSHOTS = "async () => { for (const name of await caches.keys()) await caches.delete(name); }"
 
-def navigation_ms(context: Any, url: str, marker: str) -> float:
-    """Median time from navigation start to ``document.body.dataset[marker]`` being set (warm cache)."""
-    times = []
-    for attempt in range(NAVIGATIONS + 1):
-        page = context.new_page()
+
+def navigation_ms(context: Any, url: str, marker: str, before: Callable[[], None] = lambda: None) -> float:
+    """Time from navigation start to ``document.body.dataset[marker]``; waits for a snapshot being stored."""
+    before()
+    page = context.new_page()
+    try:
         page.goto(url)
         page.wait_for_function(f"() => document.body.dataset.{marker}", timeout=120_000)
-        if attempt:  # the first load fills the cache
-            times.append(float(page.evaluate(f"() => document.body.dataset.{marker}")))
+        page.evaluate("async () => window.anvilPyodide && anvilPyodide.app && await anvilPyodide.app.snapshotSaved")
+        return float(page.evaluate(f"() => document.body.dataset.{marker}"))
+    finally:
         page.close()
-    return median(times)
 
 
-def run() -> dict[str, Any]:
+def navigation_rows(context: Any, app: LiveServer, bare: LiveServer) -> list[Row]:
+    def forget() -> None:
+        page = context.new_page()
+        page.goto(app.url + "/_/check-app-online")
+        page.evaluate(FORGET_SNAPSHOTS)
+        page.close()
+
+    def first_visit() -> float:
+        return navigation_ms(context, app.url + "/", "firstCall", forget)
+
+    def return_visit() -> float:
+        return navigation_ms(context, app.url + "/", "firstCall")
+
+    def bare_ready() -> float:
+        return navigation_ms(context, bare.url + "/", "ready")
+
+    first, bare_1 = interleave(first_visit, bare_ready)
+    navigation_ms(context, app.url + "/", "firstCall")  # stores the snapshot
+    again, bare_2 = interleave(return_visit, bare_ready)
+    return [
+        Row("nav_first_call_first", first, bare_1, Goal("diff_max", 150),
+            "navigation -> bare Pyodide ready (same server build, warm HTTP cache; no snapshot stored)"),
+        Row("nav_first_call_return", again, bare_2, Goal("ratio_max", 0.5),
+            "navigation -> bare Pyodide ready (same server build, warm HTTP cache; snapshot stored)"),
+    ]
+
+
+def open_app(playwright: Any, profile_dir: str, app: LiveServer) -> tuple[Any, Any]:
+    """Headless Chromium (a persistent context in ``profile_dir``) with the bench app's page open and ready."""
+    context = playwright.chromium.launch_persistent_context(profile_dir, executable_path=CHROMIUM, headless=True,
+                                                            args=CHROMIUM_FLAGS)
+    page = context.new_page()
+    page.set_default_timeout(300_000)
+    page.goto(app.url + "/")
+    page.wait_for_function("() => document.body.dataset.firstCall", timeout=120_000)
+    page.evaluate("async () => await anvilPyodide.app.snapshotSaved")  # measure once the first visit's work is done
+    return context, page
+
+
+def run() -> list[Row]:
     from playwright.sync_api import sync_playwright
 
-    baseline_port = free_port()
-    baseline = subprocess.Popen([sys.executable, str(ROOT / "bench" / "echo_server.py"), str(baseline_port)])
-    base_url = f"http://127.0.0.1:{baseline_port}"
-    try:
-        wait_online(base_url)
-        with LiveServer(ROOT / "bench" / "apps" / "browser") as app, LiveServer(ROOT / "bench" / "apps" / "bare") as bare, \
-                sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-            context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
-                                                                    args=CHROMIUM_FLAGS)
-            page = context.new_page()
-            page.set_default_timeout(180_000)
-            page.goto(app.url + "/")
-            page.wait_for_function("() => document.body.dataset.firstCall", timeout=120_000)
-            call_ms = run_python(page, PY_SEQUENTIAL)
-            raw_ms = page.evaluate(RAW_WS_ECHO, [app.ws_url + "/_/ws", CALLS])
-            decode_ms, decode_bytes = run_python(page, PY_DECODE)
-            parse_ms = page.evaluate(JS_PARSE)
-            media_up_ms, media_down_ms = run_python(page, PY_MEDIA)
-            fetch_up_ms, fetch_down_ms = page.evaluate(JS_RAW_FETCH, [base_url, MEDIA_BYTES])
-            concurrent_ms = run_python(page, PY_CONCURRENT)
-            pipelined_ms = page.evaluate(JS_PIPELINED, [app.ws_url + "/_/ws", CONCURRENT])
-            defer_ms = run_python(page, PY_DEFER)
-            timeout_ms = page.evaluate(JS_SET_TIMEOUT, HOPS)
-            first_call_ms = navigation_ms(context, app.url + "/", "firstCall")
-            bare_ms = navigation_ms(context, bare.url + "/", "ready")
-            context.close()
-    finally:
-        baseline.terminate()
-        baseline.wait()
-    return {
-        "sequential_call": {"ours_ms": call_ms, "baseline_ms": raw_ms, "ratio": call_ms / raw_ms,
-                            "baseline": "raw JS WebSocket echo CALL to the same /_/ws"},
-        "decode_1mb": {"bytes": decode_bytes, "ours_ms": decode_ms, "baseline_ms": parse_ms,
-                       "ratio": decode_ms / parse_ms, "baseline": "JSON.parse of the same text"},
-        "media_up_8mb": {"ours_ms": media_up_ms, "baseline_ms": fetch_up_ms, "ratio": media_up_ms / fetch_up_ms,
-                         "baseline": "raw fetch POST of 8 MB"},
-        "media_down_8mb": {"ours_ms": media_down_ms, "baseline_ms": fetch_down_ms,
-                           "ratio": media_down_ms / fetch_down_ms, "baseline": "raw fetch GET of 8 MB"},
-        "call_async_1000": {"ours_ms": concurrent_ms, "baseline_ms": pipelined_ms, "ratio": concurrent_ms / pipelined_ms,
-                            "ours_calls_per_s": CONCURRENT * 1000 / concurrent_ms,
-                            "baseline_calls_per_s": CONCURRENT * 1000 / pipelined_ms,
-                            "baseline": "raw JS pipelined WebSocket loop of 1,000 echo CALLs (time for all)"},
-        "defer_0": {"ours_ms": defer_ms, "baseline_ms": timeout_ms, "ratio": defer_ms / timeout_ms,
-                    "baseline": "bare setTimeout(fn, 0), per hop"},
-        "navigation": {"ours_ms": first_call_ms, "baseline_ms": bare_ms, "ratio": first_call_ms / bare_ms,
-                       "baseline": "navigation to a bare Pyodide ready (same server, warm cache)"},
-    }
+    with LiveServer(ROOT / "bench" / "apps" / "browser") as app, LiveServer(ROOT / "bench" / "apps" / "bare") as bare, \
+            sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context, page = open_app(playwright, profile, app)
+        ws_url = app.ws_url + "/_/ws"
+        rows = []
+        for command, name in (("noop", "call_sync_fn"), ("noop_async", "call_async_def_fn")):
+            ours, base = interleave(lambda: run_python(page, py_sequential(command)),
+                                    lambda: page.evaluate(RAW_WS_CALLS, [ws_url, command, CALLS]))
+            rows.append(Row(name, ours, base, Goal("ratio_max", 1.3),
+                            f"raw JS WebSocket loop: the same CALL ({command}) over the same /_/ws, per call"))
+        size = run_python(page, PY_FETCH_BIG)
+        page.evaluate(JS_MAKE_REPLY)
+        ours, base = interleave(lambda: run_python(page, PY_RECEIVE), lambda: page.evaluate(JS_PARSE))
+        rows.append(Row("receive_1mb", ours, base, Goal("ratio_max", 2),
+                        "JSON.parse of the same text", extra={"bytes": size}))
+        ours, base = interleave(lambda: run_python(page, PY_MEDIA_DOWN), lambda: page.evaluate(JS_FETCH_DOWN, MEDIA_BYTES))
+        rows.append(Row("media_down_8mb", ours, base, Goal("ratio_max", 1.25),
+                        "raw fetch GET of the same 8 MB from the same server process (/_/api/blob)"))
+        ours, base = interleave(lambda: run_python(page, PY_MEDIA_UP), lambda: page.evaluate(JS_FETCH_UP, MEDIA_BYTES))
+        rows.append(Row("media_up_8mb", ours, base, Goal("ratio_max", 1.25),
+                        "raw fetch POST of 8 MB to the same server process (/_/api/sink)"))
+        ours, base = interleave(lambda: run_python(page, PY_CONCURRENT), lambda: page.evaluate(JS_PIPELINED, [ws_url, CONCURRENT]))
+        rows.append(Row("call_async_1000", ours, base, Goal("ratio_max", 2),
+                        "raw JS pipelined WebSocket loop of the same 1,000 CALLs (noop), time for all"))
+        ours, base = interleave(lambda: run_python(page, PY_DEFER), lambda: page.evaluate(JS_SET_TIMEOUT, HOPS))
+        rows.append(Row("defer_0", ours, base, None, "bare setTimeout(fn, 0), per hop"))
+        page.close()
+        rows += navigation_rows(context, app, bare)
+        context.close()
+    return rows
 
 
 if __name__ == "__main__":
-    start = time.time()
-    print(json.dumps(run(), indent=2), f"\n({time.time() - start:.0f} s)")
+    from bench.report import print_rows
+
+    began = time.time()
+    print_rows("browser", run())
+    print(f"({time.time() - began:.0f} s)")

@@ -1,6 +1,7 @@
-"""Runs every benchmark, prints ratios against baselines measured in the same run, saves JSON.
+"""Runs every benchmark, prints each row against its baseline measured in the same run with its goal and
+PASS/MISS, and saves the results as JSON.
 
-Usage: .venv/bin/python bench/run_all.py   (or ./build.sh bench)
+Usage: .venv/bin/python bench/run_all.py [codec] [server] [browser]   (or ./build.sh bench; default: all)
 Results: bench/results/codec.json, server.json, browser.json
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import browser_calls, codec_timing, server_calls  # noqa: E402
+from bench.report import Goal, Row, print_rows  # noqa: E402
 
 DIST = ROOT / "build" / "dist"
 RESULTS = ROOT / "bench" / "results"
@@ -31,39 +34,49 @@ def pyodide_codec() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    cpython = {"runtime": f"CPython {platform.python_version()}", "results": codec_timing.run()}
-    pyodide = pyodide_codec()
-    print("codec: encode+decode of a ~1 MB nested payload (ratio = ours / baseline; lower is better)")
-    print(f"{'runtime':<34} {'payload':<10} {'bytes':>9} {'ours ms':>9} {'baseline ms':>12} {'ratio':>7}  baseline")
-    for name, r in cpython["results"].items():
-        print(f"{cpython['runtime']:<34} {name:<10} {r['bytes']:>9} {r['codec_seconds'] * 1e3:>9.1f} "
-              f"{r['json_seconds'] * 1e3:>12.1f} {r['ratio']:>7.2f}  json.dumps+json.loads")
-    for name, r in pyodide["results"].items():
-        print(f"{pyodide['runtime']:<34} {name:<10} {r['bytes']:>9} {r['codec_seconds'] * 1e3:>9.1f} "
-              f"{r['js_json_seconds'] * 1e3:>12.1f} {r['ratio_vs_js_json']:>7.2f}  JSON.parse+JSON.stringify")
+def codec_rows() -> list[Row]:
+    ms = lambda seconds: [s * 1e3 for s in seconds]  # noqa: E731
+    cpython = codec_timing.run()
+    pyodide = pyodide_codec()["results"]
+    rows = [Row(f"codec_pyodide_{name}", ms(r["codec_samples"]), ms(r["js_json_samples"]), Goal("ratio_max", 3),
+                "JSON.parse+JSON.stringify of the same text in the same JS runtime (Node); Python's own "
+                f"json.dumps+json.loads there: {statistics.median(ms(r['python_json_samples'])):.1f} ms",
+                extra={"bytes": r["bytes"], "python_json_samples": ms(r["python_json_samples"])})
+            for name, r in pyodide.items()]
+    rows += [Row(f"codec_cpython_{name}", ms(r["codec_samples"]), ms(r["json_samples"]), None,
+                 f"json.loads+json.dumps of the same data (CPython {platform.python_version()})",
+                 extra={"bytes": r["bytes"]})
+             for name, r in cpython.items()]
+    return rows
+
+
+def save(name: str, rows: list[Row]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "codec.json").write_text(json.dumps({"cpython": cpython, "pyodide": pyodide}, indent=2) + "\n")
-    print(f"saved {RESULTS / 'codec.json'}")
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({row.name: row.as_json() for row in rows}, indent=2) + "\n")
+    print(f"saved {path}")
 
-    calls = server_calls.run()
-    print("\nserver: no-op calls over /_/ws vs a bare Starlette WebSocket echo of the same text (ratio = ours / echo)")
-    print(f"{'sockets':>7} {'ours calls/s':>13} {'p50 ms':>7} {'p99 ms':>7} {'echo msgs/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}")
-    for sockets, r in calls.items():
-        o, e = r["ours"], r["echo"]
-        print(f"{sockets:>7} {o['calls_per_second']:>13.0f} {o['p50_ms']:>7.2f} {o['p99_ms']:>7.2f} "
-              f"{e['calls_per_second']:>12.0f} {e['p50_ms']:>7.2f} {e['p99_ms']:>7.2f} {r['throughput_ratio']:>6.2f}")
-    (RESULTS / "server.json").write_text(json.dumps(calls, indent=2) + "\n")
-    print(f"saved {RESULTS / 'server.json'}")
 
-    browser = browser_calls.run()
-    print("\nbrowser: headless Chromium against the real server (ratio = ours / baseline in the same page)")
-    print(f"{'measure':<16} {'ours ms':>9} {'baseline ms':>12} {'ratio':>6}  baseline")
-    for name, r in browser.items():
-        print(f"{name:<16} {r['ours_ms']:>9.2f} {r['baseline_ms']:>12.2f} {r['ratio']:>6.2f}  {r['baseline']}")
-    (RESULTS / "browser.json").write_text(json.dumps(browser, indent=2) + "\n")
-    print(f"saved {RESULTS / 'browser.json'}")
+SUITES = {
+    "codec": ("codec: encode+decode of a ~1 MB nested payload (figure = ours / baseline; lower is better)", codec_rows),
+    "server": ("server: no-op calls over /_/ws (figure = ours / echo calls per second; higher is better)", server_calls.run),
+    "browser": ("browser: headless Chromium against the real server (figure = ours / baseline; lower is better)",
+                browser_calls.run),
+}
+
+
+def main(names: list[str]) -> None:
+    verdicts = []
+    for name in names or list(SUITES):
+        title, run = SUITES[name]
+        rows = run()
+        print_rows(title, rows)
+        save(name, rows)
+        verdicts += [row for row in rows if row.passed is not None]
+    missed = [row.name for row in verdicts if not row.passed]
+    print(f"\n{len(verdicts) - len(missed)} of {len(verdicts)} rows meet their goal"
+          + (f"; MISS: {', '.join(missed)}" if missed else ""))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

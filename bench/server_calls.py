@@ -1,5 +1,6 @@
 """Server benchmark: no-op calls per second over 1, 8 and 64 concurrent sockets, with p50/p99 latency,
-against a bare Starlette WebSocket echo of the same message text measured in the same run.
+against a bare Starlette WebSocket echo of the same message text measured in the same run (a warm-up
+of each side, then SAMPLES interleaved samples; bench/report.py).
 
 Example:
     >>> percentile([1.0, 2.0, 3.0, 4.0], 50)
@@ -22,10 +23,11 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import Goal, Row, interleave  # noqa: E402
 from tests.support.live_server import LiveServer, free_port  # noqa: E402
 
 CONCURRENCY = (1, 8, 64)
-CALLS_PER_RUN = 3000
+CALLS_PER_RUN = 1000
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -67,20 +69,30 @@ def wait_online(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-def run() -> dict[str, Any]:
+def run() -> list[Row]:
+    """One row per socket count: calls/s of ours vs the echo (medians of SAMPLES interleaved samples)."""
     echo_port = free_port()
     echo = subprocess.Popen([sys.executable, str(ROOT / "bench" / "echo_server.py"), str(echo_port)])
     try:
         wait_online(f"http://127.0.0.1:{echo_port}")
         with LiveServer(ROOT / "bench" / "apps" / "noop") as server:
-            results = {}
+            rows = []
             for sockets in CONCURRENCY:
-                asyncio.run(run_clients(f"{server.ws_url}/_/ws", sockets, 200))  # warm-up
-                ours = asyncio.run(run_clients(f"{server.ws_url}/_/ws", sockets, CALLS_PER_RUN))
-                baseline = asyncio.run(run_clients(f"ws://127.0.0.1:{echo_port}/echo", sockets, CALLS_PER_RUN))
-                results[str(sockets)] = {"ours": ours, "echo": baseline,
-                                         "throughput_ratio": ours["calls_per_second"] / baseline["calls_per_second"]}
-            return results
+                runs: dict[str, list[dict[str, float]]] = {"ours": [], "echo": []}
+
+                def ours() -> float:
+                    runs["ours"].append(asyncio.run(run_clients(f"{server.ws_url}/_/ws", sockets, CALLS_PER_RUN)))
+                    return runs["ours"][-1]["calls_per_second"]
+
+                def baseline() -> float:
+                    runs["echo"].append(asyncio.run(run_clients(f"ws://127.0.0.1:{echo_port}/echo", sockets, CALLS_PER_RUN)))
+                    return runs["echo"][-1]["calls_per_second"]
+
+                mine, theirs = interleave(ours, baseline)
+                rows.append(Row(f"server_{sockets}_sockets", mine, theirs, Goal("ratio_min", 0.6),
+                                "bare Starlette WebSocket echo of the same text (calls/s; higher is better)",
+                                unit="calls/s", extra={"runs": runs}))
+            return rows
     finally:
         echo.terminate()
         echo.wait()

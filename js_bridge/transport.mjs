@@ -8,10 +8,31 @@
 // All three carry the page's session in a SESSION message (session.mjs), never in the URL or a cookie.
 //
 //   const transport = new WebSocketTransport({ origin: "https://app.example.com", session: new SessionKeeper(origin) });
-//   const { text, frames } = await transport.call("id-1", callJsonText, [], (text, frames) => {});
+//   const { text, media, error } = await transport.call("id-1", callJsonText, null, (progress) => {});
+//
+// A reply is {text, media, error, utf8}: the message's JSON text, its media as {mediaId: Uint8Array} (each
+// item assembled into one buffer; null when it has none), a framing problem found in its chunks (or null),
+// and the text's UTF-8 bytes (computed when read).
+// `frames` of a call are [[chunkHeaderText, bytes], ...] or null.
 
 import { IncomingMessage, boundaryOf, callForm, isFinal, messagesFromParts, parseParts } from "./frames.mjs";
 import { SessionKeeper } from "./session.mjs";
+
+const utf8Encoder = new TextEncoder();
+
+/** What a call's caller gets for one incoming message: {text, media, error}, and `utf8`, the text as UTF-8
+ *  bytes, made when asked (Python reads those: copying bytes into Python costs ~1 ms per MB where
+ *  converting a JS string costs ~20). */
+export function replyOf(incoming) {
+  return {
+    text: incoming.text,
+    media: incoming.media,
+    error: incoming.error,
+    get utf8() {
+      return utf8Encoder.encode(this.text);
+    },
+  };
+}
 
 export const DEFAULT_BACKOFF = { initialMs: 200, maxMs: 10000, factor: 2, jitter: 0.3 };
 
@@ -61,7 +82,7 @@ export class WebSocketTransport {
     this.offlineTimer = null;
   }
 
-  /** Send a CALL (its JSON text and media frames); resolves with the final message and its frames. */
+  /** Send a CALL (its JSON text and media frames, or null); resolves with the final reply. */
   call(id, text, frames, onMessage) {
     return new Promise((resolve, reject) => {
       this.calls.set(id, { text, frames, onMessage, resolve, reject, sent: false, queuedAt: Date.now() });
@@ -100,6 +121,7 @@ export class WebSocketTransport {
   send(entry) {
     entry.sent = true;
     this.socket.send(entry.text);
+    if (!entry.frames) return;
     for (const [headerText, bytes] of entry.frames) {
       this.socket.send(headerText);
       this.socket.send(bytes);
@@ -141,9 +163,9 @@ export class WebSocketTransport {
     if (!entry) return;
     if (isFinal(incoming.message)) {
       this.calls.delete(incoming.message.id);
-      entry.resolve({ text: incoming.text, frames: incoming.frames });
+      entry.resolve(replyOf(incoming));
     } else if (entry.onMessage) {
-      entry.onMessage(incoming.text, incoming.frames);
+      entry.onMessage(replyOf(incoming));
     }
   }
 
@@ -201,14 +223,14 @@ export class HttpTransport {
     const bytes = new Uint8Array(await response.arrayBuffer());
     const messages = callMessages(this.session, bytes, response.headers.get("content-type"));
     for (const incoming of messages) {
-      if (isFinal(incoming.message)) return { text: incoming.text, frames: incoming.frames };
-      if (onMessage) onMessage(incoming.text, incoming.frames);
+      if (isFinal(incoming.message)) return replyOf(incoming);
+      if (onMessage) onMessage(replyOf(incoming));
     }
     throw new OfflineError("Connection to server failed (no response in reply)");
   }
 }
 
-/** A blocking POST of a CALL (for code that cannot suspend): the raw response, as messages with frames. */
+/** A blocking POST of a CALL (for code that cannot suspend): every message of the response, as replies. */
 export function syncHttpCall(origin, session, text, frames) {
   const xhr = new XMLHttpRequest();
   xhr.open("POST", origin + "/_/server-call-http", false);
@@ -222,5 +244,5 @@ export function syncHttpCall(origin, session, text, frames) {
   const raw = xhr.responseText;
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i) & 0xff;
-  return callMessages(session, bytes, xhr.getResponseHeader("content-type"));
+  return callMessages(session, bytes, xhr.getResponseHeader("content-type")).map(replyOf);
 }

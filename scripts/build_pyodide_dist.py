@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""Assemble build/dist/: a self-contained Pyodide distribution that never points at a CDN.
+"""Assemble a self-contained Pyodide distribution that never points at a CDN, for production or for tests.
+
+- ``--profile production`` (default) -> build/dist/: what the server serves to users: Pyodide's core and the
+  runtime wheel, nothing else.
+- ``--profile test`` -> build/dist-test/: the same plus the wheels tests/pyodide needs inside Pyodide:
+  micropip and pytest-pyodide's in-Pyodide needs (`pytest`, `tblib`) with their dependency closure.
 
 The npm package `pyodide` holds only the core (no wheels at all). This script
   1. copies the core files from node_modules/pyodide/,
-  2. fetches into build/wheel-cache/ (once) the pure-Python wheels that the dist must hold:
-     micropip and pytest-pyodide's in-Pyodide needs (`pytest`, `tblib`) with their dependency
-     closure, at the exact versions pyodide-lock.json lists, for Pyodide's Python version,
+  2. fetches into build/wheel-cache/ (once) the profile's pure-Python wheels at the exact versions
+     pyodide-lock.json lists, for Pyodide's Python version,
   3. copies those wheels and the runtime wheel(s) from build/wheels/ into the dist,
-  4. rewrites build/dist/pyodide-lock.json: every entry whose wheel we ship gets the real sha256
+  4. rewrites the dist's pyodide-lock.json: every entry whose wheel we ship gets the real sha256
      and file name of the shipped file (Chromium enforces them); every other entry is removed.
 
 Idempotent: unchanged files are not copied again and cached wheels are not fetched again.
-Run with the project's .venv python (it needs pip): `.venv/bin/python scripts/build_pyodide_dist.py`.
+Run with the project's .venv python (it needs pip):
+`.venv/bin/python scripts/build_pyodide_dist.py [--profile production|test]`.
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Lock entries (and their "depends" closure) whose wheels the dist must ship.
-ROOT_PACKAGES = ("micropip", "pytest", "tblib")
+# Per profile: lock entries (and their "depends" closure) whose wheels the dist must ship, and its directory.
+PROFILES = {
+    "production": ((), ROOT / "build" / "dist"),
+    "test": (("micropip", "pytest", "tblib"), ROOT / "build" / "dist-test"),
+}
 # Files of the npm package that a dist does not need.
 SKIP_CORE = {"package.json", "README.md", "ffi.d.ts", "pyodide.d.ts"}
 
@@ -109,8 +117,11 @@ def main() -> int:
     parser.add_argument("--pyodide", type=Path, default=ROOT / "node_modules" / "pyodide")
     parser.add_argument("--wheels", type=Path, default=ROOT / "build" / "wheels", help="runtime wheel(s)")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "wheel-cache")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "dist")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="production")
+    parser.add_argument("--out", type=Path, help="the dist directory (default: the profile's)")
     args = parser.parse_args()
+    root_packages, default_out = PROFILES[args.profile]
+    args.out = args.out or default_out
 
     src_lock_path = args.pyodide / "pyodide-lock.json"
     if not src_lock_path.exists():
@@ -128,8 +139,8 @@ def main() -> int:
 
     # 2. + 3. wheels listed in the lock, then the runtime wheel(s)
     shipped: dict[str, Path] = {}  # lock key -> wheel in the dist
-    keys = closure(lock, ROOT_PACKAGES)
-    print(f"lock wheels (closure of {', '.join(ROOT_PACKAGES)}): {', '.join(keys)}")
+    keys = closure(lock, root_packages)
+    print(f"{args.profile} dist; lock wheels (closure of {', '.join(root_packages) or 'nothing'}): {', '.join(keys) or 'none'}")
     for key in keys:
         entry = lock["packages"][key]
         wheel = fetch_wheel(args.cache, entry["name"], entry["version"], python_version)

@@ -4,7 +4,7 @@ Example:
     >>> from pathlib import Path
     >>> app = create_app(ServerConfig(app_dir=Path("demo")))
     >>> sorted(r.path for r in app.routes if r.path.startswith("/_/") and "runtime" not in r.path)
-    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
+    ['/_/api/{path:path}', '/_/app/client_code.zip', '/_/app/client_code/{digest}.zip', '/_/check-app-online', '/_/server-call-http', '/_/uplink', '/_/ws']
 """
 
 from __future__ import annotations
@@ -72,13 +72,16 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
 
     code = ServerCode(config, sessions, dispatcher)
     page = AppPage(config.app_dir, sessions)
+    client_code = ClientCode(config.app_dir)
     app = Starlette(routes=[
         WebSocketRoute("/_/ws", BrowserWebSocketEndpoint(calls, sessions, config).endpoint),
         WebSocketRoute("/_/uplink", UplinkWebSocketEndpoint(config, uplinks, calls, sessions).endpoint),
         Route("/_/server-call-http", HttpCallEndpoint(calls, sessions, config).endpoint, methods=["POST"]),
         Route("/_/check-app-online", check_app_online),
-        Route("/_/app/client_code.zip", ClientCode(config.app_dir).endpoint),
-        Route("/_/runtime/build.json", RuntimeDescription(runtime_dirs, config.origins, sessions).endpoint),
+        Route("/_/app/client_code.zip", client_code.endpoint),
+        Route("/_/app/client_code/{digest}.zip", client_code.by_digest),
+        Route("/_/runtime/build.json",
+              RuntimeDescription(runtime_dirs, config.origins, sessions, config.app_dir).endpoint),
         Mount(f"/_/runtime/{build_id(runtime_dirs)}", runtime_files(runtime_dirs, IMMUTABLE)),
         Mount("/_/runtime", runtime_files(runtime_dirs, REVALIDATE)),
         Route("/_/api/{path:path}", ApiEndpoint(code, default_endpoints if endpoints is None else endpoints).endpoint,

@@ -3,7 +3,7 @@
 //
 //   echo '{"origin": "http://127.0.0.1:8000", "token": null, "id": "c1", "text": "{...CALL...}",
 //          "frames": [["{...CHUNK_HEADER...}", "<base64>"]]}' | node tests/js/http_call_cli.mjs
-//   -> {"messages": [{"text": "...", "frames": [["...", "<base64>"]]}, ...]}   (the last one is final)
+//   -> {"messages": [{"text": "...", "media": {"<mediaId>": "<base64>"} | null, "error": null}, ...]}   (the last one is final)
 
 import { SessionKeeper } from "../../js_bridge/session.mjs";
 import { HttpTransport } from "../../js_bridge/transport.mjs";
@@ -12,7 +12,8 @@ const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 const toWire = ([headerText, base64]) => [headerText, new Uint8Array(Buffer.from(base64, "base64"))];
-const fromWire = ([headerText, bytes]) => [headerText, Buffer.from(bytes).toString("base64")];
+const fromReply = ({ text, media, error }) => ({ text, error,
+  media: media && Object.fromEntries(Object.entries(media).map(([id, bytes]) => [id, Buffer.from(bytes).toString("base64")])) });
 
 const session = new SessionKeeper(request.origin, null);
 if (request.token) session.confirm(request.token);
@@ -20,8 +21,8 @@ const transport = new HttpTransport({ origin: request.origin, session });
 const messages = [];
 try {
   const final = await transport.call(request.id, request.text, request.frames.map(toWire),
-    (text, frames) => messages.push({ text, frames: frames.map(fromWire) }));
-  messages.push({ text: final.text, frames: final.frames.map(fromWire) });
+    (reply) => messages.push(fromReply(reply)));
+  messages.push(fromReply(final));
   process.stdout.write(JSON.stringify({ messages }));
 } catch (error) {
   process.stdout.write(JSON.stringify({ messages, error: String(error && error.message), offline: Boolean(error && error.offline) }));

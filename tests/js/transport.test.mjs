@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, afterEach, describe, test, mock } from "node:test";
 
-import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay } from "../../js_bridge/transport.mjs";
+import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay, syncHttpCall } from "../../js_bridge/transport.mjs";
 import { SessionKeeper } from "../../js_bridge/session.mjs";
 import { FakeSockets, callText } from "./fake_websocket.mjs";
 
@@ -65,9 +65,11 @@ describe("WebSocketTransport", () => {
     sockets.last.open();
     assert.deepEqual(sockets.last.callIds(), ["c1"]);
     sockets.last.receive(response("c1", 42));
-    const { text, frames } = await result;
-    assert.equal(JSON.parse(text).response, 42);
-    assert.deepEqual(frames, []);
+    const reply = await result;
+    assert.equal(JSON.parse(reply.text).response, 42);
+    assert.equal(reply.media, null);
+    assert.equal(reply.error, null);
+    assert.deepEqual(reply.utf8, new TextEncoder().encode(reply.text), "utf8 is the text's UTF-8 bytes");
   });
 
   test("calls on an open socket go out at once and run concurrently", async () => {
@@ -234,7 +236,7 @@ describe("WebSocketTransport", () => {
   test("non-final messages go to onMessage; media frames are collected across chunk headers", async () => {
     const t = transport();
     const updates = [];
-    const call = t.call("m", callText("m"), [], (text, frames) => updates.push([JSON.parse(text), frames.length]));
+    const call = t.call("m", callText("m"), [], (reply) => updates.push([JSON.parse(reply.text), reply.media, reply.error]));
     mock.timers.tick(0);
     const socket = sockets.last;
     socket.open();
@@ -248,9 +250,24 @@ describe("WebSocketTransport", () => {
     socket.receive(new Uint8Array([1, 2, 3]));
     socket.receive(header(1, true));
     socket.receive(new Uint8Array([4]));
-    const { frames } = await call;
-    assert.deepEqual(updates, [[{ id: "m", update: { step: 1 }, objects: [] }, 0], [{ id: "m", output: "printed\n" }, 0]]);
-    assert.deepEqual(frames.map(([headerText, bytes]) => [JSON.parse(headerText).chunkIndex, [...bytes]]), [[0, [1, 2, 3]], [1, [4]]]);
+    const { media, error } = await call;
+    assert.deepEqual(updates, [[{ id: "m", update: { step: 1 }, objects: [] }, null, null], [{ id: "m", output: "printed\n" }, null, null]]);
+    assert.equal(error, null);
+    assert.deepEqual(Object.keys(media), ["m0"]);
+    assert.deepEqual([...media.m0], [1, 2, 3, 4], "the chunks joined into one buffer");
+  });
+
+  test("a bad chunk reaches the caller as the reply's error instead of a hang", async () => {
+    const t = transport();
+    const call = t.call("m", callText("m"), [], null);
+    mock.timers.tick(0);
+    const socket = sockets.last;
+    socket.open();
+    socket.receive(JSON.stringify({ id: "m", response: { $media: 0 }, objects: [{ path: ["response"], type: ["DataMedia"], id: "m0" }] }));
+    socket.receive(JSON.stringify({ type: "CHUNK_HEADER", requestId: "m", mediaId: "m0", chunkIndex: 3, lastChunk: true }));
+    socket.receive(new Uint8Array([1]));
+    const { error } = await call;
+    assert.equal(error, 'Media "m0": expected chunk 0, got chunk 3');
   });
 
   test("a call's media frames are sent as header text then bytes, after the CALL", () => {
@@ -324,12 +341,13 @@ describe("HttpTransport", () => {
     session.confirm("s1");
     const t = new HttpTransport({ origin: ORIGIN, fetchImpl, session });
     const updates = [];
-    const { text, frames } = await t.call("h", callText("h"), [], (updateText) => updates.push(JSON.parse(updateText).update));
+    const { text, media, error } = await t.call("h", callText("h"), [], (reply) => updates.push(JSON.parse(reply.text).update));
     assert.deepEqual(seen, [["http://app.test/_/server-call-http", "POST", ["json-data", "session"],
       { type: "SESSION", token: "s1", fresh: false }]]);
     assert.deepEqual(updates, [{ n: 1 }]);
     assert.equal(JSON.parse(text).id, "h");
-    assert.deepEqual([...frames[0][1]], [13, 10, 45, 45, 120, 121, 122]);
+    assert.equal(error, null);
+    assert.deepEqual([...media["0"]], [13, 10, 45, 45, 120, 121, 122]);
   });
 
   test("a network failure or an HTTP error is an offline error", async () => {
@@ -346,5 +364,55 @@ describe("HttpTransport", () => {
       multipart("b", [["application/json", JSON.stringify({ id: "a", output: "x" })]]),
       { headers: { "content-type": "multipart/x-mixed-replace; boundary=b" } }) });
     await assert.rejects(t.call("a", callText("a"), [], null), /no response in reply/);
+  });
+});
+
+// --- syncHttpCall ----------------------------------------------------------------------------------------------
+
+/** A blocking XMLHttpRequest stand-in answering with `bytes` as a browser does under x-user-defined (bytes over
+ *  0x7F become U+F780..U+F7FF). */
+function fakeXhr(bytes, { status = 200, contentType = "multipart/x-mixed-replace; boundary=q" } = {}) {
+  const requests = [];
+  class FakeXhr {
+    open(method, url, async) { this.request = { method, url, async }; }
+    overrideMimeType(type) { this.request.mime = type; }
+    send(form) { requests.push({ ...this.request, keys: [...form.keys()] }); this.status = status; }
+    getResponseHeader(name) { return name.toLowerCase() === "content-type" ? contentType : null; }
+    get responseText() { return String.fromCharCode(...bytes.map((b) => (b > 0x7f ? 0xf700 + b : b))); }
+  }
+  return { FakeXhr, requests };
+}
+
+describe("syncHttpCall", () => {
+  afterEach(() => { delete globalThis.XMLHttpRequest; });
+
+  test("posts synchronously and returns every message as a reply, media assembled, SESSION taken", async () => {
+    const bytes = new Uint8Array(await multipart("q", [
+      ["application/json", JSON.stringify({ type: "SESSION", token: "s2" })],
+      ["application/json", JSON.stringify({ id: "s", output: "hi" })],
+      ["application/json", JSON.stringify({ id: "s", response: {}, objects: [{ path: ["response"], type: ["DataMedia"], id: "0" }] })],
+      ["application/json", JSON.stringify({ type: "CHUNK_HEADER", requestId: "s", mediaId: "0", chunkIndex: 0, lastChunk: false })],
+      ["application/octet-stream", new Uint8Array([0, 127, 128, 255])],
+      ["application/json", JSON.stringify({ type: "CHUNK_HEADER", requestId: "s", mediaId: "0", chunkIndex: 1, lastChunk: true })],
+      ["application/octet-stream", new Uint8Array([13, 10])],
+    ]).arrayBuffer());
+    const { FakeXhr, requests } = fakeXhr([...bytes]);
+    globalThis.XMLHttpRequest = FakeXhr;
+    const session = new SessionKeeper(ORIGIN, null);
+    const replies = syncHttpCall(ORIGIN, session, callText("s"), null);
+    assert.deepEqual(requests, [{ method: "POST", url: "http://app.test/_/server-call-http", async: false,
+      mime: "text/plain; charset=x-user-defined", keys: ["json-data", "session"] }]);
+    assert.deepEqual(replies.map((r) => JSON.parse(r.text).output ?? "final"), ["hi", "final"]);
+    assert.equal(replies[0].media, null);
+    assert.equal(replies[1].error, null);
+    assert.deepEqual([...replies[1].media["0"]], [0, 127, 128, 255, 13, 10], "binary bytes survive the text transfer");
+    assert.equal(JSON.parse(session.requestText()).token, "s2", "the SESSION message is taken by the session");
+  });
+
+  test("an HTTP error is an offline error", () => {
+    const { FakeXhr } = fakeXhr([], { status: 503 });
+    globalThis.XMLHttpRequest = FakeXhr;
+    assert.throws(() => syncHttpCall(ORIGIN, new SessionKeeper(ORIGIN, null), callText("s"), null),
+      (e) => e instanceof OfflineError && e.message === "Connection to server failed (HTTP 503)");
   });
 });

@@ -14,18 +14,22 @@ Example (the encoding half, which runs anywhere):
     >>> json.loads(text)["objects"]
     [{'type': ['Long'], 'value': '1099511627776', 'path': ['args', 1]}]
     >>> json.loads(encode_call("get_state", (), {}, {"backend": "B", "id": "t1", "mac": "m"})[1])["liveObjectCall"]
-    {'backend': 'B', 'id': 't1', 'mac': 'm', 'method': 'get_state', 'permissions': None}
+    {'backend': 'B', 'id': 't1', 'mac': 'm', 'permissions': None, 'method': 'get_state'}
+    >>> decode_reply('{"id": "c1", "response": [1, null], "objects": [{"path": ["response", 1], "type": ["Long"], "value": "9007199254740993"}]}')
+    {'id': 'c1', 'response': [1, 9007199254740993]}
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
-import uuid
+import os
 from typing import Any, Callable
 
-from .._errors import AppOfflineError, error_from_wire
-from .._wire import MediaAssembler, decode_message, encode_message, media_ids
-from .indicator import GlobalSpinnerDuring
+from .._errors import AppOfflineError, SerializationError, error_from_wire
+from .._wire import decode_message, encode_message
+from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
 from .updates import apply_capability_updates, show_output
 
 _last_path = ""
@@ -42,6 +46,31 @@ def _bridge() -> Any:
     return _anvil_bridge
 
 
+class _CallIds:
+    """Call ids: a prefix drawn once per page (after a memory snapshot is restored, never inside it) and a counter.
+
+    Example:
+        >>> ids = _CallIds()
+        >>> a, b = ids.next(), ids.next()
+        >>> a != b and a.split("-")[0] == b.split("-")[0]
+        True
+    """
+
+    def __init__(self) -> None:
+        self.prefix = ""
+        self.counter = itertools.count(1)
+
+    def next(self) -> str:
+        if not self.prefix:
+            self.prefix = os.urandom(8).hex()
+        return f"{self.prefix}-{next(self.counter)}"
+
+
+_ids = _CallIds()
+#: The capabilities each call in flight sent, by call id (for the progress messages that update them).
+_in_flight: dict[str, Any] = {}
+
+
 def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                 live_object: dict[str, Any] | None = None) -> tuple[str, str, list[tuple[str, bytes]], Any]:
     """The CALL's id, JSON text, media frames and the capabilities it carries (SerializationError here).
@@ -51,35 +80,40 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
     """
     if not isinstance(fn_name, str):
         raise TypeError(f"anvil.server.call expects the function name (a str) first, not {type(fn_name).__name__}")
-    call_id = uuid.uuid4().hex
+    call_id = _ids.next()
     target: dict[str, Any] = {"command": fn_name}
     if live_object is not None:
         target = {"liveObjectCall": {**{k: live_object.get(k) for k in ("backend", "id", "mac", "permissions")},
                                      "method": fn_name}}
     encoded = encode_message({"type": "CALL", "id": call_id, **target, "args": list(args), "kwargs": dict(kwargs)})
     encoded.message.setdefault("vt_global", [])
-    frames = [(json.dumps(header), data) for header, data in encoded.chunks()]
+    frames = [(json.dumps(header), data) for header, data in encoded.chunks()] if encoded.media else []
     return call_id, json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
 
 
-def decode_reply(text: str, frames: list[tuple[str, bytes]]) -> dict[str, Any]:
-    """A received message (with its media frames) as Python values."""
-    message = json.loads(text)
-    expected = media_ids(message)
-    contents: dict[str, bytes] = {}
-    if expected:
-        assembler = MediaAssembler(message.get("id"), expected)
-        for header_text, data in frames:
-            assembler.add_chunk(json.loads(header_text), data)
-        contents = assembler.contents()
-    return decode_message(message, contents).message
+def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
+    """A received message (its JSON text or UTF-8 bytes; its media already assembled by the bridge) as Python values.
+
+    ``error`` is a framing problem the bridge found in the message's media chunks.
+    """
+    if error:
+        raise SerializationError(error)
+    return decode_message(json.loads(text), media).message
 
 
-def _frames_from_js(js_frames: Any) -> list[tuple[str, bytes]]:
-    return [(str(frame[0]), frame[1].to_bytes()) for frame in js_frames]
+def decode_js_reply(reply: Any) -> dict[str, Any]:
+    """A reply from the bridge (``{text, media, error, utf8}``, see js_bridge/transport.mjs) as Python values.
+
+    The JSON is read as UTF-8 bytes: copying bytes into Python is far cheaper than converting a long JS string.
+    """
+    js_media = reply.media
+    media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
+    return decode_reply(reply.utf8.to_bytes(), media, reply.error)
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:
+    if not frames:
+        return None
     from pyodide.ffi import to_js
 
     return to_js([[header, data] for header, data in frames])
@@ -91,11 +125,90 @@ def apply_progress(message: dict[str, Any], capabilities: Any) -> None:
     show_output(message)
 
 
-def progress_handler(capabilities: Any) -> Callable[[str, Any], None]:
-    """The JS-callable listener for a call's progress messages."""
-    def on_progress(progress_text: str, progress_frames: Any) -> None:
-        apply_progress(decode_reply(progress_text, _frames_from_js(progress_frames)), capabilities)
-    return on_progress
+def _on_progress(call_id: str, reply: Any) -> None:
+    """The bridge's one listener for every call's progress messages (registered once, see ``_send``)."""
+    apply_progress(decode_js_reply(reply), _in_flight.get(call_id, []))
+
+
+class _ImmediateLoop:
+    """The loop of the Futures a blocking call waits on with ``run_sync``: their done callbacks run at once, so
+    Python resumes a microtask after the reply arrives instead of a macrotask (an event-loop turn) later.
+
+    Example:
+        >>> import asyncio
+        >>> future, seen = asyncio.Future(loop=_ImmediateLoop()), []
+        >>> future.add_done_callback(lambda f: seen.append(f.result()))
+        >>> future.set_result(1); seen
+        [1]
+    """
+
+    def get_debug(self) -> bool:
+        return False
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> None:
+        if context is None:
+            callback(*args)
+        else:
+            context.run(callback, *args)
+
+
+class BridgeError(Exception):
+    """The bridge refused a call (``js_error`` is its JavaScript error; offline ones become AppOfflineError)."""
+
+    def __init__(self, js_error: Any) -> None:
+        super().__init__(str(getattr(js_error, "message", js_error)))
+        self.js_error = js_error
+
+
+class _Bridge:
+    """The bridge's ``call`` and ``callSettled``, with the progress and settle listeners registered once (after
+    the page loader set the bridge up; never inside a memory snapshot)."""
+
+    bridge: Any = None
+    call: Any = None
+    call_settled: Any = None
+    waiting: dict[str, Any] = {}
+    loop = _ImmediateLoop()
+
+    @classmethod
+    def ready(cls) -> None:
+        if cls.bridge is None:
+            from pyodide.ffi import create_proxy
+
+            bridge = _bridge()
+            bridge.onProgress = create_proxy(_on_progress)
+            bridge.onSettled = create_proxy(cls.settled)
+            cls.call, cls.call_settled, cls.bridge = bridge.call, bridge.callSettled, bridge
+
+    @classmethod
+    def send(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
+        """Send a CALL; returns the bridge's promise of the reply (for ``await``)."""
+        cls.ready()
+        return cls.call(call_id, text, _frames_to_js(frames), spinner)
+
+    @classmethod
+    def wait(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
+        """Send a CALL and suspend Python (JSPI) until its reply; raises BridgeError if the bridge refuses it."""
+        from pyodide.ffi import run_sync
+
+        cls.ready()
+        future = asyncio.Future(loop=cls.loop)  # type: ignore[arg-type]
+        cls.waiting[call_id] = future
+        try:
+            cls.call_settled(call_id, text, _frames_to_js(frames), spinner)
+            return run_sync(future)
+        finally:
+            cls.waiting.pop(call_id, None)
+
+    @staticmethod
+    def settled(call_id: str, reply: Any, error: Any) -> None:
+        future = _Bridge.waiting.get(call_id)
+        if future is None or future.done():
+            return
+        if error is not None:
+            future.set_exception(BridgeError(error))
+        else:
+            future.set_result(reply)
 
 
 def with_server_trace(exc: BaseException) -> BaseException:
@@ -135,37 +248,39 @@ def call_s(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     return blocking_call(fn_name, args, kwargs, silent=True)
 
 
+def _spinner_wanted(silent: bool) -> bool:
+    return not silent and not suppressing_global_spinner()
+
+
 def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool,
                   live_object: dict[str, Any] | None = None) -> Any:
     global _last_path
-    from pyodide.ffi import can_run_sync, create_proxy, run_sync
+    from pyodide.ffi import can_run_sync
 
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs, live_object)
-    bridge = _bridge()
-    on_progress = progress_handler(capabilities)
     try:
+        if can_run_sync():
+            _last_path = "jspi"
+            _in_flight[call_id] = capabilities
+            try:
+                reply = _Bridge.wait(call_id, text, frames, _spinner_wanted(silent))
+            finally:
+                del _in_flight[call_id]
+            return result_of(decode_js_reply(reply), capabilities)
+        _last_path = "sync-http"
+        final = None
         with GlobalSpinnerDuring(silent):
-            if can_run_sync():
-                _last_path = "jspi"
-                listener = create_proxy(on_progress)
-                try:
-                    reply = run_sync(bridge.call(call_id, text, _frames_to_js(frames), listener))
-                finally:
-                    listener.destroy()
-                return result_of(decode_reply(str(reply.text), _frames_from_js(reply.frames)), capabilities)
-            _last_path = "sync-http"
-            final = None
-            for incoming in bridge.syncCall(text, _frames_to_js(frames)):
-                message = decode_reply(str(incoming.text), _frames_from_js(incoming.frames))
+            for incoming in _bridge().syncCall(text, _frames_to_js(frames)):
+                message = decode_js_reply(incoming)
                 if "response" in message or "error" in message:
                     final = message
                 else:
                     apply_progress(message, capabilities)
-            if final is None:
-                raise AppOfflineError("Connection to server failed (no response)")
-            return result_of(final, capabilities)
+        if final is None:
+            raise AppOfflineError("Connection to server failed (no response)")
+        return result_of(final, capabilities)
     except Exception as e:
-        offline = _offline(bridge, e) if type(e).__name__ == "JsException" else None
+        offline = _offline(_bridge(), e) if isinstance(e, BridgeError) or type(e).__name__ == "JsException" else None
         if offline is not None:
             raise offline from None
         raise
@@ -177,19 +292,15 @@ async def call_async(fn_name: str, *args: Any, **kwargs: Any) -> Any:
 
 
 async def awaitable_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Any:
-    from pyodide.ffi import create_proxy
-
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs)
-    bridge = _bridge()
-    listener = create_proxy(progress_handler(capabilities))
+    _in_flight[call_id] = capabilities
     try:
-        with GlobalSpinnerDuring(silent):
-            reply = await bridge.call(call_id, text, _frames_to_js(frames), listener)
+        reply = await _Bridge.send(call_id, text, frames, _spinner_wanted(silent))
     except Exception as e:
-        offline = _offline(bridge, e)
+        offline = _offline(_bridge(), e)
         if offline is not None:
             raise offline from None
         raise
     finally:
-        listener.destroy()
-    return result_of(decode_reply(str(reply.text), _frames_from_js(reply.frames)), capabilities)
+        del _in_flight[call_id]
+    return result_of(decode_js_reply(reply), capabilities)

@@ -18,11 +18,9 @@ from typing import Any, Callable, Mapping
 
 from .._capability import Capability
 from .._errors import AnvilWrappedError, SerializationError
-from .._live_object import LiveObjectProxy
-from .._media import BlobMedia
-from .._portable import SerializationInfo, lookup_portable_class
-from . import scalars
+from .._portable import SerializationInfo
 from .paths import is_valid_path, repr_path
+from .types import WIRE_TYPES, carries_media, first_known_type
 
 #: Called with a module name when a portable type is unknown; may import it (the server allows only app modules).
 ModuleImporter = Callable[[str], None]
@@ -40,7 +38,7 @@ class DecodedMessage:
 
 def media_ids(message: Any) -> list[str]:
     """The ids of the media whose chunks must arrive before ``message`` can be decoded."""
-    return [entry["id"] for entry in _entries(message) if _first_known_type(entry) == "DataMedia"]
+    return [entry["id"] for entry in _entries(message) if carries_media(entry)]
 
 
 def decode_message(message: Any, media: Mapping[str, bytes] | None = None, *, remote_is_trusted: bool = False,
@@ -48,10 +46,6 @@ def decode_message(message: Any, media: Mapping[str, bytes] | None = None, *, re
                    check_capability: CapabilityCheck | None = None) -> DecodedMessage:
     """Rebuild the values of a received message; ``media`` maps media ids to their received bytes."""
     return _Decoder(message, media or {}, remote_is_trusted, import_module, check_capability).decode()
-
-
-_KNOWN_TYPES = ("DataMedia", "Capability", "LiveObject", "Date", "DateTime", "Long", "Float", "Primitive",
-                "ValueType", "ClassType")
 
 
 def _entries(message: Any) -> list[dict[str, Any]]:
@@ -68,13 +62,9 @@ def _entries(message: Any) -> list[dict[str, Any]]:
         types = entry.get("type")
         if type(types) is not list or not types or not all(type(t) is str for t in types):
             raise SerializationError(f"Malformed object description: bad type {types!r} at {repr_path(entry['path'])}")
-        if _first_known_type(entry) == "DataMedia" and type(entry.get("id")) is not str:
+        if carries_media(entry) and type(entry.get("id")) is not str:
             raise SerializationError(f"Malformed Media description: id must be a str at {repr_path(entry['path'])}")
     return entries
-
-
-def _first_known_type(entry: dict[str, Any]) -> str | None:
-    return next((t for t in entry["type"] if t in _KNOWN_TYPES), None)
 
 
 class _Decoder:
@@ -139,98 +129,16 @@ class _Decoder:
 
     def apply(self, entry: dict[str, Any]) -> None:
         path = entry["path"]
-        kind = _first_known_type(entry)
+        kind = first_known_type(entry)
         if kind is None:
             raise SerializationError(f"Cannot deserialize an object of type {entry['type'][0]!r} at {repr_path(path)}")
         container, key = self.slot(path)
-        if kind == "ValueType":
-            container[key] = self.rebuild_portable(entry, container[key])
-        else:
-            container[key] = getattr(self, "rebuild_" + kind)(entry)
+        container[key] = WIRE_TYPES[kind].decode(self, entry, container[key])
 
     def field(self, entry: dict[str, Any], name: str, kind: type) -> Any:
+        """``entry[name]`` when it is of type ``kind``; otherwise SerializationError naming the entry's type."""
         value = entry.get(name)
         if type(value) is not kind:
-            raise SerializationError(f"Malformed {_first_known_type(entry)} description: bad {name!r} "
+            raise SerializationError(f"Malformed {first_known_type(entry)} description: bad {name!r} "
                                      f"{value!r} at {repr_path(entry['path'])}")
         return value
-
-    def rebuild_Long(self, entry: dict[str, Any]) -> int:
-        return scalars.parse_long(entry.get("value"))
-
-    def rebuild_Float(self, entry: dict[str, Any]) -> float:
-        return scalars.parse_float(entry.get("value"))
-
-    def rebuild_Date(self, entry: dict[str, Any]) -> Any:
-        return scalars.parse_date(entry["value"]) if entry.get("value") not in (None, "") else None
-
-    def rebuild_DateTime(self, entry: dict[str, Any]) -> Any:
-        return scalars.parse_datetime(entry["value"]) if entry.get("value") not in (None, "") else None
-
-    def rebuild_Primitive(self, entry: dict[str, Any]) -> Any:
-        value = entry.get("value")
-        if value is not None and type(value) not in (str, int, float, bool):
-            raise SerializationError(f"Malformed Primitive at {repr_path(entry['path'])}")
-        return value
-
-    def rebuild_DataMedia(self, entry: dict[str, Any]) -> BlobMedia:
-        media_id = entry["id"]
-        if media_id not in self.media:
-            raise SerializationError(f"Media {media_id!r} at {repr_path(entry['path'])} was never received")
-        content_type = entry.get("mime-type")
-        name = entry.get("name")
-        if content_type is not None and type(content_type) is not str or name is not None and type(name) is not str:
-            raise SerializationError(f"Malformed Media description at {repr_path(entry['path'])}")
-        return BlobMedia(content_type or "application/octet-stream", self.media[media_id], name=name)
-
-    def rebuild_Capability(self, entry: dict[str, Any]) -> Capability:
-        scope = self.field(entry, "scope", list)
-        narrowing = entry.get("narrow") or []
-        if type(narrowing) is not list:
-            raise SerializationError(f"Malformed Capability description: bad 'narrow' at {repr_path(entry['path'])}")
-        capability = Capability(scope, entry.get("mac"), narrowing)
-        if self.check_capability is not None:
-            self.check_capability(capability)
-        self.capabilities.append(capability)
-        return capability
-
-    def rebuild_LiveObject(self, entry: dict[str, Any]) -> LiveObjectProxy:
-        backend = self.field(entry, "backend", str)
-        self.field(entry, "id", str)
-        spec = copy.deepcopy(entry)
-        if spec.get("methods") is not None:
-            self.live_object_methods[backend] = spec["methods"]
-        elif backend in self.live_object_methods:
-            spec["methods"] = copy.deepcopy(self.live_object_methods[backend])
-        return LiveObjectProxy(spec)
-
-    def portable_class(self, entry: dict[str, Any]) -> type:
-        name = self.field(entry, "typeName", str)
-        cls = lookup_portable_class(name)
-        if cls is None and self.import_module is not None and "." in name:
-            self.import_module(name.rsplit(".", 1)[0])
-            cls = lookup_portable_class(name)
-        if cls is None:
-            raise SerializationError(f"No such serializable type: {name} at {repr_path(entry['path'])}")
-        return cls
-
-    def rebuild_ClassType(self, entry: dict[str, Any]) -> type:
-        return self.portable_class(entry)
-
-    def rebuild_portable(self, entry: dict[str, Any], content: Any) -> Any:
-        cls = self.portable_class(entry)
-        self.info._set_transmitted_available(entry["path"][0] != "vt_global")
-        self.info._set_default_key(entry["typeName"])
-        new_deserialized = getattr(cls, "__new_deserialized__", None)
-        if new_deserialized is not None:
-            return new_deserialized(content, self.info)
-        obj = cls.__new__(cls)
-        deserialize = getattr(obj, "__deserialize__", None)
-        if deserialize is not None:
-            deserialize(content, self.info)
-        elif isinstance(content, dict):
-            obj.__dict__.update(content)
-        else:
-            raise SerializationError(f"Cannot deserialize {entry['typeName']} from a {type(content).__name__} "
-                                     f"(it has no __deserialize__) at {repr_path(entry['path'])}")
-        return obj

@@ -1,7 +1,8 @@
 """Encoding: a Python message becomes JSON plus an ``objects`` list (docs/protocol.md, "Values on the wire").
 
-Values JSON cannot hold are replaced by ``None`` and described by an entry whose ``path`` says
-where they go. Media content is not inline: it follows the message as chunks.
+Values JSON cannot hold are replaced by ``None`` (a portable object by its content) and described by an
+entry whose ``path`` says where they go; each type's entry is made by its wire type (types.py). Media
+content is not inline: it follows the message as chunks.
 
 Example:
     >>> import datetime as dt
@@ -12,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import sys
 from dataclasses import dataclass, field
@@ -20,12 +20,15 @@ from typing import Any, Callable, Iterator
 
 from .._capability import Capability
 from .._errors import SerializationError
-from .._live_object import LiveObjectProxy
 from .._media import Media
-from .._portable import SerializationInfo, registered_name
+from .._portable import SerializationInfo
 from . import scalars
 from .chunks import split_media
 from .paths import repr_path
+from .types import ENCODE_AFTER_NATIVES, ENCODE_BEFORE_NATIVES, WIRE_TYPES
+
+_LONG = WIRE_TYPES["Long"]
+_FLOAT = WIRE_TYPES["Float"]
 
 
 @dataclass
@@ -40,6 +43,37 @@ class EncodedMessage:
         """Each media item's ``CHUNK_HEADER`` messages with their binary frames, in send order."""
         for media_id, media in self.media:
             yield from split_media(self.message.get("id"), media_id, media.get_bytes())
+
+
+def is_plain_json(value: Any) -> bool:
+    """True when ``value`` holds only what travels as plain JSON: str, bool, None, ints within the inline
+    range, finite floats, and dicts with str keys and lists of those (raises RecursionError for a value
+    nested too deeply or containing itself). Tuples are not: the encoder sends them as lists.
+
+    Example:
+        >>> is_plain_json({"a": [1, 2.5, None, "x", {"b": True}]}), is_plain_json({"a": [2**40]}), is_plain_json({1: 2})
+        (True, False, False)
+    """
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            item_kind = type(item)
+            if item_kind is not str and item_kind is not bool and item is not None and not is_plain_json(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            item_kind = type(item)
+            if item_kind is not str and item_kind is not bool and item is not None and not is_plain_json(item):
+                return False
+        return True
+    if kind is int:
+        return scalars.fits_inline(value)
+    if kind is float:
+        return value - value == 0.0  # false for NaN and the infinities
+    return kind is str or kind is bool or value is None
 
 
 #: Gives a MAC to a Capability created on this side (the server signs with the session's secret).
@@ -71,6 +105,8 @@ class _Encoder:
     def encode(self, message: dict[str, Any]) -> EncodedMessage:
         try:
             encoded = self.walk(message)
+            if encoded is message:  # a plain message is not copied by the walk, but gets "objects" below
+                encoded = dict(message)
             shared = self.info._to_wire()
             if shared:
                 message_objects, self.objects = self.objects, []
@@ -97,16 +133,19 @@ class _Encoder:
         if kind is int:
             if scalars.fits_inline(value):
                 return value
-            self.add_entry({"type": ["Long"], "value": scalars.format_long(value)})
-            return None
+            return _LONG.encode(self, value)
         if kind is float:
             if math.isfinite(value):
                 return value
-            self.add_entry({"type": ["Float"], "value": scalars.format_float(value)})
-            return None
-        if kind is dict:
-            return self.walk_dict(value)
-        if kind is list or kind is tuple:
+            return _FLOAT.encode(self, value)
+        if kind is dict or kind is list:
+            try:
+                if is_plain_json(value):  # nothing to describe below: sent as it is, not copied
+                    return value
+            except RecursionError:  # nested too deeply or containing itself: the walk says where
+                pass
+            return self.walk_dict(value) if kind is dict else self.walk_list(value)
+        if kind is tuple:
             return self.walk_list(value)
         return self.walk_other(value)
 
@@ -143,10 +182,9 @@ class _Encoder:
         return encoded
 
     def walk_other(self, value: Any) -> Any:
-        if isinstance(value, type):
-            return self.walk_class(value)
-        if hasattr(type(value), "SERIALIZATION_INFO"):  # before the natives: a portable class may subclass dict
-            return self.walk_portable(value)
+        for wire_type in ENCODE_BEFORE_NATIVES:
+            if wire_type.accepts(value):
+                return wire_type.encode(self, value)
         if isinstance(value, bool):
             return bool(value)
         if isinstance(value, int):
@@ -159,55 +197,10 @@ class _Encoder:
             return self.walk_dict(value)
         if isinstance(value, (list, tuple)):
             return self.walk_list(value)
-        if isinstance(value, dt.datetime):
-            try:
-                text = scalars.format_datetime(value)
-            except ValueError as e:
-                raise self.fail(f"Cannot serialize {value!r}: {e}") from None
-            self.add_entry({"type": ["DateTime"], "value": text})
-        elif isinstance(value, dt.date):
-            self.add_entry({"type": ["Date"], "value": scalars.format_date(value)})
-        elif isinstance(value, Media):
-            self.add_media(value)
-        elif isinstance(value, Capability):
-            self.capabilities.append(value)
-            if value._mac is None and self.sign_capability is not None:
-                value._mac = self.sign_capability(value)
-            entry = {"type": ["Capability"], "scope": value._base_scope, "mac": value._mac}
-            if value._narrowing:
-                entry["narrow"] = list(value._narrowing)
-            self.add_entry(entry)
-        elif isinstance(value, LiveObjectProxy):
-            self.add_entry({**value._wire_spec(), "type": ["LiveObject"]})
-        else:
-            return self.walk_foreign(value)
-        return None
-
-    def add_media(self, media: Media) -> None:
-        media_id = f"media-{len(self.media)}"
-        self.media.append((media_id, media))
-        self.add_entry({"type": ["DataMedia"], "id": media_id,
-                        "mime-type": media.content_type, "name": media.name})
-
-    def walk_class(self, cls: type) -> None:
-        name = registered_name(cls)
-        if name is None:
-            raise self.fail(f"Type {cls.__qualname__} is not registered with @anvil.server.portable_class.")
-        self.add_entry({"type": ["ClassType"], "typeName": name})
-        return None
-
-    def walk_portable(self, value: Any) -> Any:
-        name = registered_name(type(value))
-        if name is None:
-            raise self.fail(f"Type {type(value).__qualname__} is not registered with @anvil.server.portable_class.")
-        self.enter(value)
-        self.info._set_default_key(name)
-        serialize = getattr(value, "__serialize__", None)
-        content = serialize(self.info) if serialize is not None else value.__dict__
-        encoded = self.walk(content)
-        self.open_containers.discard(id(value))
-        self.add_entry({"type": ["ValueType"], "typeName": name})
-        return encoded
+        for wire_type in ENCODE_AFTER_NATIVES:
+            if wire_type.accepts(value):
+                return wire_type.encode(self, value)
+        return self.walk_foreign(value)
 
     def walk_foreign(self, value: Any) -> Any:
         numpy = sys.modules.get("numpy")

@@ -41,15 +41,13 @@ REVALIDATE = "no-cache"
 
 
 def build_id(directories: list[Path]) -> str:
-    """A short id that changes whenever the runtime changes: the Pyodide lock (which lists every wheel's
-    hash), the wheels' names, and the JavaScript of the bridge."""
+    """A short id that changes whenever the runtime changes: the Pyodide lock, every wheel (the runtime
+    wheel keeps its name from build to build, so its content counts), and the JavaScript of the bridge."""
     digest = hashlib.sha256()
     for directory in directories:
         for path in sorted(directory.glob("*")):
-            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css"):
+            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css", ".whl"):
                 digest.update(path.name.encode() + b"\0" + path.read_bytes())
-            elif path.suffix == ".whl":
-                digest.update(path.name.encode())
     return digest.hexdigest()[:12]
 
 
@@ -102,10 +100,11 @@ class RuntimeDescription:
     view made (its cookie): that session then lasts ``--session-timeout``, not ``--session-first-use-timeout``."""
 
     def __init__(self, directories: list[Path], origins: OriginPolicy = OriginPolicy(),
-                 sessions: SessionStore | None = None) -> None:
+                 sessions: SessionStore | None = None, app_dir: Path | None = None) -> None:
         self.description = runtime_description(directories)
         self.origins = origins
         self.sessions = sessions
+        self.app_dir = app_dir
 
     async def endpoint(self, request: Request) -> Response:
         refused = refused_origin(request, self.origins)
@@ -115,7 +114,11 @@ class RuntimeDescription:
                                          "Cache-Control": "no-store"})
         if self.sessions is not None:
             touch_session(self.sessions, request.cookies.get(SESSION_COOKIE))
-        return description_response(self.description)
+        if self.app_dir is None:
+            return description_response(self.description)
+        # The client code as it is now, at an immutable URL named by its hash (ClientCode.by_digest).
+        digest = client_code_digest(client_code_zip(self.app_dir))
+        return description_response({**self.description, "clientCode": f"/_/app/client_code/{digest}.zip"})
 
 
 def description_response(description: dict[str, str]) -> Response:
@@ -150,10 +153,23 @@ class ClientCode:
     async def endpoint(self, request: Request) -> Response:
         return zip_response(client_code_zip(self.app_dir), request)
 
+    async def by_digest(self, request: Request) -> Response:
+        """``/_/app/client_code/<digest>.zip``: cached for a year while the digest is current (a change of the
+        client code gives a new URL in build.json); an outdated digest gets today's code, revalidated."""
+        data = client_code_zip(self.app_dir)
+        current = request.path_params["digest"] == client_code_digest(data)
+        return Response(data, media_type="application/zip",
+                        headers={"Cache-Control": IMMUTABLE if current else REVALIDATE})
+
+
+def client_code_digest(data: bytes) -> str:
+    """The short content hash that names a client code zip (and is its ETag)."""
+    return hashlib.sha256(data).hexdigest()[:20]
+
 
 def zip_response(data: bytes, request: Request) -> Response:
     """``data`` as a zip with an ETag (304 when the browser already has it)."""
-    etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+    etag = '"' + client_code_digest(data) + '"'
     headers = {"ETag": etag, "Cache-Control": REVALIDATE}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)

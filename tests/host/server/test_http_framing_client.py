@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 
 import anvil
-from anvil._wire import MediaAssembler, decode_message, encode_message, media_ids
+from anvil._wire import decode_message, encode_message, media_ids
 from anvil._errors import error_from_wire
 
 from tests.host.server.conftest import ROOT
@@ -27,7 +27,7 @@ CLI = ROOT / "tests" / "js" / "http_call_cli.mjs"
 
 def node_call(server: LiveServer, command: str, *args: Any, token: str | None = None) -> list[dict[str, Any]]:
     """Every message of one call as HttpTransport delivered it (updates and output first, the final one last),
-    decoded with the media its frames carried."""
+    decoded with the media HttpTransport assembled from its chunks."""
     encoded = encode_message({"type": "CALL", "id": "node-1", "command": command, "args": list(args), "kwargs": {},
                               "vt_global": []})
     request = {"origin": server.url, "token": token, "id": "node-1", "text": json.dumps(encoded.message),
@@ -39,13 +39,9 @@ def node_call(server: LiveServer, command: str, *args: Any, token: str | None = 
     decoded = []
     for item in reply["messages"]:
         message = json.loads(item["text"])
-        contents: dict[str, bytes] = {}
-        if media_ids(message):
-            assembler = MediaAssembler(message["id"], media_ids(message))
-            for header_text, data in item["frames"]:
-                assembler.add_chunk(json.loads(header_text), base64.b64decode(data))
-            assert assembler.complete
-            contents = assembler.contents()
+        assert item["error"] is None, item["error"]
+        contents = {media_id: base64.b64decode(data) for media_id, data in (item["media"] or {}).items()}
+        assert sorted(contents) == sorted(media_ids(message)), "every media item of the message, assembled"
         decoded.append(decode_message(message, contents).message)
     return decoded
 

@@ -1,0 +1,103 @@
+"""Chrome CPU profiles of the browser benchmark's rows, through CDP (Playwright's CDP session), with a
+summary of where the time goes: self time per function, grouped by where the function lives (our bridge,
+Pyodide's JS glue, wasm = the Python interpreter, V8 builtins, idle = waiting for the network/server).
+
+Usage: .venv/bin/python bench/profile_browser.py [row ...]   (rows: see ROWS; default: all)
+Writes build/profiles/<row>.cpuprofile (open in Chrome DevTools > Performance) and prints the summary.
+
+Example:
+    >>> where({"url": "http://h/_/runtime/abc/transport.mjs", "functionName": "receive"})
+    'bridge (js_bridge/*.mjs)'
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import browser_calls as rows_src  # noqa: E402
+from tests.support.live_server import LiveServer  # noqa: E402
+
+OUT = ROOT / "build" / "profiles"
+
+#: row -> (Python code run in the page, setup code run first or None)
+ROWS = {
+    "call_sync_fn": (rows_src.py_sequential("noop"), None),
+    "receive_1mb": (rows_src.PY_RECEIVE, rows_src.PY_FETCH_BIG),
+    "media_down_8mb": (rows_src.PY_MEDIA_DOWN, None),
+    "call_async_1000": (rows_src.PY_CONCURRENT, None),
+}
+
+
+def where(node: dict[str, Any]) -> str:
+    """The part of the page a profile node's function belongs to."""
+    url, name = node.get("url", ""), node.get("functionName", "")
+    if name in ("(idle)", "(program)", "(garbage collector)"):
+        return name
+    if url.endswith(".wasm") or "wasm-function" in name or url.startswith("wasm://"):
+        return "wasm (the Python interpreter)"
+    if any(url.endswith(f) for f in ("transport.mjs", "frames.mjs", "runtime.mjs", "wire_types.mjs", "spinner.mjs",
+                                     "snapshot.mjs")):
+        return "bridge (js_bridge/*.mjs)"
+    if "pyodide" in url:
+        return "pyodide JS glue (pyodide.asm.mjs)"
+    if not url:
+        return "V8/builtins (" + (name or "anonymous") + ")"
+    return "other JS"
+
+
+def summarise(profile: dict[str, Any], top: int = 12) -> list[str]:
+    """Self time by part and the functions with the most self time."""
+    nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    deltas = profile["timeDeltas"]
+    self_ms: collections.Counter[int] = collections.Counter()
+    for sample, delta in zip(profile["samples"], deltas[1:] + [0]):
+        self_ms[sample] += delta / 1000
+    total = sum(self_ms.values()) or 1.0
+    parts: collections.Counter[str] = collections.Counter()
+    functions: collections.Counter[str] = collections.Counter()
+    for node_id, ms in self_ms.items():
+        frame = nodes[node_id]
+        parts[where(frame)] += ms
+        functions[f"{frame.get('functionName') or '(anonymous)'} {frame.get('url', '').rsplit('/', 1)[-1]}"] += ms
+    lines = [f"  total {total:.0f} ms"]
+    lines += [f"  {ms:8.1f} ms {100 * ms / total:5.1f}%  {part}" for part, ms in parts.most_common()]
+    lines.append("  top functions (self time):")
+    lines += [f"  {ms:8.1f} ms  {name}" for name, ms in functions.most_common(top)]
+    return lines
+
+
+def main(names: list[str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with LiveServer(ROOT / "bench" / "apps" / "browser") as app, sync_playwright() as playwright, \
+            tempfile.TemporaryDirectory() as profile_dir:
+        context, page = rows_src.open_app(playwright, profile_dir, app)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 100})
+        for name in names or list(ROWS):
+            code, setup = ROWS[name]
+            if setup:
+                rows_src.run_python(page, setup)
+                page.evaluate(rows_src.JS_MAKE_REPLY)
+            rows_src.run_python(page, code)  # warm-up
+            cdp.send("Profiler.start")
+            result = rows_src.run_python(page, code)
+            profile = cdp.send("Profiler.stop")["profile"]
+            (OUT / f"{name}.cpuprofile").write_text(json.dumps(profile))
+            print(f"{name}: row result {result}")
+            print("\n".join(summarise(profile)))
+        context.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
