@@ -33,12 +33,13 @@ Chunk = tuple[dict[str, Any], bytes]
 
 @dataclass
 class Pending:
-    """One queued message: as given, as JSON text, its chunks (header JSON and bytes), and its encoded size."""
+    """One queued message as JSON text (the message itself is not kept: only what is sent is held), its chunks
+    (header JSON and bytes), its encoded size, and whether it is a call's final reply (a response or error)."""
 
-    message: dict[str, Any]
     text: str
     chunks: list[tuple[str, bytes]]
     size: int
+    final: bool
 
 
 def encoded(message: dict[str, Any], chunks: list[Chunk]) -> Pending:
@@ -50,7 +51,8 @@ def encoded(message: dict[str, Any], chunks: list[Chunk]) -> Pending:
         message, chunks = unencodable_reply(message.get("id")), []
         text = json.dumps(message)
     parts = [(json.dumps(header), data) for header, data in chunks]
-    return Pending(message, text, parts, len(text) + sum(len(h) + len(d) for h, d in parts))
+    return Pending(text, parts, len(text) + sum(len(h) + len(d) for h, d in parts),
+                   "response" in message or "error" in message)
 
 
 class Outbox:
@@ -75,6 +77,15 @@ class Outbox:
     def close(self) -> None:
         """Let the reader finish: ``get`` returns None after what is already queued."""
         self.budget.close()
+        self._queue.put_nowait(None)
+
+    def discard(self) -> None:
+        """The connection has ended and nothing more will be sent: drop what is queued now (frees it at once)."""
+        self.budget.close()
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                self.budget.remove(item.size)
         self._queue.put_nowait(None)
 
     async def get(self) -> Pending | None:

@@ -99,8 +99,8 @@ class BrowserSocket:
         finally:
             self.peer.closed = True  # its calls still waiting for a thread will not start
             self.reader.clear()
-            self.peer.outbox.close()
             writer.cancel()
+            self.peer.outbox.discard()  # nothing more is sent: what is queued is freed now
 
     def stalled(self, reason: str) -> None:
         """Over the reply budget and nothing sent for ``--reply-stall-timeout``: close (its replies are dropped)."""

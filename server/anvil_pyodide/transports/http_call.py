@@ -180,6 +180,6 @@ async def _reply_parts(outbox: Outbox, boundary: str) -> AsyncIterator[bytes]:
             parts.append(frame_part(boundary, "application/octet-stream", data))
         yield b"".join(parts)
         outbox.sent(item)
-        if "response" in item.message or "error" in item.message:
+        if item.final:
             break
     yield closing(boundary)

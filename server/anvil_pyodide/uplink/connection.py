@@ -154,6 +154,7 @@ class UplinkConnection:
             await self._close(1008, "")
         else:
             writer.cancel()
+            self.outbox.discard()  # nothing more is sent: what is queued is freed now
 
     def _stalled(self, reason: str) -> None:
         """Over the reply budget and nothing sent for ``--reply-stall-timeout``: close the socket (the reader
