@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-connection-bytes", type=int, default=defaults.max_connection_bytes, metavar="BYTES",
                        help=f"the most one connection's calls waiting for their media may hold (parsed messages, "
                             f"estimated, and chunks); a call past it fails (default: {defaults.max_connection_bytes})")
+    serve.add_argument("--max-pending-reply-bytes", type=int, default=defaults.max_pending_reply_bytes,
+                       metavar="BYTES",
+                       help=f"the most one connection's unsent replies may hold (encoded); past it the connection "
+                            f"is not read and its calls wait (default: {defaults.max_pending_reply_bytes})")
+    serve.add_argument("--reply-stall-timeout", type=float, default=defaults.reply_stall_timeout, metavar="SECONDS",
+                       help=f"seconds a connection over --max-pending-reply-bytes may go without a reply sent before "
+                            f"it is closed (1008) (default: {defaults.reply_stall_timeout:g}; 0 for no limit)")
     serve.add_argument("--session-threads", type=int, default=defaults.session_threads,
                        help="worker threads one session's synchronous calls may use at once; its other calls "
                             "wait their turn (default: a quarter of --worker-threads, at least 1)")
@@ -126,6 +133,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_message_objects=args.max_message_objects,
         media_timeout=args.media_timeout or None,
         max_connection_bytes=args.max_connection_bytes,
+        max_pending_reply_bytes=args.max_pending_reply_bytes,
+        reply_stall_timeout=args.reply_stall_timeout or None,
         session_threads=args.session_threads,
         max_connection_calls=args.max_connection_calls,
         max_queued_calls=args.max_queued_calls,

@@ -36,6 +36,12 @@ class ServerConfig:
     #: The most one connection's calls waiting for media may hold (their parsed messages, estimated, and the
     #: chunks so far), in bytes; a call that would go past it fails.
     max_connection_bytes: int = 512 * 1024 * 1024
+    #: The most one connection's replies not yet sent may hold (encoded size), in bytes; over it the connection
+    #: is not read and its calls not yet started wait.
+    max_pending_reply_bytes: int = 128 * 1024 * 1024
+    #: Seconds a connection over ``max_pending_reply_bytes`` may go without a reply sent before it is closed
+    #: (None: never closed for it).
+    reply_stall_timeout: float | None = 30.0
     #: Idle sessions expire after this many seconds.
     session_idle_timeout: float = 30 * 60
     #: A session not used within this many seconds of its creation (a page view whose page never started) is dropped.

@@ -73,6 +73,9 @@ class CallState:
     loop: Any = None
     #: True when the caller has gone away (its connection closed); a call not yet started then never starts.
     caller_gone: Callable[[], bool] | None = None
+    #: The caller's connection's :class:`~.reply_budget.ReplyBudget`: while its unsent replies are over it, a
+    #: synchronous call waits (holding its session's slot) before it starts.
+    reply_budget: Any = None
     #: Set when the call timeout passed: the caller has its TimeoutError.
     timed_out: bool = False
 

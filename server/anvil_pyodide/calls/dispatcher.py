@@ -96,7 +96,8 @@ class Dispatcher:
         if function.is_async:
             return loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)), context=context)
         return self.lanes.run(state.session.token, functools.partial(context.run, _contained, function.fn, *args,
-                                                                     **kwargs), state.given_up)
+                                                                     **kwargs), state.given_up,
+                              state.reply_budget)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -33,7 +33,7 @@ from .admission import Admission
 from .capability_mac import sign_scope, verify_scope
 from .context import CallState
 from .dispatcher import Dispatcher
-from .outbox import Chunk
+from .outbox import Chunk, Outbox
 from .tracebacks import app_trace
 
 log = logging.getLogger("anvil_pyodide.calls")
@@ -74,6 +74,11 @@ class Peer(Protocol):
 
     def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
         """Send the reply (called on the event loop)."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Where its replies wait to be sent (its budget holds back calls while the peer is not reading)."""
         ...
 
 
@@ -186,7 +191,8 @@ class CallHandler:
 
     async def handle(self, message: dict[str, Any], media: dict[str, bytes], peer: Peer) -> None:
         """Run one CALL and send its reply; every call gets a reply, whatever fails (callers wait for it).
-        A call past the per-connection or server-wide limit is answered with QuotaExceededError at once."""
+        A call past the per-connection or server-wide limit is answered with QuotaExceededError at once; a
+        call of a peer whose unsent replies are over their budget waits, and never starts if the peer goes."""
         call_id = message.get("id")
         connection = id(peer)
         refusal = self.admission.enter(connection)
@@ -194,6 +200,11 @@ class CallHandler:
             peer.send(error_message(call_id, refusal), [])
             return
         try:
+            budget = peer.outbox.budget
+            if budget.over:  # the peer is not reading its replies: start nothing more for it until it does
+                await budget.room()
+            if budget.closed:  # it went away meanwhile (or was closed for not reading): not started
+                return
             reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,
                                                  f"call from {peer.description} to {message.get('command')!r}")
             peer.send(reply, chunks)
@@ -220,6 +231,7 @@ class CallHandler:
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = peer.call_state(message, session, decoded.capabilities)
+        state.reply_budget = peer.outbox.budget
         try:
             value = await self.dispatcher.invoke(command, decoded.message.get("args", []),
                                                  decoded.message.get("kwargs", {}), state)

@@ -2,7 +2,9 @@
 them at once; its other calls wait in its own lane (first come, first served), so another session's
 call finds a thread. A slot is held until the function really returns (a call that timed out still
 occupies its thread), and a call whose caller has given up (timed out, disconnected) before its function
-starts never starts: that is checked in the worker thread, right before the function would run.
+starts never starts: that is checked in the worker thread, right before the function would run. A call
+whose caller is not reading its replies (its ``room`` budget is over) waits for room once its turn has
+come, before it starts: one connection has at most ``per_session`` replies in the making past its budget.
 
 Example:
     >>> import asyncio
@@ -21,6 +23,8 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
+
+from .reply_budget import ReplyBudget
 
 
 @dataclass
@@ -44,14 +48,16 @@ class SessionLanes:
         lane = self._lanes.get(key)
         return (lane.running, len(lane.waiting)) if lane is not None else (0, 0)
 
-    def run(self, key: Any, fn: Callable[[], Any], given_up: Callable[[], bool] = lambda: False) -> Awaitable[Any]:
-        """``fn()`` in a worker thread once the session ``key`` has a free slot. It never starts when
-        ``given_up()`` is true by its turn (it raises :class:`CallerGone`), nor when the wait is cancelled."""
+    def run(self, key: Any, fn: Callable[[], Any], given_up: Callable[[], bool] = lambda: False,
+            room: ReplyBudget | None = None) -> Awaitable[Any]:
+        """``fn()`` in a worker thread once the session ``key`` has a free slot (and ``room`` is not over its
+        budget). It never starts when ``given_up()`` is true by its turn (it raises :class:`CallerGone`), nor
+        when the wait is cancelled."""
         lane = self._lane(key)
-        if lane.running < self.per_session and not lane.waiting:
+        if lane.running < self.per_session and not lane.waiting and (room is None or not room.over):
             lane.running += 1
             return self._submit(key, lane, fn, given_up)  # a plain future: the common case costs no task
-        return self._wait_then_run(key, fn, given_up)
+        return self._wait_then_run(key, fn, given_up, room)
 
     def _lane(self, key: Any) -> _Lane:
         lane = self._lanes.get(key)
@@ -59,22 +65,29 @@ class SessionLanes:
             lane = self._lanes[key] = _Lane()
         return lane
 
-    async def _wait_then_run(self, key: Any, fn: Callable[[], Any], given_up: Callable[[], bool]) -> Any:
+    async def _wait_then_run(self, key: Any, fn: Callable[[], Any], given_up: Callable[[], bool],
+                             room: ReplyBudget | None) -> Any:
         lane = self._lane(key)  # looked up again: the lane may have emptied before this coroutine started
         if lane.running < self.per_session and not lane.waiting:
             lane.running += 1
-            return await self._submit(key, lane, fn, given_up)
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        lane.waiting.append(turn)
-        try:
-            await turn
-        except BaseException:
-            if turn.done() and not turn.cancelled():  # given the slot just as the wait was cancelled: pass it on
+        else:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            lane.waiting.append(turn)
+            try:
+                await turn
+            except BaseException:
+                if turn.done() and not turn.cancelled():  # given the slot just as the wait was cancelled: pass it on
+                    self._finished(key, lane)
+                else:
+                    lane.waiting.remove(turn)
+                    self._forget_if_idle(key, lane)
+                raise
+        if room is not None and room.over:  # its caller is not reading: wait, holding the slot, before starting
+            try:
+                await room.room()
+            except BaseException:
                 self._finished(key, lane)
-            else:
-                lane.waiting.remove(turn)
-                self._forget_if_idle(key, lane)
-            raise
+                raise
         return await self._submit(key, lane, fn, given_up)
 
     def _submit(self, key: Any, lane: _Lane, fn: Callable[[], Any], given_up: Callable[[], bool]) -> Awaitable[Any]:

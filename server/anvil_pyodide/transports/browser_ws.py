@@ -7,7 +7,9 @@ server's own nor allowed (``--allow-origin``) are refused before the socket open
 Calls on one socket run concurrently. A malformed frame closes the socket (1007), an unknown
 message type too (1003); a bad CALL is answered with an error, and so is a call whose media breaks
 the chunk rules or the size limit (the rest of its chunks are then dropped, the socket stays open).
-Other sockets are never affected.
+Other sockets are never affected. A browser that does not read its replies gets back-pressure once they
+are over ``--max-pending-reply-bytes`` (its socket is not read, its calls not yet started wait), and is
+closed with 1008 when no reply has gone out for ``--reply-stall-timeout`` meanwhile.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..calls.browser_peer import BrowserPeer
 from ..calls.handler import CallHandler, error_message
 from ..calls.outbox import Outbox, pump_to_websocket
+from ..calls.reply_budget import ReplyBudget
 from ..calls.message_limits import MessageLimits
 from ..calls.reader import (CLOSE_BAD_DATA, CLOSE_POLICY, CLOSE_UNSUPPORTED, PARSE_OFF_LOOP_CHARS, Assembled,
                             FrameError, MediaFailed, MessageReader, MessageRefused)
@@ -63,11 +66,18 @@ class BrowserSocket:
         #: False until the first message has chosen the socket's session.
         self.session_settled = False
         self.calls: set[asyncio.Task[None]] = set()
+        self.budget = peer.outbox.budget
+        self.budget.on_stalled = self.stalled
+        self.closing: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         writer = asyncio.create_task(self.write_replies())
         try:
             while True:
+                if self.budget.over:  # back-pressure: the browser is not reading its replies, read nothing more
+                    await self.budget.room()
+                if self.closing is not None:
+                    break
                 frame = await self.websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     break
@@ -85,17 +95,27 @@ class BrowserSocket:
                     self.on_binary(frame["bytes"])
         except FrameError as e:
             log.warning("closing browser socket: %s", e)
-            try:
-                await self.websocket.close(code=e.code, reason=close_reason(str(e)))
-            except RuntimeError:  # the browser closed the socket meanwhile: its close was already answered
-                pass
+            await self.close(e.code, str(e))
         except WebSocketDisconnect:
             pass
         finally:
             self.peer.closed = True  # its calls still waiting for a thread will not start
             self.reader.clear()
-            self.peer.outbox.close()
             writer.cancel()
+            self.peer.outbox.discard()  # nothing more is sent: what is queued is freed now
+
+    def stalled(self, reason: str) -> None:
+        """Over the reply budget and nothing sent for ``--reply-stall-timeout``: close (its replies are dropped)."""
+        log.warning("closing browser socket from %s: %s", self.peer.ip, reason)
+        self.peer.closed = True
+        self.budget.close()  # wakes the reader and the calls waiting for room: they stop
+        self.closing = asyncio.create_task(self.close(CLOSE_POLICY, reason))
+
+    async def close(self, code: int, reason: str) -> None:
+        try:
+            await self.websocket.close(code=code, reason=close_reason(reason))
+        except RuntimeError:  # the browser closed the socket meanwhile: its close was already answered
+            pass
 
     def on_refused(self, refused: MessageRefused) -> None:
         """A message over a limit: its CALL is answered with the error; anything else closes the socket."""
@@ -185,9 +205,10 @@ class BrowserWebSocketEndpoint:
         await websocket.accept()
         client_ip = websocket.client.host if websocket.client else None
         scheme = "https" if websocket.url.scheme == "wss" else "http"
-        peer = BrowserPeer(None, client_ip, Outbox(asyncio.get_running_loop()), f"{scheme}://{websocket.url.netloc}",
-                           sessions=self.sessions, forward_output=self.config.forward_output)
         config = self.config
+        peer = BrowserPeer(None, client_ip, Outbox(asyncio.get_running_loop(), ReplyBudget.of(config)),
+                           f"{scheme}://{websocket.url.netloc}", sessions=self.sessions,
+                           forward_output=config.forward_output)
         reader = MessageReader(config.max_message_bytes, config.max_media_bytes, MessageLimits.of(config),
                                media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes)
         await BrowserSocket(websocket, self.handler, peer, reader, self.sessions).run()

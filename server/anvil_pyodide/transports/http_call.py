@@ -87,6 +87,12 @@ class HttpCallEndpoint:
         #: Calls still running (kept referenced until they finish).
         self.running: set[asyncio.Task[None]] = set()
 
+    def _keep(self, task: asyncio.Task[None]) -> asyncio.Task[None]:
+        """``task``, referenced until it finishes."""
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+        return task
+
     async def endpoint(self, request: Request) -> Response:
         config = self.config
         refused = refused_origin(request, config.origins)
@@ -121,6 +127,7 @@ class HttpCallEndpoint:
                            Outbox(asyncio.get_running_loop()), f"{request.url.scheme}://{request.url.netloc}",
                            sessions=self.sessions, forward_output=config.forward_output)
         session = created = None
+        watcher: asyncio.Task[None] | None = None
         try:
             session, is_new = await resolve_session(self.sessions, token, request.cookies.get(SESSION_COOKIE), fresh)
             peer.token = session.token if session is not None else None
@@ -133,30 +140,49 @@ class HttpCallEndpoint:
         except (anvil.server.SerializationError, anvil.server.RuntimeUnavailableError) as e:
             peer.outbox.put(error_message(message.get("id"), e))
         else:
-            task = asyncio.create_task(self.handler.handle(message, media, peer))
-            self.running.add(task)
-            task.add_done_callback(self.running.discard)
+            self._keep(asyncio.create_task(self.handler.handle(message, media, peer)))
+            watcher = self._keep(asyncio.create_task(_watch_disconnect(request, peer)))
 
         boundary = secrets.token_hex(16)
         headers = {"Cache-Control": "no-store"}
         if created is not None:
             headers["Set-Cookie"] = session_cookie(created, request.url.scheme == "https")
-        return StreamingResponse(_stream_replies(peer.outbox, boundary), headers=headers,
+        return StreamingResponse(_stream_replies(peer.outbox, boundary, watcher), headers=headers,
                                  media_type=f"multipart/x-mixed-replace; boundary={boundary}")
 
 
-async def _stream_replies(outbox: Outbox, boundary: str) -> AsyncIterator[bytes]:
-    """Progress messages as they come, then the final response or error, then the closing boundary."""
+async def _watch_disconnect(request: Request, peer: BrowserPeer) -> None:
+    """Mark ``peer`` closed once its client has gone (the body has been read: the next ASGI message is the
+    disconnect): its call, if it has not started by then, never starts."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    peer.closed = True
+    peer.outbox.budget.close()
+
+
+async def _stream_replies(outbox: Outbox, boundary: str, watcher: asyncio.Task[None] | None = None
+                          ) -> AsyncIterator[bytes]:
+    """Progress messages as they come, then the final response or error, then the closing boundary (then
+    ``watcher``, the client's disconnect watch, is stopped)."""
+    try:
+        async for part in _reply_parts(outbox, boundary):
+            yield part
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
+async def _reply_parts(outbox: Outbox, boundary: str) -> AsyncIterator[bytes]:
     while True:
         item = await outbox.get()
         if item is None:
             break
-        message, chunks = item
-        parts = [frame_part(boundary, "application/json", json.dumps(message, allow_nan=False).encode())]
-        for header, data in chunks:
-            parts.append(frame_part(boundary, "application/json", json.dumps(header).encode()))
+        parts = [frame_part(boundary, "application/json", item.text.encode())]
+        for header, data in item.chunks:
+            parts.append(frame_part(boundary, "application/json", header.encode()))
             parts.append(frame_part(boundary, "application/octet-stream", data))
         yield b"".join(parts)
-        if "response" in message or "error" in message:
+        outbox.sent(item)
+        if item.final:
             break
     yield closing(boundary)

@@ -28,6 +28,7 @@ from starlette.websockets import WebSocket
 
 from ..calls.handler import CallHandler
 from ..calls.message_limits import MessageLimits
+from ..calls.reply_budget import ReplyBudget
 from ..config import ServerConfig
 from ..sessions.store import SessionStore
 from ..uplink.connection import CLIENT_PRIVILEGE, SERVER_PRIVILEGE, UplinkConnection
@@ -114,7 +115,7 @@ class UplinkWebSocketEndpoint:
                                       ip=client_ip, origin=f"{scheme}://{websocket.url.netloc}",
                                       max_media_bytes=config.max_media_bytes, limits=MessageLimits.of(config),
                                       media_timeout=config.media_timeout, max_held_bytes=config.max_connection_bytes,
-                                      forward_output=config.forward_output)
+                                      forward_output=config.forward_output, reply_budget=ReplyBudget.of(config))
         hub.add(connection)
         log.info("%s connected from %s with %s privilege", connection.name, client_ip,
                  "server" if privilege == SERVER_PRIVILEGE else "client")

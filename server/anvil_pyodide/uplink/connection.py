@@ -43,6 +43,7 @@ from ..calls.context import CallState
 from ..calls.outbox import Chunk, Outbox, pump_to_websocket
 from ..calls.message_limits import MessageLimits
 from ..calls.reader import Assembled, FrameError, MessageReader, MessageRefused
+from ..calls.reply_budget import ReplyBudget
 from ..sessions.store import Session
 from .incoming import UplinkPeer
 
@@ -96,13 +97,17 @@ class UplinkConnection:
     media_timeout: float | None = None
     max_held_bytes: int | None = None
     forward_output: bool = False
+    #: Its unsent messages' budget (``--max-pending-reply-bytes``); None: no limit.
+    reply_budget: ReplyBudget | None = None
     name: str = field(default_factory=lambda: f"uplink-{next(_numbers)}")
     #: Names this uplink registered.
     registered: list[str] = field(default_factory=list)
     closed: bool = False
 
     def __post_init__(self) -> None:
-        self.outbox = Outbox(asyncio.get_running_loop())
+        self.outbox = Outbox(asyncio.get_running_loop(), self.reply_budget)
+        self.outbox.budget.on_stalled = self._stalled
+        self._closing: asyncio.Task[None] | None = None
         self.outstanding: dict[str, OutstandingCall] = {}
         self.reader = MessageReader(max_media_bytes=self.max_media_bytes, limits=self.limits,
                                     media_timeout=self.media_timeout, max_held_bytes=self.max_held_bytes)
@@ -120,8 +125,13 @@ class UplinkConnection:
         """Read frames until the uplink goes away (or is refused); then fail what is still waiting."""
         writer = asyncio.create_task(self._write())
         refused: UplinkRefused | None = None
+        budget = self.outbox.budget
         try:
             while refused is None:
+                if budget.over:  # back-pressure: the uplink is not reading what we send it, read nothing more
+                    await budget.room()
+                if self._closing is not None:
+                    break
                 frame = await self.websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     break
@@ -141,12 +151,24 @@ class UplinkConnection:
         if refused is not None:
             log.warning("%s: disconnected: %s", self.name, refused)
             await writer  # flushes the error message first
-            try:
-                await self.websocket.close(code=1008)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
+            await self._close(1008, "")
         else:
             writer.cancel()
+            self.outbox.discard()  # nothing more is sent: what is queued is freed now
+
+    def _stalled(self, reason: str) -> None:
+        """Over the reply budget and nothing sent for ``--reply-stall-timeout``: close the socket (the reader
+        then sees the disconnect and fails what is outstanding)."""
+        log.warning("%s: closing: %s", self.name, reason)
+        self.closed = True
+        self.outbox.budget.close()  # wakes the reader and the calls waiting for room: they stop
+        self._closing = asyncio.get_running_loop().create_task(self._close(1008, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self.websocket.close(code=code, reason=reason[:120])
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
     def fail_outstanding(self) -> None:
         """Fail every call still waiting for this uplink (it has disconnected)."""
@@ -174,6 +196,8 @@ class UplinkConnection:
     async def request(self, call_id: str, command: str, state: CallState, message: dict[str, Any],
                       chunks: list[Chunk]) -> tuple[dict[str, Any], dict[str, bytes]]:
         """Send an encoded CALL and wait for the uplink's raw answer: ``(message, media contents)``."""
+        if self.outbox.budget.over:  # the uplink is not reading what we sent it: send more once it does
+            await self.outbox.budget.room()
         if self.closed:
             raise anvil.server.UplinkDisconnectedError(f'The uplink server for "{command}" has been disconnected')
         answer: asyncio.Future[tuple[dict[str, Any], dict[str, bytes]]] = asyncio.get_running_loop().create_future()

@@ -35,7 +35,7 @@ from anvil._capability import Capability
 
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
 from ..calls.handler import ECHO, echo_answer
-from ..calls.outbox import Chunk
+from ..calls.outbox import Chunk, Outbox
 from ..sessions.store import Session
 
 if TYPE_CHECKING:
@@ -100,6 +100,10 @@ class UplinkPeer:
 
     def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:
         self.connection.send(message, chunks)
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.connection.outbox
 
     def call_state(self, message: dict[str, Any], session: Session, capabilities: list[Capability]) -> CallState:
         outer = self._outer(message)

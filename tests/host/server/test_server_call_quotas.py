@@ -17,6 +17,7 @@ import pytest
 
 from tests.host.server.conftest import BASIC_APP, page_session_token
 from tests.support.browser_protocol import BrowserClient
+from tests.support.http_protocol import call_form
 from tests.support.live_server import LiveServer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
@@ -103,3 +104,19 @@ async def test_a_call_whose_caller_disconnected_before_its_turn_never_starts(fai
         assert await other.call("release", "held-for-disconnect") is True
     async with BrowserClient(fair_server.ws_url, token) as back:
         assert await back.call("is_released", "queued-after-disconnect") is False
+
+
+async def test_an_http_call_whose_client_left_before_its_turn_never_starts(fair_server: LiveServer) -> None:
+    """``/_/server-call-http``: the client reads the answer's headers (its call is queued by then) and leaves."""
+    token = page_session_token(fair_server.url)
+    async with BrowserClient(fair_server.ws_url, token) as holder:
+        await holder.send_call("wait_for", "held-for-http")  # holds the session's one thread
+        async with httpx.AsyncClient(base_url=fair_server.url, trust_env=False, timeout=60,
+                                     cookies={"anvil-session": token}) as http:
+            async with http.stream("POST", "/_/server-call-http",
+                                   files=call_form("release", "queued-after-http-disconnect")) as queued:
+                assert queued.status_code == 200  # and then the client goes without reading the reply
+        async with BrowserClient(fair_server.ws_url) as other:
+            assert await other.call("release", "held-for-http") is True
+        # Runs in the same session after the queued call had its turn.
+        assert await holder.call("is_released", "queued-after-http-disconnect") is False

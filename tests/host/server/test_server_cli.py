@@ -31,6 +31,8 @@ OPTION_FOR_FIELD = {
     "max_message_objects": "--max-message-objects",
     "media_timeout": "--media-timeout",
     "max_connection_bytes": "--max-connection-bytes",
+    "max_pending_reply_bytes": "--max-pending-reply-bytes",
+    "reply_stall_timeout": "--reply-stall-timeout",
     "session_threads": "--session-threads",
     "max_connection_calls": "--max-connection-calls",
     "max_queued_calls": "--max-queued-calls",
@@ -104,9 +106,11 @@ def test_cli_options_reach_the_config() -> None:
     assert config.app_dir == Path("app").resolve()
     limits = config_from_args(build_parser().parse_args([
         "serve", "app", "--max-message-depth", "7", "--max-message-objects", "8", "--media-timeout", "0",
-        "--session-threads", "2", "--max-connection-calls", "9", "--max-queued-calls", "10"]))
+        "--session-threads", "2", "--max-connection-calls", "9", "--max-queued-calls", "10",
+        "--max-pending-reply-bytes", "11", "--reply-stall-timeout", "0"]))
     assert (limits.max_message_depth, limits.max_message_objects, limits.media_timeout, limits.session_threads,
-            limits.max_connection_calls, limits.max_queued_calls) == (7, 8, None, 2, 9, 10)
+            limits.max_connection_calls, limits.max_queued_calls, limits.max_pending_reply_bytes,
+            limits.reply_stall_timeout) == (7, 8, None, 2, 9, 10, 11, None)
 
 
 def test_app_online(http: httpx.Client) -> None:
