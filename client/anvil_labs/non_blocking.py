@@ -43,7 +43,10 @@ def _loop() -> asyncio.AbstractEventLoop:
         return asyncio.get_event_loop()
 
 
-async def _run_reporting(fn: Callable[..., Any], args: tuple[Any, ...], what: str) -> None:
+async def _run_reporting(fn: Callable[..., Any], args: tuple[Any, ...], what: str,
+                         wanted: Callable[[], bool] | None = None) -> None:
+    if wanted is not None and not wanted():
+        return  # cancelled after its timer fired but before this task ran
     try:
         outcome = fn(*args)
         if inspect.isawaitable(outcome):
@@ -52,9 +55,11 @@ async def _run_reporting(fn: Callable[..., Any], args: tuple[Any, ...], what: st
         report_error(e, f"Exception in {what}:")
 
 
-def _spawn(fn: Callable[..., Any], args: tuple[Any, ...], what: str) -> None:
-    """Run ``fn(*args)`` as its own task (so blocking calls work inside), reporting what it raises."""
-    _loop().create_task(_run_reporting(fn, args, what))
+def _spawn(fn: Callable[..., Any], args: tuple[Any, ...], what: str,
+           wanted: Callable[[], bool] | None = None) -> None:
+    """Run ``fn(*args)`` as its own task (so blocking calls work inside), reporting what it raises; the task
+    skips ``fn`` when ``wanted()`` has turned false by the time it runs."""
+    _loop().create_task(_run_reporting(fn, args, what, wanted))
 
 
 def _check_callable(value: Any, what: str) -> None:
@@ -187,13 +192,18 @@ class DeferRef:
     """A pending ``defer``; ``cancel()`` stops it from running (harmless after it ran or twice)."""
 
     def __init__(self, fn: Callable[[], Any], delay: float) -> None:
-        self._handle = _loop().call_later(delay, _spawn, fn, (), "a deferred function")
+        self._cancelled = False
+        self._handle = _loop().call_later(delay, _spawn, fn, (), "a deferred function", self._wanted)
+
+    def _wanted(self) -> bool:
+        return not self._cancelled
 
     def cancel(self) -> None:
+        self._cancelled = True
         self._handle.cancel()
 
     def __repr__(self) -> str:
-        return f"<DeferRef {'cancelled' if self._handle.cancelled() else 'active'}>"
+        return f"<DeferRef {'cancelled' if self._cancelled else 'active'}>"
 
 
 class RepeatRef:
@@ -211,7 +221,7 @@ class RepeatRef:
             return
         self._next_at = max(self._next_at + self._interval, _loop().time())
         self._handle = _loop().call_at(self._next_at, self._tick)
-        _spawn(self._fn, (), "a repeated function")
+        _spawn(self._fn, (), "a repeated function", lambda: not self._cancelled)
 
     def cancel(self) -> None:
         self._cancelled = True

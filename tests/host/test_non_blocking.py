@@ -170,6 +170,23 @@ def test_repeat_keeps_firing_after_an_error_and_stops_on_cancel(reported: list[B
     assert [str(e) for e in reported] == ["second tick fails"]
 
 
+def test_a_tick_whose_timer_fired_does_not_run_once_cancelled() -> None:
+    """The timer fires and queues its task; a cancel before that task runs still stops it (defer and repeat)."""
+    async def scenario() -> list[str]:
+        ran: list[str] = []
+        ref = nb.repeat(lambda: ran.append("repeat"), 60)
+        ref._tick()                     # the interval is up: the run is queued as a task
+        nb.cancel(ref)
+        later = nb.defer(lambda: ran.append("defer"), 60)
+        later._handle._run()            # the delay is up: the run is queued as a task
+        nb.cancel(later)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return ran
+
+    assert asyncio.run(scenario()) == []
+
+
 def test_timer_argument_checks() -> None:
     async def scenario() -> None:
         with pytest.raises(TypeError):
