@@ -16,6 +16,7 @@ from anvil.server import Capability
 
 from tests.support.browser_protocol import BrowserClient
 from tests.support.live_server import ROOT, LiveServer
+from tests.support.waiting import wait_until
 from tests.support.redis_server import RedisServer, redis_available, redis_server  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
@@ -120,19 +121,26 @@ async def test_a_redis_outage_fails_calls_naming_the_store_and_the_server_recove
             assert await fresh.call("session_get", "k") == 2
 
 
-async def test_two_worker_processes_serve_one_port_with_shared_sessions(new_session: Callable[[str], str]) -> None:
+async def test_two_worker_processes_serve_one_port_with_shared_sessions(new_session: Callable[[str], str],
+                                                                       tmp_path: Path) -> None:
     with LiveServer(BASIC_APP, "--workers", "2") as server:
         token = new_session(server.url)
-        seen: dict[int, BrowserClient] = {}
+        wait_until(lambda: server.output().count("Application startup complete") >= 2, "both workers started")
         clients = []
         try:
-            for _ in range(60):  # connections are spread over the workers by the kernel
-                client = await BrowserClient(server.ws_url, headers=cookie(token)).__aenter__()
-                clients.append(client)
-                seen.setdefault(await client.call("process_id"), client)
-                if len(seen) == 2:
-                    break
-            assert len(seen) == 2, "one worker took every connection"
+            first = await BrowserClient(server.ws_url, headers=cookie(token)).__aenter__()
+            clients.append(first)
+            first_pid = await first.call("process_id")
+            # while the first worker's loop is blocked it accepts nothing, so the next connection goes to the other
+            marker = tmp_path / "blocking"
+            blocked = asyncio.create_task(first.call("block_this_process", str(marker), 5))
+            while not marker.exists():  # the first worker's loop is blocked from here on
+                await asyncio.sleep(0.01)
+            second = await BrowserClient(server.ws_url, headers=cookie(token)).__aenter__()
+            clients.append(second)
+            second_pid = await second.call("process_id")
+            assert await blocked == first_pid and second_pid != first_pid
+            seen = {first_pid: first, second_pid: second}
             first, second = seen.values()
             await first.call("session_set", "who", "first")
             assert await second.call("session_get", "who") == "first"

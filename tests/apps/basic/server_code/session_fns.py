@@ -70,6 +70,17 @@ def process_id():
 
 
 @anvil.server.callable
+async def block_this_process(marker_path, seconds):
+    """Creates the file ``marker_path``, then blocks this server process's event loop for ``seconds`` (so it
+    accepts no connection meanwhile)."""
+    import time
+    with open(marker_path, "w"):
+        pass
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@anvil.server.callable
 def session_set_unsendable(key):
     """Puts a value no store can keep (a set) into the session."""
     anvil.server.session[key] = {1, 2}
