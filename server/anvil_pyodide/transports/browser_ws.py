@@ -114,7 +114,7 @@ class BrowserSocket:
     async def close(self, code: int, reason: str) -> None:
         try:
             await self.websocket.close(code=code, reason=close_reason(reason))
-        except RuntimeError:  # the browser closed the socket meanwhile: its close was already answered
+        except (RuntimeError, OSError, WebSocketDisconnect):  # the browser closed or left meanwhile: nothing to close
             pass
 
     def on_refused(self, refused: MessageRefused) -> None:
