@@ -158,14 +158,21 @@ class AsyncCall:
 def call_async(fn_or_name: Any, *args: Any, **kws: Any) -> AsyncCall:
     """Start a silent server call (a name) or run a callable without blocking; returns an AsyncCall."""
     if isinstance(fn_or_name, str):
-        from anvil._browser.calls import awaitable_call
+        from anvil._browser.calls import start_call
 
-        work = awaitable_call(fn_or_name, args, kws, silent=True)
+        try:
+            work = start_call(fn_or_name, args, kws, silent=True)  # sent now: calls go out in program order
+        except Exception as e:  # not sendable (an argument that cannot be serialized): the AsyncCall fails
+            work = _failed(e)
     elif callable(fn_or_name):
         work = _call_function(fn_or_name, args, kws)
     else:
         raise TypeError(f"call_async expects a server function name or a callable, not {type(fn_or_name).__name__}")
     return AsyncCall(_loop().create_task(work))
+
+
+async def _failed(error: Exception) -> Any:
+    raise error
 
 
 async def _call_function(fn: Callable[..., Any], args: tuple[Any, ...], kws: dict[str, Any]) -> Any:

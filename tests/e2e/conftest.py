@@ -27,13 +27,19 @@ ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
+    """The one Playwright driver of the run (a second ``sync_playwright()`` in the same thread refuses to start)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver: Any) -> Iterator[Any]:
+    launched = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(scope="session")
@@ -138,5 +144,5 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
     """Mark the tests that drive Chromium (junit property ``browser``), so the summary counts them apart."""
     for item in items:
         uses = set(getattr(item, "fixturenames", ()))
-        if uses & {"browser", "own_context", "chromium"} and "tests/e2e" in str(item.path):
+        if uses & {"browser", "own_context", "chromium", "playwright_driver"} and "tests/e2e" in str(item.path):
             item.user_properties.append(("browser", "chromium"))

@@ -24,14 +24,6 @@ def users_app() -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as running:
-        yield running
-
-
 class Browser:
     """One Chromium profile that can be closed and started again (a browser restart keeps localStorage)."""
 
@@ -57,11 +49,11 @@ class Browser:
 
 
 @pytest.fixture
-def browsers(playwright: Any, users_app: LiveServer) -> Iterator[Any]:
+def browsers(playwright_driver: Any, users_app: LiveServer) -> Iterator[Any]:
     made: list[Browser] = []
 
     def make() -> Browser:
-        made.append(Browser(playwright, users_app))
+        made.append(Browser(playwright_driver, users_app))
         return made[-1]
     yield make
     for browser in made:

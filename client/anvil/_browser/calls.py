@@ -25,7 +25,7 @@ import asyncio
 import itertools
 import json
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Coroutine
 
 from .._errors import AppOfflineError, SerializationError, error_from_wire
 from .._wire import decode_message, encode_message
@@ -288,14 +288,31 @@ def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], s
 
 async def call_async(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     """``await anvil.server.call_async(name, ...)``: a server call that never blocks (for ``async def`` code)."""
-    return await awaitable_call(fn_name, args, kwargs, silent=False)
+    return await start_call(fn_name, args, kwargs, silent=False)
 
 
-async def awaitable_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Any:
+def start_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool) -> Coroutine[Any, Any, Any]:
+    """Encode and send a CALL now, so calls reach the server in the order the program made them (a call started
+    before ``reset_session()`` runs in the old session); the coroutine returned waits for its result.
+
+    Example (in the browser): ``reply = start_call("add", (1, 2), {}, silent=True)``, then ``await reply`` gives 3.
+    """
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs)
     _in_flight[call_id] = capabilities
     try:
-        reply = await _Bridge.send(call_id, text, frames, _spinner_wanted(silent))
+        sent = _Bridge.send(call_id, text, frames, _spinner_wanted(silent))
+    except BaseException as e:
+        del _in_flight[call_id]
+        offline = _offline(_bridge(), e) if isinstance(e, Exception) else None
+        if offline is not None:
+            raise offline from None
+        raise
+    return _result_when_replied(call_id, sent, capabilities)
+
+
+async def _result_when_replied(call_id: str, sent: Any, capabilities: Any) -> Any:
+    try:
+        reply = await sent
     except Exception as e:
         offline = _offline(_bridge(), e)
         if offline is not None:
