@@ -9,15 +9,18 @@
 //   <script src="https://app.example.com/_/runtime/anvil-pyodide.js" data-main="main"></script>
 //
 // Without data-main nothing starts by itself: call `await anvilPyodide.start({ main: "main" })` (options:
-// main, serverUrl, transport: "websocket"|"http", spinnerDelay (ms before the loading spinner shows;
-// default 100), onStatus(text, isError)). The script tag takes the same as data-main, data-transport,
-// data-spinner-delay. Progress shows in a small status box; a failure (a refused origin too) shows there,
+// main, serverUrl, runtime: "pyodide" (the default: full CPython) | "skulpt" (a light runtime that starts in a
+// fraction of the time; see README, "The Skulpt runtime"), transport: "websocket"|"http", spinnerDelay (ms
+// before the loading spinner shows; default 100), onStatus(text, isError)). The script tag takes the same as
+// data-main, data-runtime, data-transport, data-spinner-delay. Progress shows in a small status box; a failure (a refused origin too) shows there,
 // in the console and in anvilPyodide.error instead of leaving a blank page.
 (function () {
   "use strict";
   const script = document.currentScript;
   const serverUrl = new URL(script.src, location.href).origin;
   const STATUS_ID = "anvil-pyodide-status";
+  // The Python runtimes a page may choose (data-runtime / start({runtime})) and the module that starts each.
+  const RUNTIMES = { pyodide: "runtime.mjs", skulpt: "skulpt_runtime.mjs" };
 
   function showStatus(text, isError) {
     let box = document.getElementById(STATUS_ID);
@@ -69,7 +72,11 @@
     try {
       const base = new URL(options.serverUrl || serverUrl, location.href).origin;
       const build = await describe(base);
-      const runtime = await import(`${base}/_/runtime/${build.buildId}/runtime.mjs`);
+      const runtimeName = options.runtime || "pyodide";
+      if (!RUNTIMES[runtimeName]) {
+        throw new Error(`data-runtime must be one of ${Object.keys(RUNTIMES).join(", ")}, not ${JSON.stringify(runtimeName)}`);
+      }
+      const runtime = await import(`${base}/_/runtime/${build.buildId}/${RUNTIMES[runtimeName]}`);
       const app = await runtime.start({ ...options, serverUrl: base, build, onStatus });
       window.anvilPyodide.app = app;
       return app;
@@ -84,7 +91,8 @@
 
   window.anvilPyodide = { start, app: null, error: null, serverUrl };
   if (script.dataset.main !== undefined) {
-    const options = { main: script.dataset.main || "main", transport: script.dataset.transport };
+    const options = { main: script.dataset.main || "main", transport: script.dataset.transport,
+                      runtime: script.dataset.runtime };
     if (script.dataset.spinnerDelay !== undefined) options.spinnerDelay = script.dataset.spinnerDelay;
     const begin = () => start(options).catch(() => {});
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);

@@ -9,10 +9,8 @@
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
-import { SessionKeeper } from "./session.mjs";
-import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { SnapshotStore, snapshotKey, takeSnapshotInWorker } from "./snapshot.mjs";
-import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
+import { makeBridge, makeTransport } from "./bridge.mjs";
 
 const CLIENT_CODE_DIR = "/home/pyodide/client_code";
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
@@ -27,67 +25,6 @@ async function fetchOk(url, what) {
   }
   if (!response.ok) throw new Error(`Could not load ${what} from ${url}: HTTP ${response.status}`);
   return response;
-}
-
-/** What Python's anvil.server uses to reach the server (registered as the module `_anvil_bridge`). */
-function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
-  const spinner = new GlobalSpinner({ showDelayMs: spinnerDelayMs });
-  return {
-    spinner,
-    elementSpinners: new ElementSpinners(),
-    origin: serverUrl,
-    transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
-    session,
-    // Set once by Python (anvil._browser.calls): onProgress(callId, reply) for messages before a result;
-    // onSettled(callId, reply, error) ends a call made with callSettled.
-    onProgress: null,
-    onSettled: null,
-    call(id, text, frames, spinner) {
-      const reply = transport.call(id, text, frames, (progress) => this.onProgress && this.onProgress(id, progress));
-      if (!spinner) return reply;
-      this.spinner.start();
-      return reply.finally(() => this.spinner.stop());
-    },
-    /** `call`, reporting the outcome to onSettled instead of returning a promise (for a Python that waits
-     *  with run_sync on a Future of its own, which resumes without an event-loop turn). */
-    callSettled(id, text, frames, spinner) {
-      this.call(id, text, frames, spinner).then((reply) => this.onSettled(id, reply, undefined),
-        (error) => this.onSettled(id, undefined, error));
-    },
-    syncCall(text, frames) {
-      return syncHttpCall(serverUrl, session, text, frames);
-    },
-    setSessionToken(token) {
-      // reset_session: the server already moved this connection to the new session; later connections
-      // (reconnects, HTTP calls) name it in their SESSION message.
-      session.confirm(token);
-      if (transport.followSession) transport.followSession(token);
-    },
-    isOffline(error) {
-      return error instanceof OfflineError || Boolean(error && error.offline);
-    },
-    async checkOnline() {
-      try {
-        return (await fetch(serverUrl + "/_/check-app-online", { cache: "no-store" })).ok;
-      } catch {
-        return false;
-      }
-    },
-    checkOnlineSync() {
-      const xhr = new XMLHttpRequest();
-      try {
-        xhr.open("GET", serverUrl + "/_/check-app-online", false);
-        xhr.send();
-        return xhr.status === 200;
-      } catch {
-        return false;
-      }
-    },
-    promising(pyCallable) {
-      // A JS function that enters Python "promising", so anvil.server.call can suspend inside it.
-      return (...args) => pyCallable.callPromising(...args);
-    },
-  };
 }
 
 /** Put the runtime wheel and the app's client code into Pyodide's file system. */
@@ -140,11 +77,10 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
   } else {
     pyodide.runPython("import importlib, random\nimportlib.invalidate_caches()\nrandom.seed()");
   }
-  const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
-  const session = new SessionKeeper(serverUrl);
-  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl, session })
-    : new HttpTransport({ origin: serverUrl, session });
+  const { session, transport } = makeTransport(serverUrl, kind);
   const bridge = makeBridge(serverUrl, transport, session, delay);
+  // A JS function that enters Python "promising", so anvil.server.call can suspend inside it.
+  bridge.promising = (pyCallable) => (...args) => pyCallable.callPromising(...args);
   pyodide.registerJsModule("_anvil_bridge", bridge);
   // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it
   // replaces main (see client/anvil/_browser/entry.py).

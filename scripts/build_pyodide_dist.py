@@ -7,7 +7,7 @@
   micropip and pytest-pyodide's in-Pyodide needs (`pytest`, `tblib`) with their dependency closure.
 
 The npm package `pyodide` holds only the core (no wheels at all). This script
-  1. copies the core files from node_modules/pyodide/,
+  1. copies the core files from node_modules/pyodide/ (and Skulpt's, for data-runtime="skulpt"),
   2. fetches into build/wheel-cache/ (once) the profile's pure-Python wheels at the exact versions
      pyodide-lock.json lists, for Pyodide's Python version,
   3. copies those wheels and the runtime wheel(s) from build/wheels/ into the dist,
@@ -37,6 +37,10 @@ PROFILES = {
     "production": ((), ROOT / "build" / "dist"),
     "test": (("micropip", "pytest", "tblib"), ROOT / "build" / "dist-test"),
 }
+# The Skulpt runtime's files (npm packages skulpt and fflate, pinned in package.json): source in node_modules -> name
+# in the dist (the names js_bridge/skulpt_runtime.mjs loads).
+LIGHT_RUNTIME_FILES = (("skulpt/dist/skulpt.min.js", "skulpt.min.js"), ("skulpt/dist/skulpt-stdlib.js", "skulpt-stdlib.js"),
+                       ("fflate/esm/browser.js", "fflate.mjs"))
 # Files of the npm package that a dist does not need.
 SKIP_CORE = {"package.json", "README.md", "ffi.d.ts", "pyodide.d.ts"}
 
@@ -136,6 +140,14 @@ def main() -> int:
             if p.is_file() and p.name not in SKIP_CORE and p.name != "pyodide-lock.json"]
     copied = sum(copy_if_changed(p, args.out / p.name) for p in core)
     print(f"core: {len(core)} files from {args.pyodide.relative_to(ROOT)} ({copied} copied, rest unchanged)")
+
+    # 1b. the Skulpt runtime (data-runtime="skulpt") and the zip reader it unpacks the client code with
+    light = [(ROOT / "node_modules" / src, name) for src, name in LIGHT_RUNTIME_FILES]
+    missing = [str(src.relative_to(ROOT)) for src, _ in light if not src.is_file()]
+    if missing:
+        sys.exit(f"build_pyodide_dist: {', '.join(missing)} missing (run npm ci)")
+    copied = sum(copy_if_changed(src, args.out / name) for src, name in light)
+    print(f"skulpt runtime: {len(light)} files from node_modules ({copied} copied, rest unchanged)")
 
     # 2. + 3. wheels listed in the lock, then the runtime wheel(s)
     shipped: dict[str, Path] = {}  # lock key -> wheel in the dist

@@ -46,12 +46,13 @@ REVALIDATE = "no-cache"
 
 def build_id(directories: list[Path]) -> str:
     """A short id that changes whenever the runtime changes: the Pyodide lock, every wheel (the runtime
-    wheel keeps its name from build to build, so its content counts), and the JavaScript of the bridge."""
+    wheel keeps its name from build to build, so its content counts), the JavaScript of the bridge and the
+    Python of the Skulpt runtime (``skulpt_lib/``)."""
     digest = hashlib.sha256()
     for directory in directories:
-        for path in sorted(directory.glob("*")):
-            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css", ".whl"):
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for path in sorted(directory.glob("*")) + sorted(directory.glob("skulpt_lib/**/*.py")):
+            if path.name == "pyodide-lock.json" or path.suffix in (".mjs", ".js", ".css", ".whl", ".py"):
+                digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

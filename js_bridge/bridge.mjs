@@ -1,0 +1,78 @@
+// What a runtime's Python (Pyodide's or Skulpt's) uses to reach the server: one transport (transport.mjs) and one
+// bridge object over it, the same for both runtimes. Pyodide registers the bridge as the module `_anvil_bridge`;
+// Skulpt's native module (skulpt_native.mjs) wraps it.
+//
+//   const { session, transport } = makeTransport("https://app.example.com");   // WebSocket, else HTTP
+//   const bridge = makeBridge("https://app.example.com", transport, session, 100);
+//   const reply = await bridge.call("id-1", callJsonText, null, true);          // with the loading spinner
+
+import { SessionKeeper } from "./session.mjs";
+import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
+import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
+
+/** The page's session keeper and the transport named by `kind` ("websocket" | "http"; default: WebSocket where
+ *  the browser has it). */
+export function makeTransport(serverUrl, kind) {
+  const useWebSocket = kind ? kind === "websocket" : typeof WebSocket === "function";
+  const session = new SessionKeeper(serverUrl);
+  const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl, session })
+    : new HttpTransport({ origin: serverUrl, session });
+  return { session, transport };
+}
+
+/** The bridge object over `transport` (Pyodide registers it as the module `_anvil_bridge`). */
+export function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
+  const spinner = new GlobalSpinner({ showDelayMs: spinnerDelayMs });
+  return {
+    spinner,
+    elementSpinners: new ElementSpinners(),
+    origin: serverUrl,
+    transportKind: transport instanceof WebSocketTransport ? "websocket" : "http",
+    session,
+    // Set once by Python (anvil._browser.calls): onProgress(callId, reply) for messages before a result;
+    // onSettled(callId, reply, error) ends a call made with callSettled.
+    onProgress: null,
+    onSettled: null,
+    call(id, text, frames, spinner) {
+      const reply = transport.call(id, text, frames, (progress) => this.onProgress && this.onProgress(id, progress));
+      if (!spinner) return reply;
+      this.spinner.start();
+      return reply.finally(() => this.spinner.stop());
+    },
+    /** `call`, reporting the outcome to onSettled instead of returning a promise (for a Python that waits
+     *  with run_sync on a Future of its own, which resumes without an event-loop turn). */
+    callSettled(id, text, frames, spinner) {
+      this.call(id, text, frames, spinner).then((reply) => this.onSettled(id, reply, undefined),
+        (error) => this.onSettled(id, undefined, error));
+    },
+    syncCall(text, frames) {
+      return syncHttpCall(serverUrl, session, text, frames);
+    },
+    setSessionToken(token) {
+      // reset_session: the server already moved this connection to the new session; later connections
+      // (reconnects, HTTP calls) name it in their SESSION message.
+      session.confirm(token);
+      if (transport.followSession) transport.followSession(token);
+    },
+    isOffline(error) {
+      return error instanceof OfflineError || Boolean(error && error.offline);
+    },
+    async checkOnline() {
+      try {
+        return (await fetch(serverUrl + "/_/check-app-online", { cache: "no-store" })).ok;
+      } catch {
+        return false;
+      }
+    },
+    checkOnlineSync() {
+      const xhr = new XMLHttpRequest();
+      try {
+        xhr.open("GET", serverUrl + "/_/check-app-online", false);
+        xhr.send();
+        return xhr.status === 200;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+"""Time zones for Skulpt's ``datetime`` (which has no ``datetime.timezone``), named as in Anvil's ``anvil.tz``.
+
+Example (in the Skulpt runtime):
+    >>> import datetime
+    >>> datetime.datetime(2024, 5, 1, 12, tzinfo=tzoffset(hours=-3, minutes=-30)).utcoffset()
+    datetime.timedelta(days=-1, seconds=73800)
+"""
+
+import datetime
+
+
+class tzoffset(datetime.tzinfo):
+    """A fixed offset from UTC: ``tzoffset(hours=1)``, ``tzoffset(minutes=-210)``."""
+
+    def __init__(self, hours=0, minutes=0, seconds=0):
+        self._offset = datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+    def utcoffset(self, dt):
+        return self._offset
+
+    def dst(self, dt):
+        return datetime.timedelta(0)
+
+    def tzname(self, dt):
+        total = int(self._offset.total_seconds()) // 60
+        sign = "-" if total < 0 else "+"
+        return "UTC" + sign + "%02d:%02d" % (abs(total) // 60, abs(total) % 60)
+
+    def __eq__(self, other):
+        return isinstance(other, tzoffset) and other._offset == self._offset
+
+    def __hash__(self):
+        return hash(self._offset)
+
+    def __repr__(self):
+        return "tzoffset(" + self.tzname(None) + ")"
+
+
+class tzutc(tzoffset):
+    """UTC."""
+
+    def __init__(self):
+        tzoffset.__init__(self)
+
+
+UTC = tzutc()

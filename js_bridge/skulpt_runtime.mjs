@@ -1,0 +1,163 @@
+// Starts an app on the Skulpt runtime (data-runtime="skulpt"): loads Skulpt from our server (npm `skulpt`, copied
+// into the runtime dist by scripts/build_pyodide_dist.py; never a CDN), the Skulpt-side Python of the client API
+// (js_bridge/skulpt_lib/) and the app's client code, connects the same transport as the Pyodide runtime
+// (bridge.mjs), then runs the main module. It offers the same `start` options and app object as runtime.mjs.
+//
+//   const app = await start({ main: "main" });     // app.runPython(code), app.Sk, app.bridge, app.transport
+//
+// A failure to start (a syntax error, an import Skulpt cannot satisfy) rejects with the Python traceback as text.
+
+import { makeBridge, makeTransport } from "./bridge.mjs";
+import { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
+
+const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
+
+/** The Skulpt-side Python of the client API, relative to js_bridge/skulpt_lib/ (tests/host/test_skulpt_lib.py
+ *  checks this list against the folder). */
+export const SKULPT_LIB_FILES = ["json.py", "anvil/__init__.py", "anvil/_codec.py", "anvil/_errors.py",
+  "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py",
+  "anvil_labs/__init__.py", "anvil_labs/non_blocking.py"];
+
+/** Errors whose cause is most likely the Skulpt subset of Python: the page says so. */
+const SUBSET_ERRORS = new Set(["SyntaxError", "ImportError", "ModuleNotFoundError", "NotImplementedError"]);
+const SUBSET_HINT = "\n\nThis page runs on the Skulpt runtime (data-runtime=\"skulpt\"), which supports a subset of " +
+  "Python: see the README, \"The Skulpt runtime\", for what it lacks (or use the default Pyodide runtime).";
+
+async function fetchOk(url, what) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin" });
+  } catch (e) {
+    throw new Error(`Could not load ${what} from ${url}: ${e.message}`);
+  }
+  if (!response.ok) throw new Error(`Could not load ${what} from ${url}: HTTP ${response.status}`);
+  return response;
+}
+
+/** Load classic scripts in order (they download in parallel). */
+function loadScripts(urls) {
+  return Promise.all(urls.map((url) => new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.async = false;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`Could not load the Skulpt runtime from ${url}`));
+    document.head.appendChild(script);
+  })));
+}
+
+/** The client code zip as {path: source} (only .py files; Skulpt reads nothing else). */
+async function clientCodeFiles(url, indexURL) {
+  const [{ unzipSync, strFromU8 }, zipped] = await Promise.all([
+    import(indexURL + "fflate.mjs"),
+    fetchOk(url, "the app's client code").then((r) => r.arrayBuffer()),
+  ]);
+  const files = new Map();
+  for (const [path, bytes] of Object.entries(unzipSync(new Uint8Array(zipped)))) {
+    if (path.endsWith(".py")) files.set(path, strFromU8(bytes));
+  }
+  return files;
+}
+
+async function libraryFiles(indexURL) {
+  const sources = await Promise.all(SKULPT_LIB_FILES.map((path) =>
+    fetchOk(`${indexURL}skulpt_lib/${path}`, "the Skulpt client API").then((r) => r.text())));
+  return new Map(SKULPT_LIB_FILES.map((path, i) => [path, sources[i]]));
+}
+
+/** Skulpt's `read`: the runtime's native module and Python first, then the app's modules, then Skulpt's library. */
+function reader(Sk, library, app) {
+  return (filename) => {
+    if (filename === "src/lib/_anvil_skulpt.js") return NATIVE_MODULE_SOURCE;
+    if (filename.startsWith("src/lib/") && library.has(filename.slice(8))) return library.get(filename.slice(8));
+    if (filename.startsWith("./") && app.has(filename.slice(2))) return app.get(filename.slice(2));
+    const builtin = Sk.builtinFiles && Sk.builtinFiles.files[filename];
+    if (builtin !== undefined) return builtin;
+    throw new Sk.builtin.IOError(`File not found: '${filename}'`);
+  };
+}
+
+/** An Error for a Python failure, with its traceback as the message (and a hint when Skulpt's subset is the cause). */
+function pythonError(Sk, error) {
+  if (!(error instanceof Sk.builtin.BaseException)) return error instanceof Error ? error : new Error(String(error));
+  const name = error.tp$name || (error.constructor && error.constructor.prototype.tp$name) || "";
+  const wrapped = new Error(formatPythonError(Sk, error) + (SUBSET_ERRORS.has(name) ? SUBSET_HINT : ""));
+  wrapped.pythonError = error;
+  return wrapped;
+}
+
+/** `code` with its last statement, when it is an expression, assigned to `name` (what runPython returns). */
+function capturingLastExpression(Sk, code, name) {
+  const ast = Sk.astFromParse(Sk.parse("<exec>.py", code).cst, "<exec>.py", {});
+  const last = ast.body[ast.body.length - 1];
+  if (!last || !(last instanceof Sk.astnodes.Expr)) return code;
+  const lines = code.split("\n");
+  const before = lines.slice(0, last.lineno - 1).join("\n");
+  const expression = lines.slice(last.lineno - 1).join("\n");
+  return `${before}\n${name} = (\n${expression}\n)\n`;
+}
+
+/** The server this module came from (a page of another site embeds the app by loading it from there). */
+const MODULE_SERVER = new URL(import.meta.url).origin;
+
+export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus = () => {}, transport: kind,
+                               spinnerDelay = 100, build: knownBuild } = {}) {
+  if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
+  const delay = Number(spinnerDelay);
+  if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
+  if (typeof document === "object" && document.getElementById(ENTRY_ELEMENT_ID)) {
+    throw new Error("Pages opened by a route (FormResponse) are not supported on the Skulpt runtime yet: " +
+      "use the default Pyodide runtime for them");
+  }
+  onStatus("Loading the Python runtime (Skulpt)…");
+  const build = knownBuild || await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
+  const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;
+  const appFiles = clientCodeFiles(serverUrl + (build.clientCode || "/_/app/client_code.zip"), indexURL);
+  const library = libraryFiles(indexURL);
+  await loadScripts([indexURL + "skulpt.min.js", indexURL + "skulpt-stdlib.js"]);
+  const Sk = globalThis.Sk;
+  const { session, transport } = makeTransport(serverUrl, kind);
+  const bridge = makeBridge(serverUrl, transport, session, delay);
+  installNativeModule(Sk, bridge);
+  const app = await appFiles;
+  const mainPath = main.replace(/\./g, "/") + ".py";
+  if (!app.has(mainPath)) throw new Error(`The app's client code has no module ${main} (client_code/${mainPath})`);
+  Sk.configure({
+    __future__: Sk.python3,
+    read: reader(Sk, await library, app),
+    output: (text) => console.log(text.replace(/\n$/, "")),
+    execLimit: Number.POSITIVE_INFINITY,
+  });
+  onStatus(`Running ${main}…`);
+  try {
+    await Sk.misceval.asyncToPromise(() => Sk.importMainWithBody(main, false, app.get(mainPath), true));
+  } catch (error) {
+    throw pythonError(Sk, error);
+  }
+  onStatus(null);
+  let runs = 0;
+  return {
+    Sk,
+    bridge,
+    transport,
+    startPath: "skulpt",
+    snapshotSaved: Promise.resolve(false),
+    /** Run `code` as a fresh module (the app's modules stay imported); resolves with the value of its last
+     *  line when that is an expression (None/bool/int/float/str and containers as JS values). */
+    runPython: async (code) => {
+      runs += 1;
+      const name = `__anvil_run_${runs}__`;
+      let module;
+      try {
+        const body = capturingLastExpression(Sk, code, "__anvil_result__");
+        module = await Sk.misceval.asyncToPromise(() =>
+          Sk.importModuleInternal_(name, false, name, body, undefined, false, true));
+      } catch (error) {
+        throw pythonError(Sk, error);
+      }
+      const result = module.$d.__anvil_result__;
+      return result === undefined ? undefined : Sk.ffi.remapToJs(result);
+    },
+  };
+}
