@@ -252,6 +252,8 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsE
       const [year, month, day, hour, minute, second] = parts.map(toJs);
       return new b.int_(-new Date(year, month - 1, day, hour, minute, second).getTimezoneOffset() * 60);
     }, "local_offset_seconds"),
+    random_hex: fn((bytes) => new b.str(Array.from(crypto.getRandomValues(new Uint8Array(toJs(bytes))),
+      (n) => n.toString(16).padStart(2, "0")).join("")), "random_hex"),
     // spawn(fn, args): run fn(*args) as a task of its own (it may block); a JsProxy of the promise of its outcome
     // as a Python tuple: ("ok", value) or ("error", exception). The caller does not wait.
     spawn: fn((callable, args) => new JsProxy(Sk.misceval.asyncToPromise(() =>
@@ -275,10 +277,11 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsE
   Object.assign(mod, {
     origin: new b.str(bridge.origin),
     transport_kind: new b.str(bridge.transportKind),
-    // call(id, text, frames, spinner): waits (a suspension) for the outcome tuple.
-    call: fn((...args) => Sk.misceval.promiseToSuspension(send(...args)), "call"),
-    // send(...): the same call, not waited for: a JsProxy of the promise of its outcome (await_promise waits).
-    send: fn((...args) => new JsProxy(send(...args)), "send"),
+    // wait_call(id, text, frames, spinner): waits (a suspension) for the outcome tuple. (Not named `call`: Skulpt
+    // renames Python names that JS functions have.)
+    wait_call: fn((...args) => Sk.misceval.promiseToSuspension(send(...args)), "wait_call"),
+    // send_call(...): the same call, not waited for: a JsProxy of the promise of its outcome (await_promise waits).
+    send_call: fn((...args) => new JsProxy(send(...args)), "send_call"),
     on_progress: fn((listener) => {
       bridge.onProgress = (callId, reply) => {
         try {

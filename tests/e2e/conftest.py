@@ -140,6 +140,41 @@ def app_page(browser: Any, browser_app: LiveServer) -> Iterator[AppPage]:
         app.page.close()
 
 
+SKULPT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>anvil-pyodide app on Skulpt</title></head>
+<body><script src="/_/runtime/anvil-pyodide.js" data-main="main" data-runtime="skulpt"></script></body>
+</html>
+"""
+
+
+def on_skulpt(app_dir: Path, into: Path) -> Path:
+    """A copy of the app in ``app_dir`` whose page starts it on the Skulpt runtime (data-runtime="skulpt")."""
+    import shutil
+
+    shutil.copytree(app_dir, into, ignore=shutil.ignore_patterns("__pycache__"))
+    (into / "index.html").write_text(SKULPT_PAGE)
+    return into
+
+
+@pytest.fixture(scope="module")
+def skulpt_browser_app(tmp_path_factory: Any) -> Iterator[LiveServer]:
+    """tests/apps/browser served with a page that runs it on Skulpt."""
+    with LiveServer(on_skulpt(APPS / "browser", tmp_path_factory.mktemp("skulpt") / "browser")) as server:
+        yield server
+
+
+@pytest.fixture(params=["pyodide", "skulpt"])
+def runtime_page(request: Any, browser: Any) -> Iterator[AppPage]:
+    """The browser app's page on each runtime (``runtime_page.runtime`` says which)."""
+    server = request.getfixturevalue("browser_app" if request.param == "pyodide" else "skulpt_browser_app")
+    app = AppPage(browser.new_page(), server)
+    app.runtime = request.param
+    try:
+        yield app.open()
+    finally:
+        app.page.close()
+
+
 def pytest_collection_modifyitems(items: list[Any]) -> None:
     """Mark the tests that drive Chromium (junit property ``browser``), so the summary counts them apart."""
     for item in items:

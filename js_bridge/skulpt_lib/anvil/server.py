@@ -8,8 +8,6 @@ Example (in the Skulpt runtime, against a server with ``add``):
     1099511627777
 """
 
-import random
-
 import _anvil_skulpt
 from anvil._codec import decode_message, encode_message
 from anvil._errors import (AnvilWrappedError, AppOfflineError, BackgroundTaskError, BackgroundTaskKilled,
@@ -25,7 +23,7 @@ class _CallIds:
     """Call ids: a random prefix per page and a counter."""
 
     def __init__(self):
-        self.prefix = "%016x" % random.randrange(0, 2 ** 64)
+        self.prefix = _anvil_skulpt.random_hex(8)
         self.counter = 0
 
     def next(self):
@@ -95,7 +93,7 @@ def _spinner_wanted(silent):
 
 def blocking_call(fn_name, args, kwargs, silent):
     call_id, text, frames = encode_call(fn_name, args, kwargs)
-    return result_of(_anvil_skulpt.call(call_id, text, frames, _spinner_wanted(silent)))
+    return result_of(_anvil_skulpt.wait_call(call_id, text, frames, _spinner_wanted(silent)))
 
 
 def call(fn_name, *args, **kwargs):
@@ -112,7 +110,7 @@ def start_call(fn_name, args, kwargs, silent):
     """Send a CALL now (calls reach the server in program order); returns the pending outcome, which
     ``_anvil_skulpt.await_promise`` waits for and ``result_of`` reads."""
     call_id, text, frames = encode_call(fn_name, args, kwargs)
-    return _anvil_skulpt.send(call_id, text, frames, _spinner_wanted(silent))
+    return _anvil_skulpt.send_call(call_id, text, frames, _spinner_wanted(silent))
 
 
 def last_call_path():

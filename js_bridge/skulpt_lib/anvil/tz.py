@@ -44,3 +44,26 @@ class tzutc(tzoffset):
 
 
 UTC = tzutc()
+
+
+class timezone(tzoffset):
+    """``datetime.timezone`` for Skulpt (which lacks it): ``timezone(timedelta(hours=1))``, ``timezone.utc``.
+    Importing ``anvil`` installs it as ``datetime.timezone``, so code written for CPython runs unchanged."""
+
+    def __init__(self, offset, name=None):
+        if not isinstance(offset, datetime.timedelta):
+            raise TypeError("timezone() argument 1 must be datetime.timedelta, not " + type(offset).__name__)
+        tzoffset.__init__(self, seconds=offset.total_seconds())
+        self._name = name
+
+    def tzname(self, dt):
+        return self._name if self._name is not None else tzoffset.tzname(self, dt)
+
+
+timezone.utc = timezone(datetime.timedelta(0), "UTC")
+
+
+def install_timezone():
+    """Give Skulpt's ``datetime`` module a ``timezone`` (done once by ``import anvil``)."""
+    if not hasattr(datetime, "timezone"):
+        datetime.timezone = timezone
