@@ -260,6 +260,8 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsE
       Sk.misceval.callsimOrSuspendArray(callable, args === undefined ? [] : args.v))
       .then((value) => new b.tuple([new b.str("ok"), value]),
         (error) => new b.tuple([new b.str("error"), jsErrorToPy(error)]))), "spawn"),
+    // format_exception(exc): its traceback (where Skulpt recorded one) and `Type: message`, as text.
+    format_exception: fn((exc) => new b.str(formatPythonError(Sk, exc)), "format_exception"),
     // report(text): an error nobody handled, on the console.
     report: fn((text) => {
       console.error(toJs(text));

@@ -43,9 +43,10 @@ result = [checks, anvil.server.last_call_path()]
 """
 
 
-def test_every_value_type_round_trips_jspi(app_page) -> None:
-    checks, path = app_page.run(ROUND_TRIP)
-    assert path == "jspi"
+def test_every_value_type_round_trips_jspi(runtime_page) -> None:
+    """On Pyodide the call suspends with JSPI; on Skulpt with a Skulpt suspension (the same code runs on both)."""
+    checks, path = runtime_page.run(ROUND_TRIP)
+    assert path == {"pyodide": "jspi", "skulpt": "skulpt"}[runtime_page.runtime]
     assert checks == {name: True for name in checks}
 
 
@@ -80,9 +81,13 @@ result = seen
 """
 
 
-@pytest.mark.parametrize("path", ["jspi", "sync-http"])
-def test_server_exceptions_arrive_as_their_classes_with_the_server_trace(app_page, path) -> None:
-    seen = app_page.run(EXCEPTIONS) if path == "jspi" else app_page.run_sync(EXCEPTIONS)
+@pytest.mark.parametrize("path", ["jspi", "sync-http", "skulpt"])
+def test_server_exceptions_arrive_as_their_classes_with_the_server_trace(request, path) -> None:
+    if path == "skulpt":
+        seen = skulpt_page(request).run(EXCEPTIONS)
+    else:
+        app_page = request.getfixturevalue("app_page")
+        seen = app_page.run(EXCEPTIONS) if path == "jspi" else app_page.run_sync(EXCEPTIONS)
     assert seen["value"][:2] == ["ValueError", "bad value"]
     assert seen["custom"][:2] == ["NotFound", "no such thing"]
     assert seen["timeout"][:2] == ["TimeoutError", "took too long"]
@@ -91,6 +96,30 @@ def test_server_exceptions_arrive_as_their_classes_with_the_server_trace(app_pag
     assert seen["missing"] == 'No server function matching "no_such_function" has been registered'
     assert seen["serialization"] == "Cannot serialize <class 'set'> object at msg['args'][0]"
     assert seen["builtin"] == "other"
+
+
+def skulpt_page(request):
+    """The browser app's page on Skulpt (closed at the end of the test)."""
+    from tests.e2e.conftest import AppPage
+
+    app = AppPage(request.getfixturevalue("browser").new_page(), request.getfixturevalue("skulpt_browser_app"))
+    request.addfinalizer(app.page.close)
+    return app.open()
+
+
+def test_media_both_ways_on_skulpt(request) -> None:
+    """BlobMedia over several 64 KiB chunks, both ways, byte-exact (Skulpt has no hashlib: the bytes are compared)."""
+    size = 200_000
+    payload = bytes((i * 7 + 3) % 256 for i in range(size))
+    up, down = skulpt_page(request).run(f"""
+import anvil, anvil.server
+data = bytes((i * 7 + 3) % 256 for i in range({size}))
+up = anvil.server.call("media_digest", anvil.BlobMedia("application/octet-stream", data, name="up.bin"))
+down = anvil.server.call("echo", anvil.BlobMedia("text/plain", data, name="down.bin"))[0][0]
+result = [up, [down.get_bytes() == data, down.length, down.content_type, down.name]]
+""")
+    assert up == [hashlib.sha256(payload).hexdigest(), size, "application/octet-stream", "up.bin"]
+    assert down == [True, size, "text/plain", "down.bin"]
 
 
 def test_media_of_5_mb_both_ways_is_byte_exact(app_page) -> None:
@@ -122,7 +151,8 @@ result = [updates, outcome, narrowed]
     assert narrowed == ["doc", "report", "page-2"]
 
 
-def test_concurrent_calls_overlap(app_page) -> None:
+def test_concurrent_calls_overlap(runtime_page) -> None:
+    app_page = runtime_page
     """A second call on the page's connection runs while the first still waits on the server (for the second)."""
     key = f"overlap-{uuid.uuid4().hex}"
     app_page.page.evaluate("""key => { window.first = anvilPyodide.app.runPython(
@@ -133,7 +163,8 @@ def test_concurrent_calls_overlap(app_page) -> None:
     assert app_page.page.evaluate("() => window.first") == "released"
 
 
-def test_browser_side_api(app_page) -> None:
+def test_browser_side_api(runtime_page) -> None:
+    app_page = runtime_page
     info = app_page.run("""
 import anvil.server
 errors = []
@@ -160,8 +191,8 @@ result = [anvil.server.context.type, anvil.server.context.remote_caller, anvil.s
     assert info[5] == [f"anvil.server.{name} is only available in server code" for name in names]
 
 
-def test_session_persists_and_reset_session_starts_a_new_one(app_page) -> None:
-    first, second, after_reset = app_page.run("""
+def test_session_persists_and_reset_session_starts_a_new_one(runtime_page) -> None:
+    first, second, after_reset = runtime_page.run("""
 import anvil.server
 anvil.server.call("remember", "colour", "teal")
 first = anvil.server.call("recall", "colour")
@@ -172,10 +203,10 @@ result = [first, second, anvil.server.call("recall", "colour")]
     assert [first, second, after_reset] == ["teal", "teal", None]
 
 
-def test_reset_session_lets_calls_already_sent_finish(app_page) -> None:
+def test_reset_session_lets_calls_already_sent_finish(runtime_page) -> None:
     """Calls in flight when reset_session() runs get their replies (in their old session); later calls use the new
     session on a new socket."""
-    outcome = app_page.run("""
+    outcome = runtime_page.run("""
 import anvil.server
 from anvil_labs import non_blocking
 anvil.server.call("remember", "colour", "teal")
@@ -194,7 +225,8 @@ result = [results, anvil.server.call("recall", "colour"), anvil.server.call("ses
     assert outcome == [[1.5, "teal"], None, True]
 
 
-def test_event_handler_can_block_on_a_call(app_page) -> None:
+def test_event_handler_can_block_on_a_call(runtime_page) -> None:
+    app_page = runtime_page
     app_page.run("""
 import anvil.js, anvil.server
 button = anvil.js.document.createElement("button")

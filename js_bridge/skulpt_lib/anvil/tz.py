@@ -63,7 +63,29 @@ class timezone(tzoffset):
 timezone.utc = timezone(datetime.timedelta(0), "UTC")
 
 
+def _fields(*names):
+    return lambda self: tuple(getattr(self, name) for name in names)
+
+
+def _state_of_time(self):
+    return ((self._hour, self._minute, self._second, self._microsecond), self._tzinfo)
+
+
+def _state_of_datetime(self):
+    return ((self._year, self._month, self._day, self._hour, self._minute, self._second, self._microsecond),
+            self._tzinfo)
+
+
 def install_timezone():
-    """Give Skulpt's ``datetime`` module a ``timezone`` (done once by ``import anvil``)."""
+    """Give Skulpt's ``datetime`` module what it lacks (done once by ``import anvil``): ``timezone``, and the
+    ``_getstate`` its own comparisons and hashes call but it never defines (without it ``timedelta == timedelta``,
+    aware datetime comparisons and ``hash(date)`` raise AttributeError), and ``timedelta.__bool__``."""
     if not hasattr(datetime, "timezone"):
         datetime.timezone = timezone
+    if not hasattr(datetime.timedelta, "_getstate"):
+        datetime.timedelta._getstate = _fields("_days", "_seconds", "_microseconds")
+        datetime.date._getstate = _fields("_year", "_month", "_day")
+        datetime.time._getstate = _state_of_time
+        datetime.datetime._getstate = _state_of_datetime
+    if datetime.timedelta(0):  # Skulpt's timedelta has only Python 2's __nonzero__: every one was true
+        datetime.timedelta.__bool__ = lambda self: bool(self._days or self._seconds or self._microseconds)
