@@ -82,7 +82,7 @@ def parse_datetime(text):
     match = _DATETIME.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError("bad DateTime value " + repr(text))
-    parts = [match.group(i) for i in range(1, 12)]
+    parts = [match.group(i) or None for i in range(1, 12)]  # Skulpt's re gives "" for a group that took no part
     microsecond = int((parts[6] or "0") + "000000"[len(parts[6] or "0"):])
     tz = None
     if parts[7] is not None:

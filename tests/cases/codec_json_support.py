@@ -1,0 +1,149 @@
+"""Runs the cases of codec_json_cases.json against a codec; the same source runs on CPython (the Python codec) and
+on the Skulpt runtime (its codec), so it is written in the Python both share (no f-strings with nested quotes,
+no dataclasses or typing).
+
+``check_cases(cases, codec)`` returns a list of problems (empty when the codec agrees with every case). ``codec``
+names what differs between the runtimes: ``encode(message) -> (message_dict, {media_id: bytes})``,
+``decode(message, media) -> message``, ``error`` (the SerializationError class), ``json`` (loads/dumps),
+``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``.
+
+Example (on CPython):
+    >>> from tests.host.test_codec_json_cases import PYTHON_CODEC, CASES
+    >>> check_cases(CASES, PYTHON_CODEC)
+    []
+"""
+
+import datetime
+
+
+def from_tagged(tagged, codec):
+    """The Python value a tagged JSON value stands for."""
+    if isinstance(tagged, list):
+        return [from_tagged(item, codec) for item in tagged]
+    if not isinstance(tagged, dict):
+        return tagged
+    if "$long" in tagged:
+        return int(tagged["$long"])
+    if "$float" in tagged:
+        return float({"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}[tagged["$float"]])
+    if "$date" in tagged:
+        year, month, day = tagged["$date"].split("-")
+        return datetime.date(int(year), int(month), int(day))
+    if "$datetime" in tagged:
+        parts = tagged["$datetime"]
+        tz = codec["tz"](parts[7]) if parts[7] is not None else None
+        return datetime.datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6], tz)
+    if "$tuple" in tagged:
+        return tuple(from_tagged(tagged["$tuple"], codec))
+    if "$set" in tagged:
+        return set(tagged["$set"])
+    if "$intkeys" in tagged:
+        return dict((pair[0], from_tagged(pair[1], codec)) for pair in tagged["$intkeys"])
+    if "$media" in tagged:
+        media = tagged["$media"]
+        return codec["BlobMedia"](media["content_type"], bytes(media["bytes"]), name=media["name"])
+    return dict((key, from_tagged(value, codec)) for key, value in tagged.items())
+
+
+def to_tagged(value):
+    """A decoded Python value in tagged form (what the cases' ``decoded`` / ``value`` say)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if -2147483647 <= value <= 2147483647 else {"$long": str(value)}
+    if isinstance(value, float):
+        if value != value:
+            return {"$float": "NaN"}
+        if value in (float("inf"), float("-inf")):
+            return {"$float": "Infinity" if value > 0 else "-Infinity"}
+        return value
+    if isinstance(value, list):
+        return [to_tagged(item) for item in value]
+    if isinstance(value, tuple):
+        return {"$tuple": [to_tagged(item) for item in value]}
+    if isinstance(value, dict):
+        return dict((key, to_tagged(item)) for key, item in value.items())
+    if isinstance(value, datetime.datetime):
+        offset = value.utcoffset()
+        minutes = None if offset is None else int(offset.total_seconds()) // 60
+        return {"$datetime": [value.year, value.month, value.day, value.hour, value.minute, value.second,
+                              value.microsecond, minutes]}
+    if isinstance(value, datetime.date):
+        return {"$date": "%04d-%02d-%02d" % (value.year, value.month, value.day)}
+    if hasattr(value, "get_bytes"):
+        return {"$media": {"content_type": value.content_type, "name": value.name, "bytes": list(value.get_bytes())}}
+    return {"$unknown": repr(value)}
+
+
+def _same(a, b, codec):
+    """Equal as JSON text with sorted keys (so 1 and 1.0, or lists and tuples, differ)."""
+    return _canonical(a, codec) == _canonical(b, codec)
+
+
+def _canonical(value, codec):
+    if isinstance(value, dict):
+        return "{" + ",".join(codec["json"].dumps(key) + ":" + _canonical(value[key], codec) for key in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(item, codec) for item in value) + "]"
+    if isinstance(value, float):
+        return repr(value) + "f"
+    return codec["json"].dumps(value)
+
+
+def _expect_error(problems, name, what, expected, run, codec):
+    try:
+        run()
+    except codec["error"] as e:
+        if str(e) != expected:
+            problems.append(name + ": " + what + " raised " + repr(str(e)) + ", expected " + repr(expected))
+        return
+    except Exception as e:
+        problems.append(name + ": " + what + " raised " + type(e).__name__ + ": " + str(e) + " (expected SerializationError)")
+        return
+    problems.append(name + ": " + what + " raised nothing, expected " + repr(expected))
+
+
+def check_case(case, codec):
+    """The problems of one case (an empty list when the codec agrees)."""
+    problems = []
+    name = case["name"]
+    direction = case.get("direction", "both")
+    if direction in ("both", "encode"):
+        message = {"id": "c1", "args": [from_tagged(case["value"], codec)]}
+        if "encode_error" in case:
+            _expect_error(problems, name, "encoding", case["encode_error"], lambda: codec["encode"](message), codec)
+        else:
+            try:
+                encoded, media = codec["encode"](message)
+                wire = codec["json"].loads(codec["json"].dumps(encoded))
+                if not _same(wire, case["wire"], codec):
+                    problems.append(name + ": encoded " + _canonical(wire, codec) + ", expected " + _canonical(case["wire"], codec))
+                expected_media = dict((key, bytes(data)) for key, data in case.get("media", {}).items())
+                if media != expected_media:
+                    problems.append(name + ": encoded media " + repr(media) + ", expected " + repr(expected_media))
+            except Exception as e:
+                problems.append(name + ": encoding raised " + type(e).__name__ + ": " + str(e))
+    if direction in ("both", "decode") and "wire" in case:
+        media = dict((key, bytes(data)) for key, data in case.get("media", {}).items())
+        text = codec["json"].dumps(case["wire"])
+        if "decode_error" in case:
+            _expect_error(problems, name, "decoding", case["decode_error"],
+                          lambda: codec["decode"](codec["json"].loads(text), media), codec)
+        else:
+            try:
+                decoded = codec["decode"](codec["json"].loads(text), media)
+                got = to_tagged(decoded["args"][0])
+                expected = case["decoded"] if "decoded" in case else case["value"]
+                if not _same(got, expected, codec):
+                    problems.append(name + ": decoded " + _canonical(got, codec) + ", expected " + _canonical(expected, codec))
+            except Exception as e:
+                problems.append(name + ": decoding raised " + type(e).__name__ + ": " + str(e))
+    return problems
+
+
+def check_cases(cases, codec):
+    """The problems of every case."""
+    problems = []
+    for case in cases:
+        problems.extend(check_case(case, codec))
+    return problems

@@ -1,0 +1,55 @@
+"""The Skulpt runtime's codec (js_bridge/skulpt_lib/anvil/_codec.py) against tests/cases/codec_json_cases.json, in
+headless Chromium, through the same checker (tests/cases/codec_json_support.py) the Python codec runs in
+tests/host/test_codec_json_cases.py: the two codecs cannot drift apart unnoticed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import AppPage
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES_TEXT = (ROOT / "tests" / "cases" / "codec_json_cases.json").read_text()
+CASES = json.loads(CASES_TEXT)["cases"]
+SUPPORT = (ROOT / "tests" / "cases" / "codec_json_support.py").read_text()
+
+RUNNER = """
+import json
+import anvil
+from anvil._codec import decode_message, encode_message
+from anvil._errors import SerializationError
+from anvil.tz import tzoffset
+
+
+def _encode(message):
+    encoded = encode_message(message)
+    media = {}
+    for media_id, item in encoded.media:
+        media[media_id] = item.get_bytes()
+    return encoded.message, media
+
+
+CODEC = {"encode": _encode, "decode": decode_message, "error": SerializationError, "json": json,
+         "tz": lambda minutes: tzoffset(minutes=minutes), "BlobMedia": anvil.BlobMedia}
+cases = json.loads(CASES_TEXT)["cases"]
+json.dumps(dict((case["name"], check_case(case, CODEC)) for case in cases))
+"""
+
+
+@pytest.fixture(scope="module")
+def skulpt_problems(browser, skulpt_browser_app) -> dict[str, list[str]]:
+    page = browser.new_page()
+    try:
+        app = AppPage(page, skulpt_browser_app).open()
+        code = SUPPORT + "\nCASES_TEXT = " + json.dumps(CASES_TEXT) + "\n" + RUNNER
+        return json.loads(app.page.evaluate("code => anvilPyodide.app.runPython(code)", code))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_skulpt_codec_agrees_with_the_case(case: dict, skulpt_problems: dict[str, list[str]]) -> None:
+    assert skulpt_problems[case["name"]] == []
