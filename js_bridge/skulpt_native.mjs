@@ -254,10 +254,11 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsE
     }, "local_offset_seconds"),
     random_hex: fn((bytes) => new b.str(Array.from(crypto.getRandomValues(new Uint8Array(toJs(bytes))),
       (n) => n.toString(16).padStart(2, "0")).join("")), "random_hex"),
-    // spawn(fn, args): run fn(*args) as a task of its own (it may block); a JsProxy of the promise of its outcome
-    // as a Python tuple: ("ok", value) or ("error", exception). The caller does not wait.
-    spawn: fn((callable, args) => new JsProxy(Sk.misceval.asyncToPromise(() =>
-      Sk.misceval.callsimOrSuspendArray(callable, args === undefined ? [] : args.v))
+    // spawn(fn, args): run fn(*args) as a task of its own (it may block), started once the caller suspends or
+    // ends (a microtask later); a JsProxy of the promise of its outcome as a Python tuple: ("ok", value) or
+    // ("error", exception). The caller does not wait.
+    spawn: fn((callable, args) => new JsProxy(Promise.resolve().then(() => Sk.misceval.asyncToPromise(() =>
+      Sk.misceval.callsimOrSuspendArray(callable, args === undefined ? [] : args.v)))
       .then((value) => new b.tuple([new b.str("ok"), value]),
         (error) => new b.tuple([new b.str("error"), jsErrorToPy(error)]))), "spawn"),
     // format_exception(exc): its traceback (where Skulpt recorded one) and `Type: message`, as text.

@@ -83,7 +83,8 @@ def spinner_seen_while_held(app_page: AppPage, code: str) -> bool:
     return seen
 
 
-def test_global_spinner_shows_during_a_slow_call_and_goes_after(app_page: AppPage) -> None:
+def test_global_spinner_shows_during_a_slow_call_and_goes_after(runtime_page: AppPage) -> None:
+    app_page = runtime_page
     gate = key()
     start_python(app_page, f"import anvil.server\nanvil.server.call('hold', {gate!r})")
     spinner = app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
@@ -116,7 +117,8 @@ await asyncio.gather(short_call(), anvil.server.call_async('hold', {long!r}))
     app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
 
 
-def test_spinner_not_shown_for_call_s_no_loading_indicator_or_call_async(app_page: AppPage) -> None:
+def test_spinner_not_shown_for_call_s_no_loading_indicator_or_call_async(runtime_page: AppPage) -> None:
+    app_page = runtime_page
     assert spinner_seen_while_held(app_page, "import anvil.server\nanvil.server.call('hold', GATE)")  # control
     assert not spinner_seen_while_held(app_page, "import anvil.server\nanvil.server.call_s('hold', GATE)")
     assert not spinner_seen_while_held(app_page, """
@@ -125,12 +127,13 @@ with anvil.server.no_loading_indicator:
     anvil.server.call('hold', GATE)
 """)
     assert not spinner_seen_while_held(app_page, """
-from anvil_labs.non_blocking import call_async
-await call_async('hold', GATE)
+from anvil_labs.non_blocking import call_async, wait_for
+wait_for(call_async('hold', GATE))
 """)
 
 
-def test_no_loading_indicator_suppresses_the_global_spinner_page_wide(app_page: AppPage) -> None:
+def test_no_loading_indicator_suppresses_the_global_spinner_page_wide(runtime_page: AppPage) -> None:
+    app_page = runtime_page
     """README Limits: while a no_loading_indicator block runs, a concurrent handler's calls show no spinner."""
     quiet, other = key(), key()
     app_page.page.evaluate(WATCH_SPINNER)
@@ -171,7 +174,8 @@ result = [panel.style.position, panel.style.minHeight]
 """
 
 
-def test_element_indicator_blocks_input_applies_min_height_and_restores(app_page: AppPage) -> None:
+def test_element_indicator_blocks_input_applies_min_height_and_restores(runtime_page: AppPage) -> None:
+    app_page = runtime_page
     page = app_page.page
     assert app_page.run(PANEL) == ["", ""]
     box = page.query_selector("#inside").bounding_box()
@@ -204,7 +208,8 @@ with anvil.server.loading_indicator("#panel", min_height=240):
     page.wait_for_function("() => window.clicks === 1")
 
 
-def test_element_indicator_nesting_idempotence_and_bad_selectors(app_page: AppPage) -> None:
+def test_element_indicator_nesting_idempotence_and_bad_selectors(runtime_page: AppPage) -> None:
+    app_page = runtime_page
     app_page.run(PANEL)
     outcome = app_page.run("""
 import anvil.js, anvil.server
@@ -282,10 +287,25 @@ async def until(condition):
     while not condition():
         await asyncio.sleep(0.01)
 """
+#: The same on Skulpt, where a blocking time.sleep lets the page run (Skulpt has no asyncio).
+UNTIL_SKULPT = """
+import time
+def until(condition):
+    while not condition():
+        time.sleep(0.01)
+"""
 
 
-def test_async_call_handlers_can_block_and_run_in_order(app_page: AppPage) -> None:
-    outcome = app_page.run(UNTIL + """
+def for_runtime(app_page: AppPage, code: str) -> str:
+    """``code`` (written with ``UNTIL`` and ``await until(...)``) for the page's runtime."""
+    if getattr(app_page, "runtime", "pyodide") == "pyodide":
+        return UNTIL + code
+    return UNTIL_SKULPT + code.replace("await until(", "until(")
+
+
+def test_async_call_handlers_can_block_and_run_in_order(runtime_page: AppPage) -> None:
+    app_page = runtime_page
+    outcome = app_page.run(for_runtime(app_page, """
 import anvil.server
 from anvil_labs.non_blocking import call_async, wait_for
 log = []
@@ -308,7 +328,7 @@ except ValueError as e:
     errors.append("await_result raised " + str(e))
 await until(lambda: len(errors) == 2)
 result = [log, value, late, call.status, failing.status, errors]
-""")
+"""))
     log, value, late, status, failing_status, errors = outcome
     assert log == [["status", "PENDING"], ["result", [[7], {}], "hello from handler"], ["late attached", []]]
     assert value == [[7], {}] and late == [[[7], {}]] and status == "FULFILLED"
@@ -316,8 +336,9 @@ result = [log, value, late, call.status, failing.status, errors]
     assert sorted(map(str, errors)) == sorted(["await_result raised bad value", "['ValueError', 'bad value']"])
 
 
-def test_errors_in_handlers_and_unhandled_rejections_reach_the_hook(app_page: AppPage) -> None:
-    outcome = app_page.run(UNTIL + """
+def test_errors_in_handlers_and_unhandled_rejections_reach_the_hook(runtime_page: AppPage) -> None:
+    app_page = runtime_page
+    outcome = app_page.run(for_runtime(app_page, """
 import anvil
 import shared  # registers the custom exception type, as an app that handles it would
 from anvil_labs.non_blocking import call_async, defer
@@ -329,13 +350,16 @@ defer(lambda: [][1], 0)
 await until(lambda: len(reported) >= 3)
 anvil.set_default_error_handling(None)
 result = sorted(reported)
-""")
+"""))
+    # Skulpt words its own division error as Python 2 did
+    zero = "division by zero" if app_page.runtime == "pyodide" else "integer division or modulo by zero"
     assert outcome == [["IndexError", "list index out of range"], ["NotFound", "no such thing"],
-                       ["ZeroDivisionError", "division by zero"]]
+                       ["ZeroDivisionError", zero]]
 
 
-def test_defer_and_repeat_in_the_browser(app_page: AppPage) -> None:
-    outcome = app_page.run(UNTIL + """
+def test_defer_and_repeat_in_the_browser(runtime_page: AppPage) -> None:
+    app_page = runtime_page
+    outcome = app_page.run(for_runtime(app_page, """
 import anvil, anvil.server
 from anvil_labs import non_blocking
 reported = []
@@ -358,7 +382,7 @@ non_blocking.defer(lambda: later.append(True), 1.0)   # due after several more t
 await until(lambda: later)
 anvil.set_default_error_handling(None)
 result = [fired, ticks[:4], stopped_at == len(ticks), [str(e) for e in reported]]
-""")
+"""))
     assert outcome == [["hello deferred"], [0, 1, 2, 3], True, ["tick two fails"]]
 
 

@@ -7,6 +7,7 @@ Example (in the Skulpt runtime):
     (1, datetime.timedelta(0))
 """
 
+from anvil._error_hook import set_default_error_handling
 from anvil._media import BlobMedia, Media
 from anvil.tz import install_timezone
 

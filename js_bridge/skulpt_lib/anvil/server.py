@@ -82,7 +82,7 @@ def result_of(outcome):
 
 
 class _Indicators:
-    """How many ``with no_loading_indicator`` blocks are open."""
+    """How many ``no_loading_indicator`` blocks and loading indicators are open (calls show no global spinner)."""
 
     suppressed = 0
 
@@ -136,37 +136,50 @@ no_loading_indicator = _NoLoadingIndicator()
 
 
 def _resolve_element(element_or_css_selector):
+    """A DOM element from an element, a CSS selector, or an object with a ``dom_node``; ValueError if none."""
     if element_or_css_selector is None:
         return None
     if isinstance(element_or_css_selector, str):
-        found = _anvil_skulpt.global_this.document.querySelector(element_or_css_selector)
-        if found is None:
-            raise ValueError("No element matches the CSS selector " + repr(element_or_css_selector))
-        return found
-    if isinstance(element_or_css_selector, _anvil_skulpt.JsProxy):
-        return element_or_css_selector
-    raise TypeError("loading_indicator expects a DOM element or a CSS selector, not "
-                    + type(element_or_css_selector).__name__)
+        try:
+            element = _anvil_skulpt.global_this.document.querySelector(element_or_css_selector)
+        except Exception:
+            raise ValueError("loading_indicator: " + repr(element_or_css_selector) + " is not a valid CSS selector")
+        if element is None:
+            raise ValueError("loading_indicator: no element matches the selector " + repr(element_or_css_selector))
+        return element
+    element = getattr(element_or_css_selector, "dom_node", element_or_css_selector)
+    if not isinstance(element, _anvil_skulpt.JsProxy) or getattr(element, "getBoundingClientRect", None) is None:
+        raise TypeError("loading_indicator expects a DOM element or a CSS selector string, not "
+                        + type(element_or_css_selector).__name__)
+    return element
+
+
+def _check_min_height(min_height):
+    if min_height is None or isinstance(min_height, str):
+        return min_height
+    if isinstance(min_height, (int, float)) and not isinstance(min_height, bool) and min_height >= 0:
+        return min_height
+    raise TypeError("min_height must be a number of pixels, a CSS length string or None, not " + repr(min_height))
 
 
 class LoadingIndicator:
     """The global spinner (no element) or an overlay over an element while the ``with`` block runs."""
 
     def __init__(self, element_or_css_selector=None, min_height=None):
-        if min_height is not None and (not isinstance(min_height, (int, float, str)) or isinstance(min_height, bool)):
-            raise TypeError("min_height must be a number of pixels or a CSS length, not " + type(min_height).__name__)
         self.element = _resolve_element(element_or_css_selector)
-        self.min_height = min_height
+        self.min_height = _check_min_height(min_height)
         self.running = False
 
     def start(self):
         if not self.running:
             self.running = True
+            _Indicators.suppressed += 1  # calls inside show this indicator, not the global spinner as well
             _anvil_skulpt.indicator(True, self.element, self.min_height)
 
     def stop(self):
         if self.running:
             self.running = False
+            _Indicators.suppressed -= 1
             _anvil_skulpt.indicator(False, self.element, None)
 
     def __enter__(self):

@@ -8,7 +8,7 @@
 - ``defer(fn, delay)`` -> ``DeferRef``; ``repeat(fn, interval)`` -> ``RepeatRef``; ``ref.cancel()`` or ``cancel(ref)``.
 
 Handlers and timer callbacks run as tasks of their own and may block on server calls; an exception they raise,
-and a failed call nobody handles, is reported on the console.
+and a failed call nobody handles, goes to ``anvil.set_default_error_handling`` (or the console).
 
 Example (in the Skulpt runtime):
     >>> call = call_async("add", 1, 2).on_result(print)
@@ -16,8 +16,11 @@ Example (in the Skulpt runtime):
     3
 """
 
+import time
+
 import _anvil_skulpt
 import anvil.server
+from anvil._error_hook import report_error
 
 PENDING, FULFILLED, REJECTED = "PENDING", "FULFILLED", "REJECTED"
 _window = _anvil_skulpt.global_this
@@ -28,18 +31,13 @@ def _check_callable(value, what):
         raise TypeError(what + " must be callable, not " + type(value).__name__)
 
 
-def _report(error, heading):
-    trace = getattr(error, "server_trace", "")
-    _anvil_skulpt.report(heading + "\n" + type(error).__name__ + ": " + str(error) + ("\n" + trace if trace else ""))
-
-
 def _run_reporting(fn, args, what):
     """Run ``fn(*args)`` as a task of its own; an exception it raises is reported."""
     def run():
         try:
             fn(*args)
         except Exception as e:
-            _report(e, "Error in " + what + ":")
+            report_error(e, "Error in " + what + ":")
     _anvil_skulpt.spawn(run, [])
 
 
@@ -66,9 +64,10 @@ class AsyncCall:
     def _settle(self):
         outcome = _anvil_skulpt.await_promise(self._pending)
         self._finish(outcome)
+        time.sleep(0)  # a turn of the page's event loop: code waiting on this call sees its error first
         if self._status == REJECTED and not self._error_handlers and not self._error_seen:
             self._error_seen = True
-            _report(self._error, "Unhandled error in an AsyncCall (add .on_error(handler) to handle it):")
+            report_error(self._error, "Unhandled error in an AsyncCall (add .on_error(handler) to handle it):")
 
     def _finish(self, outcome):
         if self._status != PENDING:
