@@ -96,6 +96,26 @@ def test_the_three_file_app_runs_in_the_default_page(browser: Any, readme_server
         page.close()
 
 
+def test_the_three_file_app_runs_on_skulpt(browser: Any, readme_app: Path, tmp_path: Path) -> None:
+    """The same three files, with the page's tag asking for the Skulpt runtime (README, "The Skulpt runtime")."""
+    from tests.e2e.conftest import on_skulpt
+
+    with LiveServer(on_skulpt(readme_app, tmp_path / "on-skulpt")) as server:
+        page = browser.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
+        try:
+            page.goto(server.url + "/")
+            page.wait_for_function("() => document.body.textContent.startsWith('Refused:') || "
+                                   "(window.anvilPyodide && anvilPyodide.error)", timeout=60_000)
+            assert page.evaluate("() => !anvilPyodide.error"), page.inner_text("body")
+            assert page.evaluate("() => anvilPyodide.app.startPath") == "skulpt"
+            assert page.inner_text("body") == "Refused: 300x400 is too big"
+            assert "12" in console
+        finally:
+            page.close()
+
+
 def test_the_event_handler_block(browser: Any, readme_server: LiveServer) -> None:
     page = open_page(browser, readme_server.url + "/")
     try:
