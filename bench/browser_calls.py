@@ -10,7 +10,9 @@ measured in the same run (bench/report.py: warm-up, >= 5 samples, medians, goal,
 - 1,000 concurrent ``call_async`` calls vs a raw JS pipelined WebSocket loop of the same 1,000 CALLs;
 - ``defer(fn, 0)`` vs a bare ``setTimeout(fn, 0)``;
 - navigation to the first completed call, on a first visit (no stored snapshot; HTTP cache warm) and on a
-  return visit (snapshot stored), vs navigation to a bare Pyodide being ready (same server build, warm cache).
+  return visit (snapshot stored), vs navigation to a bare Pyodide being ready (same server build, warm cache);
+- the Skulpt runtime (data-runtime="skulpt"): navigation to the first completed call vs the same app on Pyodide
+  (first visit), and sequential calls vs the raw JS WebSocket loop.
 
 Usage: .venv/bin/python bench/browser_calls.py   (bench/run_all.py runs it with the other benchmarks)
 
@@ -225,6 +227,43 @@ def navigation_rows(context: Any, app: LiveServer, bare: LiveServer) -> list[Row
     ]
 
 
+def py_sequential_skulpt(command: str) -> str:
+    """``py_sequential`` for the Skulpt runtime (whose ``time`` has no ``perf_counter``)."""
+    return f"""
+import anvil.js, anvil.server
+now = anvil.js.window.performance.now
+start = now()
+for _ in range({CALLS}):
+    anvil.server.call({command!r})
+result = (now() - start) / {CALLS}
+"""
+
+
+def skulpt_rows(context: Any, app: LiveServer, skulpt_app: LiveServer) -> list[Row]:
+    """The Skulpt runtime (data-runtime="skulpt"): navigation to the first completed call vs the same app on Pyodide
+    (first visit: no stored snapshot), and sequential calls vs the raw JS WebSocket loop."""
+    def forget() -> None:
+        page = context.new_page()
+        page.goto(app.url + "/_/check-app-online")
+        page.evaluate(FORGET_SNAPSHOTS)
+        page.close()
+
+    skulpt_nav, pyodide_nav = interleave(lambda: navigation_ms(context, skulpt_app.url + "/", "firstCall"),
+                                         lambda: navigation_ms(context, app.url + "/", "firstCall", forget))
+    page = context.new_page()
+    page.goto(skulpt_app.url + "/")
+    page.wait_for_function("() => document.body.dataset.firstCall", timeout=120_000)
+    ours, base = interleave(lambda: run_python(page, py_sequential_skulpt("noop")),
+                            lambda: page.evaluate(RAW_WS_CALLS, [skulpt_app.ws_url + "/_/ws", "noop", CALLS]))
+    page.close()
+    return [
+        Row("nav_first_call_skulpt", skulpt_nav, pyodide_nav, Goal("ratio_max", 0.25),
+            "the same app on Pyodide: navigation -> first completed call (first visit, warm HTTP cache)"),
+        Row("call_sync_fn_skulpt", ours, base, Goal("ratio_max", 1.5),
+            "raw JS WebSocket loop: the same CALL (noop) over the same /_/ws, per call (page on Skulpt)"),
+    ]
+
+
 def open_app(playwright: Any, profile_dir: str, app: LiveServer) -> tuple[Any, Any]:
     """Headless Chromium (a persistent context in ``profile_dir``) with the bench app's page open and ready."""
     context = playwright.chromium.launch_persistent_context(profile_dir, executable_path=CHROMIUM, headless=True,
@@ -240,7 +279,11 @@ def open_app(playwright: Any, profile_dir: str, app: LiveServer) -> tuple[Any, A
 def run() -> list[Row]:
     from playwright.sync_api import sync_playwright
 
+    from tests.e2e.conftest import on_skulpt
+
     with LiveServer(ROOT / "bench" / "apps" / "browser") as app, LiveServer(ROOT / "bench" / "apps" / "bare") as bare, \
+            tempfile.TemporaryDirectory() as skulpt_dir, \
+            LiveServer(on_skulpt(ROOT / "bench" / "apps" / "browser", Path(skulpt_dir) / "app")) as skulpt_app, \
             sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context, page = open_app(playwright, profile, app)
         ws_url = app.ws_url + "/_/ws"
@@ -268,6 +311,7 @@ def run() -> list[Row]:
         rows.append(Row("defer_0", ours, base, None, "bare setTimeout(fn, 0), per hop"))
         page.close()
         rows += navigation_rows(context, app, bare)
+        rows += skulpt_rows(context, app, skulpt_app)
         context.close()
     return rows
 
