@@ -11,21 +11,10 @@
 
 import { SnapshotStore, snapshotKey, takeSnapshotInWorker } from "./snapshot.mjs";
 import { makeBridge, makeTransport } from "./bridge.mjs";
+import { checkStartOptions, fetchOk } from "./start_options.mjs";
 
 const CLIENT_CODE_DIR = "/home/pyodide/client_code";
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
-const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
-
-async function fetchOk(url, what) {
-  let response;
-  try {
-    response = await fetch(url, { credentials: "same-origin" });
-  } catch (e) {
-    throw new Error(`Could not load ${what} from ${url}: ${e.message}`);
-  }
-  if (!response.ok) throw new Error(`Could not load ${what} from ${url}: HTTP ${response.status}`);
-  return response;
-}
 
 /** Put the runtime wheel and the app's client code into Pyodide's file system. */
 function unpackApp(pyodide, { wheel, clientCode }) {
@@ -43,9 +32,7 @@ const MODULE_SERVER = new URL(import.meta.url).origin;
 
 export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus = () => {}, transport: kind,
                                spinnerDelay = 100, build: knownBuild, snapshot = true } = {}) {
-  if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
-  const delay = Number(spinnerDelay);
-  if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
+  const delay = checkStartOptions({ main, spinnerDelay });
   onStatus("Loading the Python runtime…");
   const build = knownBuild || await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
   const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;

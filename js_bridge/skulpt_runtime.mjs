@@ -8,9 +8,9 @@
 // A failure to start (a syntax error, an import Skulpt cannot satisfy) rejects with the Python traceback as text.
 
 import { makeBridge, makeTransport } from "./bridge.mjs";
+import { checkStartOptions, fetchOk } from "./start_options.mjs";
 import { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
 
-const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 
 /** The Skulpt-side Python of the client API, relative to js_bridge/skulpt_lib/ (tests/host/test_skulpt_lib.py
@@ -23,17 +23,6 @@ export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py",
 const SUBSET_ERRORS = new Set(["SyntaxError", "ImportError", "ModuleNotFoundError", "NotImplementedError"]);
 const SUBSET_HINT = "\n\nThis page runs on the Skulpt runtime (data-runtime=\"skulpt\"), which supports a subset of " +
   "Python: see the README, \"The Skulpt runtime\", for what it lacks (or use the default Pyodide runtime).";
-
-async function fetchOk(url, what) {
-  let response;
-  try {
-    response = await fetch(url, { credentials: "same-origin" });
-  } catch (e) {
-    throw new Error(`Could not load ${what} from ${url}: ${e.message}`);
-  }
-  if (!response.ok) throw new Error(`Could not load ${what} from ${url}: HTTP ${response.status}`);
-  return response;
-}
 
 /** Load classic scripts in order (they download in parallel). */
 function loadScripts(urls) {
@@ -103,9 +92,7 @@ const MODULE_SERVER = new URL(import.meta.url).origin;
 
 export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus = () => {}, transport: kind,
                                spinnerDelay = 100, build: knownBuild } = {}) {
-  if (!MODULE_NAME.test(main)) throw new Error(`data-main must be a Python module name, not ${JSON.stringify(main)}`);
-  const delay = Number(spinnerDelay);
-  if (!Number.isFinite(delay) || delay < 0) throw new Error(`spinnerDelay must be a number of milliseconds >= 0, not ${JSON.stringify(spinnerDelay)}`);
+  const delay = checkStartOptions({ main, spinnerDelay });
   if (typeof document === "object" && document.getElementById(ENTRY_ELEMENT_ID)) {
     throw new Error("Pages opened by a route (FormResponse) are not supported on the Skulpt runtime yet: " +
       "use the default Pyodide runtime for them");
