@@ -28,3 +28,20 @@ def test_the_dist_serves_skulpt_from_npm() -> None:
     assert package["dependencies"]["skulpt"] == "1.2.0" and "fflate" in package["dependencies"]
     for _, name in LIGHT_RUNTIME_FILES:
         assert (ROOT / "build" / "dist" / name).is_file(), f"{name} is missing from build/dist: run ./build.sh setup"
+
+
+def test_skulpt_names_the_same_anvil_errors_as_pyodide() -> None:
+    """js_bridge/skulpt_lib/anvil/_errors.py repeats the list of anvil.server errors (Skulpt cannot run
+    client/anvil/_errors.py): both must name the same errors, in the same order."""
+    import ast
+
+    from anvil._errors import DEFAULT_ERRORS
+
+    tree = ast.parse((LIB / "anvil" / "_errors.py").read_text())
+    made = [node.value.args[0].value for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "_anvil_error"]
+    listed = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                  and getattr(node.targets[0], "id", None) == "DEFAULT_ERRORS")
+    assert made == [cls.__name__ for cls in DEFAULT_ERRORS]
+    assert [element.id for element in listed.elts] == made
