@@ -19,6 +19,7 @@ from typing import Any
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
+from .log_config import LOG_LEVELS, log_config
 from .new_app import NewAppError, write_new_app
 from .origins import ALLOW_ORIGIN_OPTION, ALLOW_ORIGINS_ENV, OriginPolicy
 from .server_api import install as install_server_api
@@ -111,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                        help=f"let pages of ORIGIN (scheme://host[:port]) embed the app; repeatable; also "
                             f"{ALLOW_ORIGINS_ENV} (comma- or space-separated) (default: only the server's own origin)")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info",
+                       help="what the server logs: uplinks connecting, browser logs, failed calls, requests "
+                            "refused (default: info)")
     serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: the one installed "
                                              "with the package; build/dist in a checkout)")
     add_user_options(serve)
@@ -234,7 +238,7 @@ def serve(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"anvil-pyodide: pages of {', '.join(config.origins.allowed)} may embed the app", flush=True)
     options: dict[str, Any] = dict(host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
                                    http=limited_http_protocol(config.header_timeout, config.max_header_bytes),
-                                   ws=QuietWebSocketsProtocol, log_level="info", lifespan="on")
+                                   ws=QuietWebSocketsProtocol, log_config=log_config(args.log_level), lifespan="on")
     if config.workers > 1:  # uvicorn's own multi-process mode: each worker builds the app from the same options
         os.environ[WORKER_ARGS_ENV] = json.dumps(argv)
         options["http"] = "anvil_pyodide.cli:worker_http_protocol"  # by name: a worker cannot unpickle the class
