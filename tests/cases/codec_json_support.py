@@ -5,7 +5,7 @@ no dataclasses or typing).
 ``check_cases(cases, codec)`` returns a list of problems (empty when the codec agrees with every case). ``codec``
 names what differs between the runtimes: ``encode(message) -> (message_dict, {media_id: bytes})``,
 ``decode(message, media) -> message``, ``error`` (the SerializationError class), ``json`` (loads/dumps),
-``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``.
+``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``, ``Capability``.
 
 Example (on CPython):
     >>> from tests.host.test_codec_json_cases import PYTHON_CODEC, CASES
@@ -39,6 +39,9 @@ def from_tagged(tagged, codec):
         return set(tagged["$set"])
     if "$intkeys" in tagged:
         return dict((pair[0], from_tagged(pair[1], codec)) for pair in tagged["$intkeys"])
+    if "$capability" in tagged:
+        cap = tagged["$capability"]
+        return codec["Capability"](cap["scope"], cap["mac"], cap["narrow"])
     if "$media" in tagged:
         media = tagged["$media"]
         return codec["BlobMedia"](media["content_type"], bytes(media["bytes"]), name=media["name"])
@@ -70,6 +73,8 @@ def to_tagged(value):
                               value.microsecond, minutes]}
     if isinstance(value, datetime.date):
         return {"$date": "%04d-%02d-%02d" % (value.year, value.month, value.day)}
+    if hasattr(value, "_base_scope"):
+        return {"$capability": {"scope": value._base_scope, "mac": value._mac, "narrow": value._narrowing}}
     if hasattr(value, "get_bytes"):
         return {"$media": {"content_type": value.content_type, "name": value.name, "bytes": list(value.get_bytes())}}
     return {"$unknown": repr(value)}

@@ -136,8 +136,8 @@ result = [up, [hashlib.sha256(down.get_bytes()).hexdigest(), down.length, down.c
     assert down == [expected, size, "application/octet-stream", f"random-{seed}.bin"]
 
 
-def test_capability_updates_arrive_while_the_call_runs(app_page) -> None:
-    updates, outcome, narrowed = app_page.run("""
+def test_capability_updates_arrive_while_the_call_runs(runtime_page) -> None:
+    updates, outcome, narrowed = runtime_page.run("""
 import anvil.server
 cap = anvil.server.call("issue_capability", "report")
 updates = []
@@ -328,8 +328,8 @@ result = [media.name, anvil.server.call("media_digest", media)]
                                      "upload.bin"]]
 
 
-def test_capabilities_stop_being_valid_after_reset_session(app_page) -> None:
-    before, after, refused = app_page.run("""
+def test_capabilities_stop_being_valid_after_reset_session(runtime_page) -> None:
+    before, after, refused = runtime_page.run("""
 import anvil.server
 cap = anvil.server.call("issue_capability", "old")
 before = cap.is_valid

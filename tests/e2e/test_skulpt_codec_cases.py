@@ -22,6 +22,7 @@ import anvil
 from anvil._codec import decode_message, encode_message
 from anvil._errors import SerializationError
 from anvil.tz import tzoffset
+from anvil._capability import Capability
 
 
 def _encode(message):
@@ -33,7 +34,8 @@ def _encode(message):
 
 
 CODEC = {"encode": _encode, "decode": decode_message, "error": SerializationError, "json": json,
-         "tz": lambda minutes: tzoffset(minutes=minutes), "BlobMedia": anvil.BlobMedia}
+         "tz": lambda minutes: tzoffset(minutes=minutes), "BlobMedia": anvil.BlobMedia,
+         "Capability": Capability}
 cases = json.loads(CASES_TEXT)["cases"]
 json.dumps(dict((case["name"], check_case(case, CODEC)) for case in cases))
 """

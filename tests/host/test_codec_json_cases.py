@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import anvil
+import anvil.server
 from anvil._errors import SerializationError
 from anvil._wire import decode_message, encode_message, reassemble
 from tests.cases.codec_json_support import check_case
@@ -30,6 +31,7 @@ PYTHON_CODEC = {
     "json": json,
     "tz": lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)),
     "BlobMedia": anvil.BlobMedia,
+    "Capability": anvil.server.Capability,
 }
 
 

@@ -1,5 +1,6 @@
 """The Anvil wire codec (protocol v8) on Skulpt: values JSON cannot hold travel in the message's ``objects`` list
-(Long, Float, Date, DateTime, DataMedia, ValueType, ClassType), as client/anvil/_wire/ does on Pyodide;
+(Long, Float, Date, DateTime, DataMedia, Capability, ValueType, ClassType), as client/anvil/_wire/ does on
+Pyodide;
 tests/cases/codec_json_cases.json holds the cases both must agree on.
 
 Example (in the Skulpt runtime):
@@ -14,6 +15,7 @@ import datetime
 import re
 
 import _anvil_skulpt
+from anvil._capability import Capability
 from anvil._errors import SerializationError
 from anvil._media import BlobMedia, Media
 from anvil._portable import SerializationInfo, lookup_portable_class, registered_name
@@ -99,9 +101,10 @@ def parse_datetime(text):
 class EncodedMessage:
     """An encoded message: ``message`` (with ``objects``) is ready for JSON; ``media`` follows as chunks."""
 
-    def __init__(self, message, media):
+    def __init__(self, message, media, capabilities):
         self.message = message
         self.media = media
+        self.capabilities = capabilities
 
     def frames(self):
         """``[(chunk_header_json_text, bytes), ...]`` of every media item, in send order."""
@@ -124,6 +127,7 @@ class _Encoder:
     def __init__(self):
         self.objects = []
         self.media = []
+        self.capabilities = []
         self.path = []
         self.open_containers = []
         self.info = SerializationInfo()
@@ -202,6 +206,12 @@ class _Encoder:
                 raise self.fail("Cannot serialize " + repr(value) + ": " + str(e))
         if isinstance(value, datetime.date):
             return self.add({"type": ["Date"], "value": format_date(value)})
+        if isinstance(value, Capability):
+            self.capabilities.append(value)
+            entry = {"type": ["Capability"], "scope": value._base_scope, "mac": value._mac}
+            if value._narrowing:
+                entry["narrow"] = list(value._narrowing)
+            return self.add(entry)
         if isinstance(value, Media):
             media_id = "media-" + str(len(self.media))
             self.media.append((media_id, value))
@@ -224,7 +234,7 @@ def encode_message(message):
     encoder = _Encoder()
     encoded = encoder.walk(message)
     encoded["objects"] = encoder.objects
-    return EncodedMessage(encoded, encoder.media)
+    return EncodedMessage(encoded, encoder.media, encoder.capabilities)
 
 
 def _portable_class_of(entry):
@@ -282,6 +292,11 @@ def _decode_entry(kind, entry, inline, media):
         return _decode_portable(entry, inline)
     if kind == "ClassType":
         return _portable_class_of(entry)
+    if kind == "Capability":
+        scope, narrowing = entry.get("scope"), entry.get("narrow") or []
+        if not isinstance(scope, list) or not isinstance(narrowing, list):
+            raise SerializationError("Malformed Capability description at " + repr_path(entry["path"]))
+        return Capability(scope, entry.get("mac"), narrowing)
     raise SerializationError(kind + " values are not supported on the Skulpt runtime yet (at "
                              + repr_path(entry["path"]) + ")")
 

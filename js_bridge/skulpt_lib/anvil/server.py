@@ -9,6 +9,7 @@ Example (in the Skulpt runtime, against a server with ``add``):
 """
 
 import _anvil_skulpt
+from anvil._capability import Capability, apply_capability_updates, invalidate_capabilities
 from anvil._codec import decode_message, encode_message
 from anvil._errors import (AnvilWrappedError, AppOfflineError, BackgroundTaskError, BackgroundTaskKilled,
                            BackgroundTaskNotFound, ExecutionTerminatedError, InternalError, InvalidObjectError,
@@ -32,17 +33,22 @@ class _CallIds:
 
 
 _ids = _CallIds()
+#: The capabilities each call in flight sent, by call id (for the progress messages that update them).
+_in_flight = {}
 
 
 def encode_call(fn_name, args, kwargs):
-    """The CALL's id, JSON text and media frames (SerializationError here, before anything is sent)."""
+    """The CALL's id, JSON text and media frames (SerializationError here, before anything is sent); the
+    capabilities it carries are kept in ``_in_flight`` until ``result_of`` reads its reply."""
     if not isinstance(fn_name, str):
         raise TypeError("anvil.server.call expects the function name (a str) first, not " + type(fn_name).__name__)
     call_id = _ids.next()
     encoded = encode_message({"type": "CALL", "id": call_id, "command": fn_name, "args": list(args),
                               "kwargs": dict(kwargs)})
     encoded.message["vt_global"] = []
-    return call_id, _anvil_skulpt.json_dumps(encoded.message), encoded.frames()
+    text, frames = _anvil_skulpt.json_dumps(encoded.message), encoded.frames()
+    _in_flight[call_id] = encoded.capabilities
+    return call_id, text, frames
 
 
 def decode_reply(outcome):
@@ -64,15 +70,19 @@ def show_output(message):
 
 
 def _on_progress(call_id, outcome):
-    show_output(decode_reply(outcome))
+    message = decode_reply(outcome)
+    apply_capability_updates(message, _in_flight.get(call_id, []))
+    show_output(message)
 
 
 _anvil_skulpt.on_progress(_on_progress)
 
 
-def result_of(outcome):
+def result_of(call_id, outcome):
     """The response of a finished call, or its error raised (with the server's trace on ``server_trace``)."""
+    capabilities = _in_flight.pop(call_id, [])
     message = decode_reply(outcome)
+    apply_capability_updates(message, capabilities)
     show_output(message)
     if "error" in message:
         error = error_from_wire(message["error"])
@@ -93,7 +103,7 @@ def _spinner_wanted(silent):
 
 def blocking_call(fn_name, args, kwargs, silent):
     call_id, text, frames = encode_call(fn_name, args, kwargs)
-    return result_of(_anvil_skulpt.wait_call(call_id, text, frames, _spinner_wanted(silent)))
+    return result_of(call_id, _anvil_skulpt.wait_call(call_id, text, frames, _spinner_wanted(silent)))
 
 
 def call(fn_name, *args, **kwargs):
@@ -107,10 +117,10 @@ def call_s(fn_name, *args, **kwargs):
 
 
 def start_call(fn_name, args, kwargs, silent):
-    """Send a CALL now (calls reach the server in program order); returns the pending outcome, which
-    ``_anvil_skulpt.await_promise`` waits for and ``result_of`` reads."""
+    """Send a CALL now (calls reach the server in program order); returns its id and the pending outcome, which
+    ``_anvil_skulpt.await_promise`` waits for and ``result_of(call_id, outcome)`` reads."""
     call_id, text, frames = encode_call(fn_name, args, kwargs)
-    return _anvil_skulpt.send_call(call_id, text, frames, _spinner_wanted(silent))
+    return call_id, _anvil_skulpt.send_call(call_id, text, frames, _spinner_wanted(silent))
 
 
 def last_call_path():
@@ -232,6 +242,7 @@ def reset_session():
     """Start a new server session (after ``SessionExpiredError``)."""
     token = call("anvil.private.reset_session")
     _anvil_skulpt.set_session_token(token)
+    invalidate_capabilities()
 
 
 def get_app_origin(environment_type=None):

@@ -140,7 +140,8 @@ class AsyncCall:
 def call_async(fn_or_name, *args, **kws):
     """Start a silent server call (a name) or run a callable without blocking; returns an AsyncCall."""
     if isinstance(fn_or_name, str):
-        return AsyncCall(anvil.server.start_call(fn_or_name, args, kws, True), anvil.server.result_of)
+        call_id, pending = anvil.server.start_call(fn_or_name, args, kws, True)
+        return AsyncCall(pending, lambda outcome: anvil.server.result_of(call_id, outcome))
     _check_callable(fn_or_name, "call_async's first argument (a server function name or a callable)")
     return AsyncCall(_anvil_skulpt.spawn(lambda: fn_or_name(*args, **kws), []), _function_outcome)
 
