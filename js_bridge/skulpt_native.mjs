@@ -247,6 +247,13 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsE
       .flatMap((cls) => [new b.str(cls.prototype.tp$name), cls])),
     to_py: fn((value) => (value instanceof JsProxy ? toPy(value.js) : value), "to_py"),
     to_js: fn((value) => new JsProxy(toJs(value)), "to_js"),
+    // bytes_of(proxy): the bytes of a JS ArrayBuffer or typed array.
+    bytes_of: fn((value) => {
+      const js = value instanceof JsProxy ? value.js : null;
+      if (js instanceof ArrayBuffer) return new b.bytes(new Uint8Array(js));
+      if (ArrayBuffer.isView(js)) return new b.bytes(new Uint8Array(js.buffer, js.byteOffset, js.byteLength).slice());
+      throw new b.TypeError("bytes_of expects a JavaScript ArrayBuffer or typed array");
+    }, "bytes_of"),
     // The browser's UTC offset at a local time, in seconds (a naive datetime is sent with it, as on Pyodide).
     local_offset_seconds: fn((...parts) => {
       const [year, month, day, hour, minute, second] = parts.map(toJs);

@@ -306,7 +306,8 @@ result = [first, cart, still, anvil.server.call("hello", "again")]
         server.stop()
 
 
-def test_file_input_as_media(app_page, tmp_path) -> None:
+def test_file_input_as_media(runtime_page, tmp_path) -> None:
+    app_page = runtime_page
     payload = bytes(range(256)) * 1000
     upload = tmp_path / "upload.bin"
     upload.write_bytes(payload)

@@ -10,6 +10,7 @@ Example (in the Skulpt runtime):
 """
 
 import _anvil_skulpt
+from anvil._media import BlobMedia
 
 JsProxy = _anvil_skulpt.JsProxy
 window = _anvil_skulpt.global_this
@@ -34,3 +35,12 @@ def event_handler(fn):
 def get_dom_node(element):
     """The DOM node itself (anvil.js on Skulpt holds DOM nodes directly)."""
     return element
+
+
+def to_media(blob, content_type=None, name=None):
+    """A ``Blob``/``File`` as Media: its bytes, its ``type`` and (for a File) its ``name``."""
+    if not isinstance(blob, JsProxy) or getattr(blob, "arrayBuffer", None) is None:
+        raise TypeError("to_media expects a JS Blob or File, not " + type(blob).__name__)
+    data = _anvil_skulpt.bytes_of(await_promise(blob.arrayBuffer()))
+    return BlobMedia(content_type or str(blob.type) or "application/octet-stream", data,
+                     name=name if name is not None else getattr(blob, "name", None))
