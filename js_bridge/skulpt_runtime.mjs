@@ -10,6 +10,7 @@
 import { makeBridge, makeTransport } from "./bridge.mjs";
 import { checkStartOptions, fetchOk } from "./start_options.mjs";
 import { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
+import { usePrecompiled } from "./skulpt_precompiled.mjs";
 
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 
@@ -102,11 +103,14 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
   const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;
   const appFiles = clientCodeFiles(serverUrl + (build.clientCode || "/_/app/client_code.zip"), indexURL);
   const library = libraryFiles(indexURL);
+  // Made by the build; without it (or when a source changed since) Skulpt compiles as usual.
+  const precompiled = fetch(indexURL + "skulpt-precompiled.json").then((r) => (r.ok ? r.json() : null), () => null);
   await loadScripts([indexURL + "skulpt.min.js", indexURL + "skulpt-stdlib.js"]);
   const Sk = globalThis.Sk;
   const { session, transport } = makeTransport(serverUrl, kind);
   const bridge = makeBridge(serverUrl, transport, session, delay);
   installNativeModule(Sk, bridge);
+  const compiledAhead = usePrecompiled(Sk, await precompiled);
   const app = await appFiles;
   const mainPath = main.replace(/\./g, "/") + ".py";
   if (!app.has(mainPath)) throw new Error(`The app's client code has no module ${main} (client_code/${mainPath})`);
@@ -129,6 +133,7 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
     bridge,
     transport,
     startPath: "skulpt",
+    precompiledModules: compiledAhead.count, // modules whose compiled code came from skulpt-precompiled.json
     snapshotSaved: Promise.resolve(false),
     /** Run `code` as a fresh module (the app's modules stay imported); resolves with the value of its last
      *  line when that is an expression (None/bool/int/float/str and containers as JS values). */

@@ -148,6 +148,8 @@ def main() -> int:
         sys.exit(f"build_pyodide_dist: {', '.join(missing)} missing (run npm ci)")
     copied = sum(copy_if_changed(src, args.out / name) for src, name in light)
     print(f"skulpt runtime: {len(light)} files from node_modules ({copied} copied, rest unchanged)")
+    subprocess.run(["node", str(ROOT / "scripts" / "precompile_skulpt.mjs"), str(args.out / "skulpt-precompiled.json")],
+                   check=True, cwd=ROOT)
 
     # 2. + 3. wheels listed in the lock, then the runtime wheel(s)
     shipped: dict[str, Path] = {}  # lock key -> wheel in the dist

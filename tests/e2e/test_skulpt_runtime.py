@@ -17,6 +17,8 @@ def test_app_starts_on_skulpt_from_our_server(browser, skulpt_browser_app) -> No
         app = AppPage(page, skulpt_browser_app).open()
         assert page.evaluate("() => document.body.dataset.ready") == "hello browser"
         assert page.evaluate("() => anvilPyodide.app.startPath") == "skulpt"
+        # the runtime's Python and datetime came compiled from the build (skulpt-precompiled.json)
+        assert page.evaluate("() => anvilPyodide.app.precompiledModules") >= 8
         assert app.run("import anvil.server\nresult = anvil.server.last_call_path()") == "skulpt"
         assert any(url.endswith("/skulpt.min.js") for url in requested)
         assert not any("pyodide.asm" in url for url in requested), "the Skulpt page loaded Pyodide"
