@@ -38,6 +38,9 @@ export function floatRepr(value) {
   return `${sign}${whole}.${fraction}`;
 }
 
+/** Ints beyond this travel as Long text (as client/anvil/_wire/scalars.py INT_LIMIT). */
+const INT_LIMIT = 2147483647;
+
 function makeConverters(Sk) {
   const b = Sk.builtin;
   const none = b.none.none$;
@@ -197,7 +200,38 @@ function makeConverters(Sk) {
     throw new b.TypeError(`Object of type ${Sk.abstr.typeName(py)} is not JSON serializable`);
   }
 
-  return { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsErrorToPy };
+  /** The wire JSON of a value that needs no `objects` entry (None, bool, str, ints within the inline range,
+   *  finite floats, lists, tuples, dicts with str keys of those), or null when some part does: the codec's fast
+   *  path (anvil/_codec.py walks the value otherwise). */
+  function plainJson(py) {
+    const NOT_PLAIN = {};
+    const walk = (value) => {  // exact types only: a subclass may be a portable class
+      const type = value.constructor;
+      if (type === b.int_) {
+        if (typeof value.v !== "number" || Math.abs(value.v) > INT_LIMIT) throw NOT_PLAIN;
+      } else if (type === b.float_) {
+        if (!Number.isFinite(value.v)) throw NOT_PLAIN;
+      } else if (type === b.list || type === b.tuple) {
+        value.v.forEach(walk);
+      } else if (type === b.dict) {
+        for (const [key, item] of value.$items()) {
+          if (key.constructor !== b.str) throw NOT_PLAIN;
+          walk(item);
+        }
+      } else if (!(value === none || type === b.bool || type === b.str)) {
+        throw NOT_PLAIN;
+      }
+    };
+    try {
+      walk(py);
+    } catch (error) {
+      if (error === NOT_PLAIN) return null;
+      throw error;
+    }
+    return jsonDumps(py);
+  }
+
+  return { JsProxy, toPy, toJs, jsonLoads, jsonDumps, plainJson, jsErrorToPy };
 }
 
 /** A Skulpt exception as text: its traceback (outermost first) and `Type: message`. */
@@ -208,7 +242,7 @@ export function formatPythonError(Sk, error) {
   return (lines.length ? "Traceback (most recent call last):\n" + lines.join("\n") + "\n" : "") + error.toString();
 }
 
-function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsErrorToPy }) {
+function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, plainJson, jsErrorToPy }) {
   const b = Sk.builtin;
   const fn = (f, name) => {
     const wrapped = new b.func(f);
@@ -240,6 +274,10 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, jsE
     JsProxy,
     json_loads: fn((text) => jsonLoads(jsString(text, "JSON text")), "json_loads"),
     json_dumps: fn((value) => new b.str(jsonDumps(value)), "json_dumps"),
+    plain_json: fn((value) => {
+      const text = plainJson(value);
+      return text === null ? b.none.none$ : new b.str(text);
+    }, "plain_json"),
     global_this: new JsProxy(globalThis),
     // Skulpt's built-in exception classes by name (Skulpt has no `builtins` module to look them up in).
     builtin_errors: new b.dict(Object.values(b)

@@ -6,6 +6,13 @@
 //
 //   usePrecompiled(Sk, await (await fetch(indexURL + "skulpt-precompiled.json")).json());
 
+/** The Skulpt settings that change what the compiler emits; the build and the page both configure these, so the
+ *  bundle's code is what the page would compile. No time limits: Skulpt would otherwise emit a Date.now() check at
+ *  every branch (a long-running loop blocks the page, as it does on Pyodide). */
+export function compileSettings(Sk) {
+  return { __future__: Sk.python3, execLimit: null, yieldLimit: null };
+}
+
 /** A fingerprint of a module's source (FNV-1a over its UTF-16 code units, with its length), e.g. "1f3a9c2e-120". */
 export function fingerprint(source) {
   let hash = 0x811c9dc5;

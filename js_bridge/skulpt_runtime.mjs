@@ -10,7 +10,7 @@
 import { makeBridge, makeTransport } from "./bridge.mjs";
 import { checkStartOptions, fetchOk } from "./start_options.mjs";
 import { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
-import { usePrecompiled } from "./skulpt_precompiled.mjs";
+import { compileSettings, usePrecompiled } from "./skulpt_precompiled.mjs";
 
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 
@@ -115,10 +115,9 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
   const mainPath = main.replace(/\./g, "/") + ".py";
   if (!app.has(mainPath)) throw new Error(`The app's client code has no module ${main} (client_code/${mainPath})`);
   Sk.configure({
-    __future__: Sk.python3,
+    ...compileSettings(Sk),
     read: reader(Sk, await library, app),
     output: (text) => console.log(text.replace(/\n$/, "")),
-    execLimit: Number.POSITIVE_INFINITY,
   });
   onStatus(`Running ${main}…`);
   try {

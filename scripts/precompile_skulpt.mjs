@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { compileBundle } from "../js_bridge/skulpt_precompiled.mjs";
+import { compileBundle, compileSettings } from "../js_bridge/skulpt_precompiled.mjs";
 import { SKULPT_LIB_FILES } from "../js_bridge/skulpt_runtime.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url);
 require(join(ROOT, "node_modules/skulpt/dist/skulpt.min.js"));
 require(join(ROOT, "node_modules/skulpt/dist/skulpt-stdlib.js"));
 const Sk = globalThis.Sk;
-Sk.configure({ __future__: Sk.python3 }); // as js_bridge/skulpt_runtime.mjs configures it
+Sk.configure(compileSettings(Sk)); // as js_bridge/skulpt_runtime.mjs configures it
 
 const sources = {};
 for (const path of SKULPT_LIB_FILES) sources[`src/lib/${path}`] = readFileSync(join(ROOT, "js_bridge", "skulpt_lib", path), "utf8");

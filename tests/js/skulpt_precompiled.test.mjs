@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 
-import { compileBundle, fingerprint, usePrecompiled } from "../../js_bridge/skulpt_precompiled.mjs";
+import { compileBundle, compileSettings, fingerprint, usePrecompiled } from "../../js_bridge/skulpt_precompiled.mjs";
 
 const require = createRequire(import.meta.url);
 require("../../node_modules/skulpt/dist/skulpt.min.js");
 const Sk = globalThis.Sk;
-Sk.configure({ __future__: Sk.python3 });
+Sk.configure(compileSettings(Sk));
 
 test("a module's precompiled code is used when its source matches, and compiled afresh when it changed", () => {
   const bundle = compileBundle(Sk, { "src/lib/m.py": "x = 1\n" });

@@ -17,13 +17,14 @@ const require = createRequire(import.meta.url);
 require(join(ROOT, "node_modules/skulpt/dist/skulpt.min.js"));
 require(join(ROOT, "node_modules/skulpt/dist/skulpt-stdlib.js"));
 const { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } = await import(join(ROOT, "js_bridge/skulpt_native.mjs"));
+const { compileSettings } = await import(join(ROOT, "js_bridge/skulpt_precompiled.mjs"));
 
 const Sk = globalThis.Sk;
 const [program, extraDir] = process.argv.slice(2);
 const LIB = join(ROOT, "js_bridge", "skulpt_lib");
 installNativeModule(Sk);
 Sk.configure({
-  __future__: Sk.python3,
+  ...compileSettings(Sk),
   output: (text) => process.stdout.write(text),
   read: (filename) => {
     if (filename === "src/lib/_anvil_skulpt.js") return NATIVE_MODULE_SOURCE;

@@ -43,8 +43,13 @@ def encode_call(fn_name, args, kwargs):
     if not isinstance(fn_name, str):
         raise TypeError("anvil.server.call expects the function name (a str) first, not " + type(fn_name).__name__)
     call_id = _ids.next()
-    encoded = encode_message({"type": "CALL", "id": call_id, "command": fn_name, "args": list(args),
-                              "kwargs": dict(kwargs)})
+    message = {"type": "CALL", "id": call_id, "command": fn_name, "args": args, "kwargs": kwargs, "vt_global": [],
+               "objects": []}
+    text = _anvil_skulpt.plain_json(message)  # the fast path: nothing in it needs an ``objects`` entry
+    if text is not None:
+        return call_id, text, []
+    del message["objects"]
+    encoded = encode_message(message)
     encoded.message["vt_global"] = []
     text, frames = _anvil_skulpt.json_dumps(encoded.message), encoded.frames()
     _in_flight[call_id] = encoded.capabilities
