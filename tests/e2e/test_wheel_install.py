@@ -27,6 +27,8 @@ SERVE_REQUIREMENTS = ROOT / "requirements" / "serve.txt"
 RUNTIME_FILES = ["runtime-dist/pyodide/pyodide.asm.wasm", "runtime-dist/pyodide/pyodide.mjs",
                  "runtime-dist/pyodide/pyodide-lock.json", "runtime-dist/pyodide/python_stdlib.zip",
                  "runtime-dist/js-bridge/anvil-pyodide.js", "runtime-dist/js-bridge/runtime.mjs",
+                 "runtime-dist/pyodide/skulpt.min.js", "runtime-dist/pyodide/skulpt-precompiled.json",
+                 "runtime-dist/js-bridge/skulpt_runtime.mjs", "runtime-dist/js-bridge/skulpt_lib/anvil/server.py",
                  "app-template/client_code/main.py", "app-template/server_code/geometry.py"]
 
 
