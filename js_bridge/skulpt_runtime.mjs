@@ -16,7 +16,7 @@ const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 
 /** The Skulpt-side Python of the client API, relative to js_bridge/skulpt_lib/ (tests/host/test_skulpt_lib.py
  *  checks this list against the folder). */
-export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py", "anvil/_capability.py", "anvil/_codec.py", "anvil/_error_hook.py", "anvil/_errors.py",
+export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py", "anvil/_capability.py", "anvil/_codec.py", "anvil/_error_hook.py", "anvil/_errors.py", "anvil/_live_object.py",
   "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py",
   "anvil_labs/__init__.py", "anvil_labs/non_blocking.py"];
 
@@ -126,6 +126,7 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
     throw pythonError(Sk, error);
   }
   onStatus(null);
+  const globals = { __name__: new Sk.builtin.str("__main__") }; // runPython's namespace
   let runs = 0;
   return {
     Sk,
@@ -134,20 +135,23 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
     startPath: "skulpt",
     precompiledModules: compiledAhead.count, // modules whose compiled code came from skulpt-precompiled.json
     snapshotSaved: Promise.resolve(false),
-    /** Run `code` as a fresh module (the app's modules stay imported); resolves with the value of its last
-     *  line when that is an expression (None/bool/int/float/str and containers as JS values). */
+    /** Run `code` in the page's Python namespace (kept between calls, as Pyodide's globals are; the app's modules
+     *  stay imported); resolves with the value of its last line when that is an expression (None/bool/int/float/
+     *  str and containers as JS values). */
     runPython: async (code) => {
       runs += 1;
-      const name = `__anvil_run_${runs}__`;
-      let module;
+      const name = `__anvil_result_${runs}__`; // one per run: runs may overlap (each may wait on calls)
+      let result;
       try {
-        const body = capturingLastExpression(Sk, code, "__anvil_result__");
-        module = await Sk.misceval.asyncToPromise(() =>
-          Sk.importModuleInternal_(name, false, name, body, undefined, false, true));
+        const compiled = Sk.compile(capturingLastExpression(Sk, code, name), "<exec>.py", "exec", true);
+        const scope = Sk.global.eval(`${compiled.code}\n${compiled.funcname};`);
+        await Sk.misceval.asyncToPromise(() => scope(globals));
       } catch (error) {
         throw pythonError(Sk, error);
+      } finally {
+        result = globals[name];
+        delete globals[name];
       }
-      const result = module.$d.__anvil_result__;
       return result === undefined ? undefined : Sk.ffi.remapToJs(result);
     },
   };

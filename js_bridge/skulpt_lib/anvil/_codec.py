@@ -1,6 +1,6 @@
 """The Anvil wire codec (protocol v8) on Skulpt: values JSON cannot hold travel in the message's ``objects`` list
-(Long, Float, Date, DateTime, DataMedia, Capability, ValueType, ClassType), as client/anvil/_wire/ does on
-Pyodide;
+(Long, Float, Date, DateTime, DataMedia, Capability, LiveObject, ValueType, ClassType), as client/anvil/_wire/
+does on Pyodide;
 tests/cases/codec_json_cases.json holds the cases both must agree on.
 
 Example (in the Skulpt runtime):
@@ -17,6 +17,7 @@ import re
 import _anvil_skulpt
 from anvil._capability import Capability
 from anvil._errors import SerializationError
+from anvil._live_object import LiveObjectProxy
 from anvil._media import BlobMedia, Media
 from anvil._portable import SerializationInfo, lookup_portable_class, registered_name
 from anvil.tz import UTC, tzoffset
@@ -212,6 +213,10 @@ class _Encoder:
             if value._narrowing:
                 entry["narrow"] = list(value._narrowing)
             return self.add(entry)
+        if isinstance(value, LiveObjectProxy):
+            entry = value._wire_spec()
+            entry["type"] = ["LiveObject"]
+            return self.add(entry)
         if isinstance(value, Media):
             media_id = "media-" + str(len(self.media))
             self.media.append((media_id, value))
@@ -268,6 +273,18 @@ def _decode_media(entry, media):
     if media_id not in media:
         raise SerializationError("Media " + repr(media_id) + " at " + repr_path(entry["path"]) + " was never received")
     return BlobMedia(entry.get("mime-type") or "application/octet-stream", media[media_id], name=entry.get("name"))
+
+
+def _decode_live_object(entry, methods_by_backend):
+    """A LiveObject; a sender may leave out "methods" after the first object of a backend in a message."""
+    if not isinstance(entry.get("backend"), str) or not isinstance(entry.get("id"), str):
+        raise SerializationError("Malformed LiveObject description at " + repr_path(entry["path"]))
+    spec = dict(entry)
+    if spec.get("methods") is not None:
+        methods_by_backend[spec["backend"]] = spec["methods"]
+    elif spec["backend"] in methods_by_backend:
+        spec["methods"] = list(methods_by_backend[spec["backend"]])
+    return LiveObjectProxy(spec)
 
 
 def _decode_entry(kind, entry, inline, media):
@@ -327,6 +344,7 @@ def decode_message(message, media=None):
     entries = message.pop("objects", [])
     if not isinstance(entries, list):
         raise SerializationError("Malformed message: 'objects' must be a list")
+    methods_by_backend = {}
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), list) or not entry["path"]:
             raise SerializationError("Malformed object description: bad path " + repr(entry))
@@ -339,7 +357,10 @@ def decode_message(message, media=None):
             raise SerializationError("Cannot deserialize an object of type " + repr(types[0]) + " at " + repr_path(path))
         container, key = _slot(message, path)
         try:
-            container[key] = _decode_entry(kind, entry, container[key], media or {})
+            if kind == "LiveObject":
+                container[key] = _decode_live_object(entry, methods_by_backend)
+            else:
+                container[key] = _decode_entry(kind, entry, container[key], media or {})
         except SerializationError:
             raise
         except Exception as e:

@@ -37,14 +37,20 @@ _ids = _CallIds()
 _in_flight = {}
 
 
-def encode_call(fn_name, args, kwargs):
+def encode_call(fn_name, args, kwargs, live_object=None):
     """The CALL's id, JSON text and media frames (SerializationError here, before anything is sent); the
-    capabilities it carries are kept in ``_in_flight`` until ``result_of`` reads its reply."""
+    capabilities it carries are kept in ``_in_flight`` until ``result_of`` reads its reply. With ``live_object``
+    (a LiveObject's spec) it calls that object's method ``fn_name`` instead."""
     if not isinstance(fn_name, str):
         raise TypeError("anvil.server.call expects the function name (a str) first, not " + type(fn_name).__name__)
     call_id = _ids.next()
     message = {"type": "CALL", "id": call_id, "command": fn_name, "args": args, "kwargs": kwargs, "vt_global": [],
                "objects": []}
+    if live_object is not None:
+        del message["command"]
+        message["liveObjectCall"] = {"backend": live_object.get("backend"), "id": live_object.get("id"),
+                                     "mac": live_object.get("mac"), "permissions": live_object.get("permissions"),
+                                     "method": fn_name}
     text = _anvil_skulpt.plain_json(message)  # the fast path: nothing in it needs an ``objects`` entry
     if text is not None:
         return call_id, text, []
@@ -106,8 +112,8 @@ def _spinner_wanted(silent):
     return not silent and _Indicators.suppressed == 0
 
 
-def blocking_call(fn_name, args, kwargs, silent):
-    call_id, text, frames = encode_call(fn_name, args, kwargs)
+def blocking_call(fn_name, args, kwargs, silent, live_object=None):
+    call_id, text, frames = encode_call(fn_name, args, kwargs, live_object)
     return result_of(call_id, _anvil_skulpt.wait_call(call_id, text, frames, _spinner_wanted(silent)))
 
 
