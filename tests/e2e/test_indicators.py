@@ -99,6 +99,25 @@ def test_global_spinner_shows_during_a_slow_call_and_goes_after(runtime_page: Ap
     assert app_page.page.get_attribute("body", "aria-busy") is None
 
 
+def test_spinner_is_counted_across_concurrent_calls_on_skulpt(request: pytest.FixtureRequest) -> None:
+    """Skulpt has no asyncio: two handlers block on a call each (the spinner stays while either runs)."""
+    from tests.e2e.test_browser_calls import skulpt_page
+
+    app_page = skulpt_page(request)
+    short, long = key(), key()
+    app_page.page.evaluate("""([short, long]) => {
+      window.shortCall = anvilPyodide.app.runPython(`import anvil.js, anvil.server\nanvil.server.call('hold', ${JSON.stringify(short)})\nanvil.js.window.shortDone = True`);
+      window.longCall = anvilPyodide.app.runPython(`import anvil.server\nanvil.server.call('hold', ${JSON.stringify(long)})`);
+    }""", [short, long])
+    app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
+    release(app_page, short)
+    app_page.page.wait_for_function("() => window.shortDone === true", timeout=30_000)
+    assert app_page.page.query_selector("#anvil-spinner.anvil-spinner-visible") is not None, "the long call still runs"
+    release(app_page, long)
+    app_page.page.evaluate("() => Promise.all([window.shortCall, window.longCall])")
+    app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
+
+
 def test_spinner_is_counted_across_concurrent_calls(app_page: AppPage) -> None:
     short, long = key(), key()
     start_python(app_page, f"""
@@ -240,12 +259,13 @@ result = [seen, errors]
                           "loading_indicator expects a DOM element or a CSS selector string, not int"]
 
 
-def test_bare_loading_indicator_drives_the_global_spinner(app_page: AppPage) -> None:
+def test_bare_loading_indicator_drives_the_global_spinner(runtime_page: AppPage) -> None:
+    app_page = runtime_page
     app_page.page.evaluate("() => { window.work = new Promise((done) => { window.finishWork = done; }); }")
     start_python(app_page, """
 import anvil.js, anvil.server
 with anvil.server.loading_indicator:
-    await anvil.js.window.work      # slow work that is not a server call, until the test ends it
+    anvil.js.await_promise(anvil.js.window.work)      # slow work that is not a server call, until the test ends it
 """)
     app_page.page.wait_for_selector("#anvil-spinner.anvil-spinner-visible", timeout=30_000)
     app_page.page.evaluate("() => window.finishWork()")
@@ -386,11 +406,11 @@ result = [fired, ticks[:4], stopped_at == len(ticks), [str(e) for e in reported]
     assert outcome == [["hello deferred"], [0, 1, 2, 3], True, ["tick two fails"]]
 
 
-def test_many_call_async_calls_overlap_on_the_server(app_page: AppPage) -> None:
+def test_many_call_async_calls_overlap_on_the_server(runtime_page: AppPage) -> None:
     """Twelve call_async calls meet at a twelve-party barrier: they return "met" only if all run at once."""
-    outcomes = app_page.run(f"""
-from anvil_labs.non_blocking import call_async
+    outcomes = runtime_page.run(f"""
+from anvil_labs.non_blocking import call_async, wait_for
 calls = [call_async("meet", {key()!r}, 12) for _ in range(12)]
-result = [await c for c in calls]
+result = [wait_for(c) for c in calls]
 """, timeout_ms=120_000)
     assert outcomes == ["met"] * 12

@@ -127,6 +127,12 @@ def call_s(fn_name, *args, **kwargs):
     return blocking_call(fn_name, args, kwargs, True)
 
 
+def call_async(fn_name, *args, **kwargs):
+    """Pyodide's ``await anvil.server.call_async(...)`` is for ``async def`` code, which Skulpt does not run."""
+    raise NotImplementedError("anvil.server.call_async is for async def code, which the Skulpt runtime does not run: "
+                              "use anvil_labs.non_blocking.call_async(name, ...) and wait_for")
+
+
 def start_call(fn_name, args, kwargs, silent):
     """Send a CALL now (calls reach the server in program order); returns its id and the pending outcome, which
     ``_anvil_skulpt.await_promise`` waits for and ``result_of(call_id, outcome)`` reads."""
