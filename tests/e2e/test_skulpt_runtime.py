@@ -62,3 +62,10 @@ def test_runtime_error_in_main_is_shown_with_its_traceback(browser, tmp_path) ->
     shown = shown_error(browser, broken_app(tmp_path, "x = 1\nraise ValueError('main exploded')\n"))
     assert "ValueError: main exploded" in shown and 'File "main.py", line 2' in shown, shown
     assert "Skulpt runtime" not in shown  # not a subset problem: no hint
+
+
+def test_an_unknown_runtime_is_named_on_the_page(browser, tmp_path) -> None:
+    app_dir = broken_app(tmp_path, "x = 1\n")
+    (app_dir / "index.html").write_text(SKULPT_PAGE.replace('data-runtime="skulpt"', 'data-runtime="skulp"'))
+    shown = shown_error(browser, app_dir)
+    assert 'data-runtime must be one of pyodide, skulpt, not "skulp"' in shown, shown
