@@ -242,18 +242,20 @@ result = True
     app_page.page.wait_for_function("() => document.getElementById('go').textContent === 'hello click'")
 
 
-@pytest.mark.parametrize("store", ["sqlite", "redis", "memory"])
-def test_server_restart_mid_call(browser, tmp_path, store, request) -> None:
+@pytest.mark.parametrize("store, runtime", [("sqlite", "pyodide"), ("redis", "pyodide"), ("memory", "pyodide"),
+                                            ("memory", "skulpt"), ("sqlite", "skulpt")])
+def test_server_restart_mid_call(browser, tmp_path, store, runtime, request) -> None:
     """In-flight calls fail with AppOfflineError and are not run again; after the server is back, calls work
     without a reload — and with a lasting store the page keeps its session and its capabilities."""
-    from tests.e2e.conftest import APPS, AppPage
+    from tests.e2e.conftest import APPS, AppPage, on_skulpt
 
     if store == "redis":
         url = request.getfixturevalue("redis_server").url
     else:
         url = f"sqlite:///{tmp_path / 'state.sqlite3'}" if store == "sqlite" else "memory"
     runs = tmp_path / "runs.txt"
-    server = LiveServer(APPS / "browser", "--store", url).start()
+    app_dir = APPS / "browser" if runtime == "pyodide" else on_skulpt(APPS / "browser", tmp_path / "app")
+    server = LiveServer(app_dir, "--store", url).start()
     page = browser.new_page()
     key = f"restart-{uuid.uuid4().hex}"
     try:

@@ -1,29 +1,22 @@
-"""The Skulpt runtime on the same transports as Pyodide: data-transport="http" (POST /_/server-call-http, no
-WebSocket) with media of several chunks, capability updates and forwarded output; and a server restart in the
-middle of a call (AppOfflineError, then calls work again without a reload)."""
+"""The Skulpt runtime on the HTTP transport, as Pyodide's pages with data-transport="http" (test_http_transport.py):
+POST /_/server-call-http, no WebSocket, media of several chunks, capability updates and forwarded output. (A server
+restart mid-call is tested on both runtimes in test_browser_calls.py.)"""
 
 from __future__ import annotations
 
-import shutil
-import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from tests.e2e.conftest import APPS, AppPage, on_skulpt
+from tests.e2e.test_http_transport import HTTP_PAGE
 from tests.support.live_server import LiveServer
-
-SKULPT_HTTP_PAGE = ('<!doctype html><html><body>'
-                    '<script src="/_/runtime/anvil-pyodide.js" data-main="main" data-runtime="skulpt" '
-                    'data-transport="http"></script></body></html>')
 
 
 @pytest.fixture(scope="module")
 def skulpt_http_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    app = tmp_path_factory.mktemp("skulpt-http") / "app"
-    shutil.copytree(APPS / "browser", app)
-    (app / "index.html").write_text(SKULPT_HTTP_PAGE)
+    app = on_skulpt(APPS / "browser", tmp_path_factory.mktemp("skulpt-http") / "app")
+    (app / "index.html").write_text(HTTP_PAGE.replace('data-transport=', 'data-runtime="skulpt" data-transport='))
     with LiveServer(app, "--forward-output") as server:
         yield server
 
@@ -58,43 +51,3 @@ result = [up[1:], down.get_bytes() == data, updates, outcome]
         assert sockets == []
     finally:
         page.close()
-
-
-def test_skulpt_server_restart_mid_call(browser: Any, tmp_path: Path) -> None:
-    """A call in flight when the server stops fails with AppOfflineError (and is not run again); once the server
-    is back, calls work without a reload (the session, in the memory store, expired: reset_session)."""
-    runs = tmp_path / "runs.txt"
-    server = LiveServer(on_skulpt(APPS / "browser", tmp_path / "app"), "--store", "memory").start()
-    page = browser.new_page()
-    try:
-        app = AppPage(page, server).open()
-        page.evaluate("""path => { window.inFlight = anvilPyodide.app.runPython(`
-import anvil.server
-try:
-    anvil.server.call("note_then_sleep", ${JSON.stringify(path)}, 30)
-    outcome = "finished"
-except anvil.server.AppOfflineError as e:
-    outcome = "AppOfflineError: " + str(e)
-outcome
-`); }""", str(runs))
-        deadline = time.monotonic() + 60
-        while not runs.exists() and time.monotonic() < deadline:  # the call is running on the server
-            time.sleep(0.05)
-        server.stop()
-        outcome = page.evaluate("() => window.inFlight")
-        assert outcome.startswith("AppOfflineError: Connection to server failed ("), outcome
-        server.start()
-        after = app.run("""
-import anvil.server
-try:
-    first = anvil.server.call("hello", "again")
-except anvil.server.SessionExpiredError:
-    anvil.server.reset_session()
-    first = "reset: " + anvil.server.call("hello", "again")
-result = first
-""")
-        assert after == "reset: hello again"  # sessions lived in the server's memory: the restart ended them
-        assert runs.read_text() == "ran\n"
-    finally:
-        page.close()
-        server.stop()
