@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import marshal
 import os
 from typing import Any, Callable, Coroutine
 
@@ -101,14 +102,28 @@ def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error
     return decode_message(json.loads(text), media).message
 
 
-def decode_js_reply(reply: Any) -> dict[str, Any]:
-    """A reply from the bridge (``{text, media, error, utf8}``, see js_bridge/transport.mjs) as Python values.
+def parse_js_reply(reply: Any) -> Any:
+    """The JSON value of a bridge reply, as ``json.loads`` of its text gives it.
 
-    The JSON is read as UTF-8 bytes: copying bytes into Python is far cheaper than converting a long JS string.
+    The bridge has transcoded the text into ``marshal`` bytes (``reply.marshal``, js_bridge/json_marshal.mjs),
+    which Python loads without scanning text again; when the bridge left the text to Python (``null``: not
+    JSON, or too deep), ``json.loads`` reads its UTF-8 bytes and decides (raising its error).
     """
+    packed = reply.marshal
+    if packed is None:
+        return json.loads(reply.utf8.to_bytes())
+    return marshal.loads(packed.to_bytes())
+
+
+def decode_js_reply(reply: Any) -> dict[str, Any]:
+    """A reply from the bridge (``{text, media, error, utf8, marshal}``, see js_bridge/transport.mjs) as Python
+    values. Bytes cross into Python, not the JS string: copying bytes is far cheaper than converting a string.
+    """
+    if reply.error:
+        raise SerializationError(reply.error)
     js_media = reply.media
     media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
-    return decode_reply(reply.utf8.to_bytes(), media, reply.error)
+    return decode_message(parse_js_reply(reply), media).message
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:
