@@ -73,59 +73,26 @@ class MarshalWriter {
     this.length += 9;
   }
 
-  /** An ASCII string: its char codes are its bytes. */
-  ascii(text, start, end, flags) {
+  /** A string from UTF-8 bytes src[start:end]: "z"/"a" when they are ASCII, else "u". */
+  utf8(src, start, end, isAscii, flags) {
     const count = end - start;
     this.reserve(count + 5);
     const bytes = this.bytes;
-    if (count < 256) {
+    if (isAscii && count < 256) {
       bytes[this.length] = TYPE_SHORT_ASCII | flags;
       bytes[this.length + 1] = count;
       this.length += 2;
     } else {
-      bytes[this.length] = TYPE_ASCII | flags;
+      bytes[this.length] = (isAscii ? TYPE_ASCII : TYPE_UNICODE) | flags;
       this.view.setInt32(this.length + 1, count, true);
       this.length += 5;
     }
-    let at = this.length;
-    for (let i = start; i < end; i++) bytes[at++] = text.charCodeAt(i);
-    this.length = at;
-  }
-
-  /** Any string, as UTF-8 with lone surrogates encoded as themselves (Python's "surrogatepass"). */
-  unicode(text, flags) {
-    this.reserve(text.length * 3 + 5);
-    const bytes = this.bytes;
-    const lengthAt = this.length + 1;
-    bytes[this.length] = TYPE_UNICODE | flags;
-    let at = this.length + 5;
-    for (let i = 0; i < text.length; i++) {
-      let code = text.charCodeAt(i);
-      if (code < 0x80) {
-        bytes[at++] = code;
-      } else if (code < 0x800) {
-        bytes[at++] = 0xc0 | (code >> 6);
-        bytes[at++] = 0x80 | (code & 0x3f);
-      } else {
-        if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
-          const low = text.charCodeAt(i + 1);
-          if (low >= 0xdc00 && low < 0xe000) {
-            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-            i += 1;
-            bytes[at++] = 0xf0 | (code >> 18);
-            bytes[at++] = 0x80 | ((code >> 12) & 0x3f);
-            bytes[at++] = 0x80 | ((code >> 6) & 0x3f);
-            bytes[at++] = 0x80 | (code & 0x3f);
-            continue;
-          }
-        }
-        bytes[at++] = 0xe0 | (code >> 12);
-        bytes[at++] = 0x80 | ((code >> 6) & 0x3f);
-        bytes[at++] = 0x80 | (code & 0x3f);
-      }
+    if (count < 16) {
+      for (let i = start; i < end; i++) bytes[this.length++] = src[i];
+    } else {
+      bytes.set(src.subarray(start, end), this.length);
+      this.length += count;
     }
-    this.view.setInt32(lengthAt, at - lengthAt - 4, true);
-    this.length = at;
   }
 
   /** An int too big for int32: Python's 15-bit digits, least significant first. */
@@ -153,33 +120,43 @@ function isDigit(code) {
   return code >= 0x30 && code <= 0x39;
 }
 
-const ESCAPED = { 0x22: '"', 0x5c: "\\", 0x2f: "/", 0x62: "\b", 0x66: "\f", 0x6e: "\n", 0x72: "\r", 0x74: "\t" };
+// The byte each one-character escape stands for (\uXXXX is handled apart); 0: not an escape.
+const ESCAPED = new Uint8Array(128);
+for (const [escape, byte] of [['"', 0x22], ["\\", 0x5c], ["/", 0x2f], ["b", 8], ["f", 12], ["n", 10], ["r", 13], ["t", 9]]) {
+  ESCAPED[escape.charCodeAt(0)] = byte;
+}
 
-/** Reads JSON text (the grammar json.loads accepts) and writes each value as it is read. */
+const utf8Encoder = new TextEncoder();
+
+/** Reads JSON as UTF-8 bytes (the grammar json.loads accepts) and writes each value as it is read. */
 class Transcoder {
   constructor(text) {
     this.text = text;
+    this.src = utf8Encoder.encode(text);
+    this.isAscii = this.src.length === text.length; // then byte offsets are character offsets
     this.at = 0;
-    this.out = new MarshalWriter(Math.max(64, text.length + (text.length >> 2)));
-    this.keyRefs = new Map(); // key -> index among the objects written with FLAG_REF
+    this.out = new MarshalWriter(Math.max(64, this.src.length + (this.src.length >> 2)));
+    this.keyRefs = new Map(); // hash of a key's bytes -> [[start, end, ref], ...]
+    this.refCount = 0;
   }
 
   skipWhitespace() {
-    const text = this.text;
+    const src = this.src;
     let at = this.at;
-    while (at < text.length && isWhitespace(text.charCodeAt(at))) at++;
+    while (at < src.length && isWhitespace(src[at])) at++;
     this.at = at;
   }
 
   expect(word) {
-    if (!this.text.startsWith(word, this.at)) throw new Invalid();
+    const src = this.src;
+    for (let i = 0; i < word.length; i++) if (src[this.at + i] !== word.charCodeAt(i)) throw new Invalid();
     this.at += word.length;
   }
 
   value(depth) {
     this.skipWhitespace();
-    const code = this.text.charCodeAt(this.at);
-    if (code === 0x22) return this.string(false);
+    const code = this.src[this.at];
+    if (code === 0x22) return this.string();
     if (code === 0x7b) return this.object(depth + 1);
     if (code === 0x5b) return this.array(depth + 1);
     if (code === 0x2d || isDigit(code)) return this.number();
@@ -193,23 +170,24 @@ class Transcoder {
 
   object(depth) {
     if (depth > MAX_DEPTH) throw new Invalid();
+    const src = this.src;
     this.at++;
     this.out.byte(TYPE_DICT);
     this.skipWhitespace();
-    if (this.text.charCodeAt(this.at) === 0x7d) {
+    if (src[this.at] === 0x7d) {
       this.at++;
       return this.out.byte(TYPE_NULL);
     }
     while (true) {
       this.skipWhitespace();
-      if (this.text.charCodeAt(this.at) !== 0x22) throw new Invalid();
-      this.string(true);
+      if (src[this.at] !== 0x22) throw new Invalid();
+      this.key();
       this.skipWhitespace();
-      if (this.text.charCodeAt(this.at) !== 0x3a) throw new Invalid();
+      if (src[this.at] !== 0x3a) throw new Invalid();
       this.at++;
       this.value(depth);
       this.skipWhitespace();
-      const code = this.text.charCodeAt(this.at++);
+      const code = src[this.at++];
       if (code === 0x7d) return this.out.byte(TYPE_NULL);
       if (code !== 0x2c) throw new Invalid();
     }
@@ -217,13 +195,14 @@ class Transcoder {
 
   array(depth) {
     if (depth > MAX_DEPTH) throw new Invalid();
+    const src = this.src;
     this.at++;
     const out = this.out;
     out.typedInt32(TYPE_LIST, 0);
     const countAt = out.length - 4;
     let count = 0;
     this.skipWhitespace();
-    if (this.text.charCodeAt(this.at) === 0x5d) {
+    if (src[this.at] === 0x5d) {
       this.at++;
       return;
     }
@@ -231,121 +210,174 @@ class Transcoder {
       this.value(depth);
       count++;
       this.skipWhitespace();
-      const code = this.text.charCodeAt(this.at++);
+      const code = src[this.at++];
       if (code === 0x5d) break;
       if (code !== 0x2c) throw new Invalid();
     }
     out.view.setInt32(countAt, count, true);
   }
 
+  /** The characters of src[start:end] (ASCII) as a string. */
+  asciiText(start, end) {
+    if (this.isAscii) return this.text.slice(start, end);
+    return String.fromCharCode.apply(null, this.src.subarray(start, end));
+  }
+
   number() {
-    const text = this.text;
+    const src = this.src;
     const start = this.at;
     let at = start;
-    const negative = text.charCodeAt(at) === 0x2d;
+    const negative = src[at] === 0x2d;
     if (negative) {
       at++;
-      if (text.startsWith("Infinity", at)) {
-        this.at = at + 8;
+      if (src[at] === 0x49) {
+        this.at = at;
+        this.expect("Infinity");
         return this.out.float(-Infinity);
       }
     }
     const digitsStart = at;
-    if (text.charCodeAt(at) === 0x30) at++;
-    else if (isDigit(text.charCodeAt(at))) while (isDigit(text.charCodeAt(at))) at++;
+    let value = 0;
+    if (src[at] === 0x30) at++;
+    else if (isDigit(src[at])) while (isDigit(src[at])) value = value * 10 + (src[at++] - 0x30);
     else throw new Invalid();
     const digitsEnd = at;
     let isFloat = false;
-    if (text.charCodeAt(at) === 0x2e && isDigit(text.charCodeAt(at + 1))) {
+    if (src[at] === 0x2e && isDigit(src[at + 1])) {
       isFloat = true;
       at++;
-      while (isDigit(text.charCodeAt(at))) at++;
+      while (isDigit(src[at])) at++;
     }
-    const e = text.charCodeAt(at);
+    const e = src[at];
     if (e === 0x65 || e === 0x45) {
       let exponent = at + 1;
-      const sign = text.charCodeAt(exponent);
+      const sign = src[exponent];
       if (sign === 0x2b || sign === 0x2d) exponent++;
-      if (isDigit(text.charCodeAt(exponent))) {
+      if (isDigit(src[exponent])) {
         isFloat = true;
         at = exponent;
-        while (isDigit(text.charCodeAt(at))) at++;
+        while (isDigit(src[at])) at++;
       }
     }
     this.at = at;
-    if (isFloat) return this.out.float(Number(text.slice(start, at)));
+    if (isFloat) return this.out.float(Number(this.asciiText(start, at)));
     const digitCount = digitsEnd - digitsStart;
-    if (digitCount <= 9) return this.out.typedInt32(TYPE_INT, Number(text.slice(start, at)) || 0);
+    if (digitCount <= 9) return this.out.typedInt32(TYPE_INT, negative ? -value : value);
     if (digitCount > MAX_INT_DIGITS) throw new Invalid();
-    const digits = text.slice(digitsStart, digitsEnd);
-    const value = Number(digits);
-    if (value <= 2147483647 && !(negative && value === 0)) {
-      return this.out.typedInt32(TYPE_INT, negative ? -value : value);
-    }
-    return this.out.long(digits, negative);
+    if (value <= 2147483647) return this.out.typedInt32(TYPE_INT, negative ? -value : value);
+    return this.out.long(this.asciiText(digitsStart, digitsEnd), negative);
   }
 
-  string(isKey) {
-    const text = this.text;
-    const start = ++this.at;
+  /** Scans a string's bytes from its opening quote: [end of its plain run, that run is ASCII]; stops at the
+   *  closing quote, a backslash or a control character. */
+  plainRun(start) {
+    const src = this.src;
     let at = start;
-    let code = 0;
-    while (at < text.length) {
-      code = text.charCodeAt(at);
-      if (code === 0x22 || code === 0x5c || code < 0x20 || code >= 0x80) break;
+    let high = 0;
+    while (at < src.length) {
+      const code = src[at];
+      if (code === 0x22 || code === 0x5c || code < 0x20) break;
+      high |= code;
       at++;
     }
-    if (code === 0x22 && at < text.length) {
-      this.at = at + 1;
-      if (isKey) return this.key(text.slice(start, at), true);
-      return this.out.ascii(text, start, at, 0);
-    }
-    const decoded = this.slowString(start);
-    if (isKey) return this.key(decoded, false);
-    return this.out.unicode(decoded, 0);
+    this.runIsAscii = high < 0x80;
+    return at;
   }
 
-  /** A string with escapes or non-ASCII characters, as the JS string it stands for. */
-  slowString(start) {
-    const text = this.text;
+  string() {
+    const start = this.at + 1;
+    const end = this.plainRun(start);
+    if (this.src[end] === 0x22) {
+      this.at = end + 1;
+      return this.out.utf8(this.src, start, end, this.runIsAscii, 0);
+    }
+    this.escapedString(start, end, 0);
+  }
+
+  /** A string with escapes, decoded into UTF-8 bytes as it is written (lone surrogates as themselves). */
+  escapedString(start, end, flags) {
+    const src = this.src;
+    const decoded = [];
     let at = start;
-    let pieceStart = start;
-    let decoded = "";
+    let runEnd = end;
     while (true) {
-      if (at >= text.length) throw new Invalid();
-      const code = text.charCodeAt(at);
+      for (let i = at; i < runEnd; i++) decoded.push(src[i]);
+      at = runEnd;
+      const code = src[at];
       if (code === 0x22) break;
-      if (code < 0x20) throw new Invalid(); // json.loads (strict) refuses control characters in strings
-      if (code !== 0x5c) {
-        at++;
-        continue;
-      }
-      decoded += text.slice(pieceStart, at);
-      const escape = text.charCodeAt(at + 1);
+      if (code !== 0x5c) throw new Invalid(); // the end, or a control character: json.loads (strict) refuses them
+      const escape = src[at + 1];
       if (escape === 0x75) {
-        const hex = text.slice(at + 2, at + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new Invalid();
-        decoded += String.fromCharCode(parseInt(hex, 16));
+        let unit = this.hex4(at + 2);
         at += 6;
+        if (unit >= 0xd800 && unit < 0xdc00 && src[at] === 0x5c && src[at + 1] === 0x75) {
+          const low = this.hex4(at + 2);
+          if (low >= 0xdc00 && low < 0xe000) {
+            unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+            at += 6;
+          }
+        }
+        pushUtf8(decoded, unit);
       } else {
-        const char = ESCAPED[escape];
-        if (char === undefined) throw new Invalid();
-        decoded += char;
+        const byte = escape < 128 ? ESCAPED[escape] : 0;
+        if (!byte) throw new Invalid();
+        decoded.push(byte);
         at += 2;
       }
-      pieceStart = at;
+      runEnd = this.plainRun(at);
     }
     this.at = at + 1;
-    return decoded + text.slice(pieceStart, at);
+    const bytes = Uint8Array.from(decoded);
+    return this.out.utf8(bytes, 0, bytes.length, false, flags);
   }
 
-  key(key, isAscii) {
-    const ref = this.keyRefs.get(key);
-    if (ref !== undefined) return this.out.typedInt32(TYPE_REF, ref);
-    this.keyRefs.set(key, this.keyRefs.size);
-    if (isAscii) this.out.ascii(key, 0, key.length, FLAG_REF);
-    else this.out.unicode(key, FLAG_REF);
+  hex4(at) {
+    let unit = 0;
+    for (let i = at; i < at + 4; i++) {
+      const code = this.src[i];
+      const digit = isDigit(code) ? code - 0x30 : (code | 0x20) >= 0x61 && (code | 0x20) <= 0x66 ? (code | 0x20) - 0x57 : -1;
+      if (digit < 0) throw new Invalid();
+      unit = unit * 16 + digit;
+    }
+    return unit;
   }
+
+  /** A dict key: the first time it is seen, written with FLAG_REF; later, as a reference to that one. */
+  key() {
+    const src = this.src;
+    const start = this.at + 1;
+    const end = this.plainRun(start);
+    if (src[end] !== 0x22) return this.escapedString(start, end, 0); // rare: not shared
+    this.at = end + 1;
+    let hash = end - start;
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + src[i]) | 0;
+    let known = this.keyRefs.get(hash);
+    if (known !== undefined) {
+      for (const [otherStart, otherEnd, ref] of known) {
+        if (otherEnd - otherStart === end - start && sameBytes(src, start, otherStart, end - start)) {
+          return this.out.typedInt32(TYPE_REF, ref);
+        }
+      }
+    } else {
+      known = [];
+      this.keyRefs.set(hash, known);
+    }
+    known.push([start, end, this.refCount++]);
+    this.out.utf8(src, start, end, this.runIsAscii, FLAG_REF);
+  }
+}
+
+function sameBytes(src, a, b, count) {
+  for (let i = 0; i < count; i++) if (src[a + i] !== src[b + i]) return false;
+  return true;
+}
+
+/** Appends the UTF-8 of one code point (a lone surrogate as its 3-byte form, as "surrogatepass" reads it). */
+function pushUtf8(bytes, code) {
+  if (code < 0x80) bytes.push(code);
+  else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+  else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+  else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
 }
 
 /** The marshal bytes of the value `json.loads(text)` gives, or null (see the top of this file). */
@@ -354,7 +386,7 @@ export function jsonToMarshal(text) {
   try {
     transcoder.value(0);
     transcoder.skipWhitespace();
-    if (transcoder.at !== text.length) return null;
+    if (transcoder.at !== transcoder.src.length) return null;
   } catch (error) {
     if (error instanceof Invalid || error instanceof RangeError) return null;
     throw error;
