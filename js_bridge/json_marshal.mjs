@@ -14,6 +14,7 @@
 // json.loads, which decides.
 
 export const MAX_DEPTH = 200;
+const KEY_SLOTS = 4096; // distinct keys shared per message: at most half of this (the rest are written out)
 const MAX_INT_DIGITS = 4300; // Python's int_max_str_digits: json.loads raises for longer ints
 
 const TYPE_NULL = 0x30; // "0": ends a dict
@@ -136,7 +137,7 @@ class Transcoder {
     this.isAscii = this.src.length === text.length; // then byte offsets are character offsets
     this.at = 0;
     this.out = new MarshalWriter(Math.max(64, this.src.length + (this.src.length >> 2)));
-    this.keyRefs = new Map(); // hash of a key's bytes -> [[start, end, ref], ...]
+    this.keys = new KeyTable();
     this.refCount = 0;
   }
 
@@ -349,21 +350,54 @@ class Transcoder {
     const end = this.plainRun(start);
     if (src[end] !== 0x22) return this.escapedString(start, end, 0); // rare: not shared
     this.at = end + 1;
+    const ref = this.keys.find(src, start, end);
+    if (ref >= 0) return this.out.typedInt32(TYPE_REF, ref);
+    if (this.keys.add(src, start, end, this.refCount)) {
+      this.refCount++;
+      return this.out.utf8(src, start, end, this.runIsAscii, FLAG_REF);
+    }
+    this.out.utf8(src, start, end, this.runIsAscii, 0); // the table is full: this key is not shared
+  }
+}
+
+/** The keys already written, by their place in the source bytes: an open-addressing table of
+ *  [start, length, ref] (typed arrays: no allocation per key). */
+class KeyTable {
+  constructor() {
+    this.slots = new Int32Array(KEY_SLOTS * 3).fill(-1);
+    this.count = 0;
+  }
+
+  static hash(src, start, end) {
     let hash = end - start;
     for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + src[i]) | 0;
-    let known = this.keyRefs.get(hash);
-    if (known !== undefined) {
-      for (const [otherStart, otherEnd, ref] of known) {
-        if (otherEnd - otherStart === end - start && sameBytes(src, start, otherStart, end - start)) {
-          return this.out.typedInt32(TYPE_REF, ref);
-        }
+    return hash & (KEY_SLOTS - 1);
+  }
+
+  /** The ref of the key src[start:end], or -1. */
+  find(src, start, end) {
+    const slots = this.slots;
+    const length = end - start;
+    for (let slot = KeyTable.hash(src, start, end); ; slot = (slot + 1) & (KEY_SLOTS - 1)) {
+      const at = slot * 3;
+      const otherStart = slots[at];
+      if (otherStart < 0) {
+        this.free = slot;
+        return -1;
       }
-    } else {
-      known = [];
-      this.keyRefs.set(hash, known);
+      if (slots[at + 1] === length && sameBytes(src, start, otherStart, length)) return slots[at + 2];
     }
-    known.push([start, end, this.refCount++]);
-    this.out.utf8(src, start, end, this.runIsAscii, FLAG_REF);
+  }
+
+  /** Records the key that find() just missed; false when the table is full. */
+  add(src, start, end, ref) {
+    if (this.count >= KEY_SLOTS / 2) return false;
+    const at = this.free * 3;
+    this.slots[at] = start;
+    this.slots[at + 1] = end - start;
+    this.slots[at + 2] = ref;
+    this.count++;
+    return true;
   }
 }
 
