@@ -205,3 +205,10 @@ export function marshalToJson(bytes) {
     throw error;
   }
 }
+
+/** What the bridge hands Python for a plain message's marshal bytes: {text} (kept in JS: a long text never
+ *  becomes a Python str), or null when Python's encoder must do it. */
+export function plainJsonText(bytes) {
+  const text = marshalToJson(bytes);
+  return text === null ? null : { text };
+}

@@ -73,8 +73,10 @@ _in_flight: dict[str, Any] = {}
 
 
 def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-                live_object: dict[str, Any] | None = None) -> tuple[str, str, list[tuple[str, bytes]], Any]:
+                live_object: dict[str, Any] | None = None) -> tuple[str, Any, list[tuple[str, bytes]], Any]:
     """The CALL's id, JSON text, media frames and the capabilities it carries (SerializationError here).
+
+    The text is a str, or for a long plain-JSON CALL in the browser the bridge's JS-side text (``plain_message_text``).
 
     With ``live_object`` (a LiveObject's spec) it calls that object's method ``fn_name`` instead:
     ``"liveObjectCall": {"backend", "id", "mac", "permissions", "method"}`` replaces ``command``.
@@ -86,10 +88,55 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
     if live_object is not None:
         target = {"liveObjectCall": {**{k: live_object.get(k) for k in ("backend", "id", "mac", "permissions")},
                                      "method": fn_name}}
-    encoded = encode_message({"type": "CALL", "id": call_id, **target, "args": list(args), "kwargs": dict(kwargs)})
-    encoded.message.setdefault("vt_global", [])
+    message = {"type": "CALL", "id": call_id, **target, "args": list(args), "kwargs": dict(kwargs), "vt_global": []}
+    return (call_id, *message_text(message))
+
+
+def message_text(message: dict[str, Any]) -> tuple[Any, list[tuple[str, bytes]], Any]:
+    """A message's JSON text, its media frames and the capabilities it carries (SerializationError here); the
+    text is the bridge's (``plain_message_text``) when the message is plain JSON, else a str made by the codec.
+
+    Example:
+        >>> text, frames, capabilities = message_text({"id": "c1", "response": b"x"})
+        Traceback (most recent call last):
+        ...
+        anvil.server.SerializationError: Cannot serialize <class 'bytes'> object at msg['response']
+    """
+    text = plain_message_text({**message, "objects": []})
+    if text is not None:
+        return text, [], []
+    encoded = encode_message(message)
     frames = [(json.dumps(header), data) for header, data in encoded.chunks()] if encoded.media else []
-    return call_id, json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
+    return json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
+
+
+#: A message whose marshal form is shorter than this is encoded by Python's json (crossing into JS costs more).
+PLAIN_TEXT_MIN_BYTES = 4096
+
+
+def plain_message_text(message: dict[str, Any]) -> Any:
+    """The JSON text of a message that is plain JSON (needs no ``objects`` entries), written by the bridge from
+    ``marshal.dumps(message)`` and kept in JS (js_bridge/marshal_json.mjs: ~10x faster than ``json.dumps`` in
+    Pyodide, and no long str crosses into JS); None for a short message, one with other values, or outside
+    the browser.
+
+    Example (outside the browser):
+        >>> plain_message_text({"id": "c1", "args": ["x" * 5000]}) is None
+        True
+    """
+    try:
+        packed = marshal.dumps(message)
+    except ValueError:  # a value marshal cannot hold (a date, Media, a portable class...): Python's encoder
+        return None
+    if len(packed) < PLAIN_TEXT_MIN_BYTES:
+        return None
+    try:
+        bridge = _bridge()
+    except ImportError:  # not in the browser
+        return None
+    from pyodide.ffi import to_js
+
+    return bridge.plainJson(to_js(packed))
 
 
 def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
