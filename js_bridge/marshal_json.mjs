@@ -19,14 +19,21 @@ const FLAG_REF = 0x80;
 
 class NotPlain extends Error {}
 
-// The marshal tags of a str (z Z a A u t) and of a reference (r, checked once read).
+// The marshal tags of a str (z Z a A u t) and of a reference (r, checked once read); of a list, tuple or dict.
 const STR_TAGS = new Uint8Array(128);
 for (const tag of "zZaAutr") STR_TAGS[tag.charCodeAt(0)] = 1;
+const CONTAINER_TAGS = new Uint8Array(128);
+for (const tag of "[()({") CONTAINER_TAGS[tag.charCodeAt(0)] = 1;
 
 const textDecoder = new TextDecoder("utf-8", { fatal: false });
 
 /** Python's repr of a finite float, from JS's shortest round-trip digits (the same digits Python picks). */
 export function pythonFloatRepr(value) {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e-4 && magnitude < 1e16) { // both write these in fixed notation with the same digits
+    const text = String(value);
+    return text.includes(".") ? text : text + ".0";
+  }
   if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
   const [mantissa, exponentText] = value.toExponential().split("e"); // "-1.2345", "+16"
   const negative = mantissa[0] === "-";
@@ -52,13 +59,15 @@ const ESCAPES = new Array(128).fill(null);
 for (let code = 0; code < 0x20; code++) ESCAPES[code] = "\\u" + code.toString(16).padStart(4, "0");
 Object.assign(ESCAPES, { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 0x22: '\\"', 0x5c: "\\\\" });
 
-/** Reads marshal bytes and writes JSON text as it goes (in pieces joined at the end). */
+/** Reads marshal bytes and appends JSON text to `out` as it goes. */
 class Writer {
   constructor(bytes) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.at = 0;
-    // Objects marshal flagged for reference, by ref index: their JSON text (null while a container is open).
+    this.out = "";
+    // Objects marshal flagged for reference, by ref index: a scalar's JSON text, a container's [start, end]
+    // in `out` (sliced only when referred to), or null while that container is still being written.
     this.refs = [];
   }
 
@@ -68,22 +77,34 @@ class Writer {
     return value;
   }
 
-  /** The JSON text of the next object. */
+  /** Appends the JSON text of the next object. */
   value(depth) {
     if (this.at >= this.bytes.length) throw new NotPlain();
     const tag = this.bytes[this.at++];
     const code = tag & ~FLAG_REF;
-    let ref = -1;
-    if (tag & FLAG_REF) {
-      ref = this.refs.length;
+    if (CONTAINER_TAGS[code]) {
+      if (!(tag & FLAG_REF)) return this.container(code, depth + 1);
+      const ref = this.refs.length;
       this.refs.push(null);
+      const start = this.out.length;
+      this.container(code, depth + 1);
+      this.refs[ref] = [start, this.out.length];
+      return;
     }
-    const text = this.object(code, depth);
-    if (ref >= 0) this.refs[ref] = text;
-    return text;
+    const text = this.scalar(code);
+    if (tag & FLAG_REF) this.refs.push(text);
+    this.out += text;
   }
 
-  object(code, depth) {
+  /** A list, tuple or dict: appended item by item. */
+  container(code, depth) {
+    if (depth > MAX_DEPTH) throw new NotPlain();
+    if (code === 0x7b) return this.dict(depth); // {
+    return this.sequence(code === 0x29 ? this.bytes[this.at++] : this.int32(), depth); // ) small tuple; [ list, ( tuple
+  }
+
+  /** The JSON text of anything but a container. */
+  scalar(code) {
     switch (code) {
       case 0x4e: return "null"; // N
       case 0x54: return "true"; // T
@@ -101,13 +122,10 @@ class Writer {
       }
       case 0x7a: case 0x5a: return this.string(this.bytes[this.at++]); // z, Z: short ASCII
       case 0x61: case 0x41: case 0x75: case 0x74: return this.string(this.int32()); // a, A, u, t
-      case 0x5b: case 0x28: return this.sequence(this.int32(), depth + 1); // [ list, ( tuple
-      case 0x29: return this.sequence(this.bytes[this.at++], depth + 1); // ) small tuple
-      case 0x7b: return this.dict(depth + 1); // {
       case 0x72: { // r: a reference to an object seen before
-        const text = this.refs[this.int32()];
-        if (text == null) throw new NotPlain(); // unknown, or a container inside itself
-        return text;
+        const ref = this.refs[this.int32()];
+        if (ref == null) throw new NotPlain(); // unknown, or a container inside itself
+        return typeof ref === "string" ? ref : this.out.slice(ref[0], ref[1]);
       }
       default: throw new NotPlain(); // a Long, bytes, a set, a code object...
     }
@@ -120,38 +138,40 @@ class Writer {
     const end = start + length;
     if (end > bytes.length) throw new NotPlain();
     this.at = end;
-    let plain = true;
     for (let i = start; i < end; i++) {
       const byte = bytes[i];
-      if (byte < 0x20 || byte === 0x22 || byte === 0x5c || byte >= 0x80) {
-        plain = false;
-        break;
-      }
+      if (byte < 0x20 || byte === 0x22 || byte === 0x5c || byte >= 0x80) return '"' + escaped(bytes, start, end) + '"';
     }
-    if (plain) return '"' + latin1(bytes, start, end) + '"';
-    return '"' + escaped(bytes, start, end) + '"';
+    return '"' + latin1(bytes, start, end) + '"';
   }
 
   sequence(count, depth) {
-    if (depth > MAX_DEPTH) throw new NotPlain();
-    const items = new Array(count);
-    for (let i = 0; i < count; i++) items[i] = this.value(depth);
-    return "[" + items.join(", ") + "]";
+    this.out += "[";
+    for (let i = 0; i < count; i++) {
+      if (i) this.out += ", ";
+      this.value(depth);
+    }
+    this.out += "]";
   }
 
   dict(depth) {
-    if (depth > MAX_DEPTH) throw new NotPlain();
-    const items = [];
+    this.out += "{";
+    let first = true;
     while (true) {
-      if (this.bytes[this.at] === 0x30) { // "0": the end of the dict
+      const keyTag = this.bytes[this.at];
+      if (keyTag === 0x30) { // "0": the end of the dict
         this.at++;
-        return "{" + items.join(", ") + "}";
+        this.out += "}";
+        return;
       }
-      const keyTag = this.bytes[this.at] & ~FLAG_REF;
-      if (!STR_TAGS[keyTag]) throw new NotPlain(); // a key that is not a str
-      const key = this.value(depth);
+      if (!STR_TAGS[keyTag & ~FLAG_REF]) throw new NotPlain(); // a key that is not a str
+      this.at++;
+      const key = this.scalar(keyTag & ~FLAG_REF);
       if (key[0] !== '"') throw new NotPlain(); // a reference to something that is not a str
-      items.push(key + ": " + this.value(depth));
+      if (keyTag & FLAG_REF) this.refs.push(key);
+      this.out += first ? key + ": " : ", " + key + ": ";
+      first = false;
+      this.value(depth);
     }
   }
 }
@@ -198,8 +218,8 @@ function escaped(bytes, start, end) {
 export function marshalToJson(bytes) {
   const writer = new Writer(bytes);
   try {
-    const text = writer.value(0);
-    return writer.at === bytes.length ? text : null;
+    writer.value(0);
+    return writer.at === bytes.length ? writer.out : null;
   } catch (error) {
     if (error instanceof NotPlain || error instanceof RangeError) return null;
     throw error;
