@@ -19,13 +19,10 @@ const FLAG_REF = 0x80;
 
 class NotPlain extends Error {}
 
-// The marshal tags of a str (z Z a A u t) and of a reference (r, checked once read); of a list, tuple or dict.
+// The marshal tags of a str (z Z a A u t) and of a reference (r, checked once read).
 const STR_TAGS = new Uint8Array(128);
 for (const tag of "zZaAutr") STR_TAGS[tag.charCodeAt(0)] = 1;
-const CONTAINER_TAGS = new Uint8Array(128);
-for (const tag of "[()({") CONTAINER_TAGS[tag.charCodeAt(0)] = 1;
 
-const textDecoder = new TextDecoder("utf-8", { fatal: false });
 
 /** Python's repr of a finite float, from JS's shortest round-trip digits (the same digits Python picks). */
 export function pythonFloatRepr(value) {
@@ -54,20 +51,25 @@ export function pythonFloatRepr(value) {
   return negative ? "-" + body : body;
 }
 
-// JSON escapes of the bytes below 0x20 and of '"' and '\' (others: written as they are).
-const ESCAPES = new Array(128).fill(null);
+// JSON escapes of the bytes below 0x20 and of '"' and '\' (null: written as they are).
+const ESCAPES = new Array(256).fill(null);
 for (let code = 0; code < 0x20; code++) ESCAPES[code] = "\\u" + code.toString(16).padStart(4, "0");
 Object.assign(ESCAPES, { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 0x22: '\\"', 0x5c: "\\\\" });
 
-/** Reads marshal bytes and appends JSON text to `out` as it goes. */
+const QUOTE = 0x22;
+const COMMA_SPACE = [0x2c, 0x20];
+const COLON_SPACE = [0x3a, 0x20];
+
+/** Reads marshal bytes and writes the JSON text's UTF-8 bytes into one growing buffer as it goes. */
 class Writer {
   constructor(bytes) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.at = 0;
-    this.out = "";
-    // Objects marshal flagged for reference, by ref index: a scalar's JSON text, a container's [start, end]
-    // in `out` (sliced only when referred to), or null while that container is still being written.
+    this.out = new Uint8Array(bytes.length * 2 + 64);
+    this.length = 0;
+    // Objects marshal flagged for reference, by ref index: [start, end] of their JSON in `out`, or null while
+    // that container is still being written.
     this.refs = [];
   }
 
@@ -77,153 +79,153 @@ class Writer {
     return value;
   }
 
-  /** Appends the JSON text of the next object. */
+  reserve(count) {
+    if (this.length + count <= this.out.length) return;
+    const grown = new Uint8Array(Math.max(this.out.length * 2, this.length + count));
+    grown.set(this.out.subarray(0, this.length));
+    this.out = grown;
+  }
+
+  ascii(text) {
+    this.reserve(text.length);
+    const out = this.out;
+    for (let i = 0; i < text.length; i++) out[this.length++] = text.charCodeAt(i);
+  }
+
+  pair(two) {
+    this.reserve(2);
+    this.out[this.length++] = two[0];
+    this.out[this.length++] = two[1];
+  }
+
+  byte(value) {
+    this.reserve(1);
+    this.out[this.length++] = value;
+  }
+
+  /** Writes the JSON of the next object. */
   value(depth) {
     if (this.at >= this.bytes.length) throw new NotPlain();
     const tag = this.bytes[this.at++];
     const code = tag & ~FLAG_REF;
-    if (CONTAINER_TAGS[code]) {
-      if (!(tag & FLAG_REF)) return this.container(code, depth + 1);
-      const ref = this.refs.length;
-      this.refs.push(null);
-      const start = this.out.length;
-      this.container(code, depth + 1);
-      this.refs[ref] = [start, this.out.length];
-      return;
-    }
-    const text = this.scalar(code);
-    if (tag & FLAG_REF) this.refs.push(text);
-    this.out += text;
+    if (!(tag & FLAG_REF)) return this.object(code, depth);
+    const ref = this.refs.length;
+    this.refs.push(null);
+    const start = this.length;
+    this.object(code, depth);
+    this.refs[ref] = [start, this.length];
   }
 
-  /** A list, tuple or dict: appended item by item. */
-  container(code, depth) {
-    if (depth > MAX_DEPTH) throw new NotPlain();
-    if (code === 0x7b) return this.dict(depth); // {
-    return this.sequence(code === 0x29 ? this.bytes[this.at++] : this.int32(), depth); // ) small tuple; [ list, ( tuple
-  }
-
-  /** The JSON text of anything but a container. */
-  scalar(code) {
+  object(code, depth) {
     switch (code) {
-      case 0x4e: return "null"; // N
-      case 0x54: return "true"; // T
-      case 0x46: return "false"; // F
+      case 0x4e: return this.ascii("null"); // N
+      case 0x54: return this.ascii("true"); // T
+      case 0x46: return this.ascii("false"); // F
       case 0x69: { // i: int32
         const value = this.int32();
         if (value < -INT_LIMIT) throw new NotPlain();
-        return String(value);
+        return this.ascii(String(value));
       }
       case 0x67: { // g: float64
         const value = this.view.getFloat64(this.at, true);
         this.at += 8;
         if (!Number.isFinite(value)) throw new NotPlain();
-        return pythonFloatRepr(value);
+        return this.ascii(pythonFloatRepr(value));
       }
       case 0x7a: case 0x5a: return this.string(this.bytes[this.at++]); // z, Z: short ASCII
       case 0x61: case 0x41: case 0x75: case 0x74: return this.string(this.int32()); // a, A, u, t
+      case 0x5b: case 0x28: return this.sequence(this.int32(), depth + 1); // [ list, ( tuple
+      case 0x29: return this.sequence(this.bytes[this.at++], depth + 1); // ) small tuple
+      case 0x7b: return this.dict(depth + 1); // {
       case 0x72: { // r: a reference to an object seen before
         const ref = this.refs[this.int32()];
         if (ref == null) throw new NotPlain(); // unknown, or a container inside itself
-        return typeof ref === "string" ? ref : this.out.slice(ref[0], ref[1]);
+        const count = ref[1] - ref[0];
+        this.reserve(count);
+        this.out.copyWithin(this.length, ref[0], ref[1]);
+        this.length += count;
+        return;
       }
       default: throw new NotPlain(); // a Long, bytes, a set, a code object...
     }
   }
 
-  /** A str of `length` UTF-8 bytes (surrogatepass) as a JSON string. */
+  /** A str of `length` UTF-8 bytes (surrogatepass) as a JSON string: the bytes themselves where they can be. */
   string(length) {
     const bytes = this.bytes;
     const start = this.at;
     const end = start + length;
     if (end > bytes.length) throw new NotPlain();
     this.at = end;
+    this.reserve(length * 6 + 2);
+    const out = this.out;
+    let at = this.length;
+    out[at++] = QUOTE;
     for (let i = start; i < end; i++) {
       const byte = bytes[i];
-      if (byte < 0x20 || byte === 0x22 || byte === 0x5c || byte >= 0x80) return '"' + escaped(bytes, start, end) + '"';
+      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c && byte !== 0xed) {
+        out[at++] = byte;
+      } else if (byte === 0xed && i + 2 < end && bytes[i + 1] >= 0xa0) { // ED A0-BF xx: a lone surrogate
+        const unit = 0xd000 | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
+        const escape = "\\u" + unit.toString(16);
+        for (let k = 0; k < 6; k++) out[at++] = escape.charCodeAt(k);
+        i += 2;
+      } else if (byte === 0xed) {
+        out[at++] = byte;
+      } else {
+        const escape = ESCAPES[byte];
+        for (let k = 0; k < escape.length; k++) out[at++] = escape.charCodeAt(k);
+      }
     }
-    return '"' + latin1(bytes, start, end) + '"';
+    out[at++] = QUOTE;
+    this.length = at;
   }
 
   sequence(count, depth) {
-    this.out += "[";
+    if (depth > MAX_DEPTH) throw new NotPlain();
+    this.byte(0x5b);
     for (let i = 0; i < count; i++) {
-      if (i) this.out += ", ";
+      if (i) this.pair(COMMA_SPACE);
       this.value(depth);
     }
-    this.out += "]";
+    this.byte(0x5d);
   }
 
   dict(depth) {
-    this.out += "{";
+    if (depth > MAX_DEPTH) throw new NotPlain();
+    this.byte(0x7b);
     let first = true;
     while (true) {
       const keyTag = this.bytes[this.at];
       if (keyTag === 0x30) { // "0": the end of the dict
         this.at++;
-        this.out += "}";
-        return;
+        return this.byte(0x7d);
       }
       if (!STR_TAGS[keyTag & ~FLAG_REF]) throw new NotPlain(); // a key that is not a str
-      this.at++;
-      const key = this.scalar(keyTag & ~FLAG_REF);
-      if (key[0] !== '"') throw new NotPlain(); // a reference to something that is not a str
-      if (keyTag & FLAG_REF) this.refs.push(key);
-      this.out += first ? key + ": " : ", " + key + ": ";
+      if (!first) this.pair(COMMA_SPACE);
       first = false;
+      const keyStart = this.length;
+      this.value(depth);
+      if (this.out[keyStart] !== QUOTE) throw new NotPlain(); // a reference to something that is not a str
+      this.pair(COLON_SPACE);
       this.value(depth);
     }
   }
 }
 
-function latin1(bytes, start, end) {
-  let text = "";
-  for (let i = start; i < end; i += 8192) {
-    text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)));
-  }
-  return text;
-}
-
-/** The JSON string body of UTF-8 bytes with escapes; a surrogate (which only "surrogatepass" writes) as \uXXXX. */
-function escaped(bytes, start, end) {
-  let text = "";
-  let runStart = start;
-  let i = start;
-  while (i < end) {
-    const byte = bytes[i];
-    if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c && byte !== 0xed) {
-      i++;
-      continue;
-    }
-    if (byte === 0xed && i + 2 < end && bytes[i + 1] >= 0xa0) { // ED A0-BF xx: a surrogate code unit
-      text += textDecoder.decode(bytes.subarray(runStart, i));
-      const unit = 0xd000 | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
-      text += "\\u" + unit.toString(16);
-      i += 3;
-      runStart = i;
-      continue;
-    }
-    if (byte === 0xed) {
-      i++;
-      continue;
-    }
-    text += textDecoder.decode(bytes.subarray(runStart, i)) + ESCAPES[byte];
-    i++;
-    runStart = i;
-  }
-  return text + textDecoder.decode(bytes.subarray(runStart, end));
-}
+const textDecoder = new TextDecoder();
 
 /** The JSON text of the plain value in `bytes` (marshal.dumps output), or null (see the top of this file). */
 export function marshalToJson(bytes) {
   const writer = new Writer(bytes);
   try {
     writer.value(0);
-    return writer.at === bytes.length ? writer.out : null;
+    if (writer.at !== bytes.length) return null;
   } catch (error) {
     if (error instanceof NotPlain || error instanceof RangeError) return null;
     throw error;
   }
+  return textDecoder.decode(writer.out.subarray(0, writer.length));
 }
 
 /** What the bridge hands Python for a plain message's marshal bytes: {text} (kept in JS: a long text never
