@@ -5,7 +5,7 @@
 //   const packed = jsonToMarshal('{"id": "c1", "response": [1, 2.5, null]}');  // Uint8Array, or null
 //   // Python: marshal.loads(packed) == json.loads(text)
 //
-// The result is exactly what `json.loads` gives: ints stay ints (any size) and a number with a fraction or an
+// The result is exactly what `json.loads` gives for the text's UTF-8 (what Python parsed before): ints stay ints (any size) and a number with a fraction or an
 // exponent is a float (JSON.parse cannot tell 1.0 from 1); NaN, Infinity and -Infinity literals are floats;
 // `\u` escapes that form a surrogate pair are one character, a lone surrogate stays one; a repeated key keeps
 // its first place and its last value; keys are shared between objects (as json.loads shares them).
@@ -52,12 +52,6 @@ class MarshalWriter {
   byte(value) {
     this.reserve(1);
     this.bytes[this.length++] = value;
-  }
-
-  int32(value) {
-    this.reserve(4);
-    this.view.setInt32(this.length, value, true);
-    this.length += 4;
   }
 
   typedInt32(type, value) {
