@@ -1,0 +1,219 @@
+"""Two servers sharing one Redis, a real anvil-uplink 0.7.0 connected to one of them (B): calls made on
+the other (A) reach it through Redis, with media, capability updates and the session; background
+tasks launched on A are polled and killed through B; when B is killed (SIGKILL) mid-call the caller on
+A gets UplinkDisconnectedError, B's registrations are dropped, and an uplink reconnecting to A serves
+again. (docs/architecture.md, README "Deployment".)"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterator
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from conformance_host import uplink_python  # noqa: E402
+
+import anvil.server  # noqa: E402
+from anvil import BlobMedia  # noqa: E402
+from anvil_pyodide.store import open_store  # noqa: E402
+from tests.support.browser_protocol import BrowserClient  # noqa: E402
+from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(240)]
+
+APP = ROOT / "tests" / "apps" / "across_app"
+KEY = "across-processes-uplink-key"
+#: Short, so that a dead process is noticed soon: calls waiting on it fail within this and a third.
+PROCESS_TIMEOUT = "3"
+UPLINK_SCRIPT = """
+import hashlib
+import os
+import sys
+import time
+
+import anvil
+import anvil.server
+
+
+@anvil.server.callable
+def far_media(media, cap, tag):
+    data = media.get_bytes()
+    cap.send_update({"seen_bytes": len(data)})
+    return {"sha256": hashlib.sha256(data).hexdigest(), "uplink_pid": os.getpid(), "tag": tag,
+            "back": anvil.BlobMedia("application/x-reversed", data[::-1], name="back.bin")}
+
+
+@anvil.server.callable
+def far_session(key, value):
+    anvil.server.call("session_set", key, value)   # an in-process function of the server it is connected to
+    return anvil.server.call("session_get", key)
+
+
+@anvil.server.callable
+def far_block(marker):
+    with open(marker, "w") as f:
+        f.write("started")
+    while True:
+        time.sleep(0.1)
+
+
+anvil.server.connect(sys.argv[2], url=sys.argv[1])
+anvil.server.call("session_get", "nothing")  # its REGISTERs are handled before this is answered
+print("ready", flush=True)
+anvil.server.wait_forever()
+"""
+
+
+def cookie(token: str) -> dict[str, str]:
+    return {"Cookie": f"anvil-session={token}"}
+
+
+def page_session(server: LiveServer) -> str:
+    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
+        return client.get("/").cookies["anvil-session"]
+
+
+def start_uplink(server: LiveServer, folder: Path) -> subprocess.Popen[str]:
+    script = folder / "far_uplink.py"
+    script.write_text(UPLINK_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    process = subprocess.Popen([str(uplink_python()), "-u", str(script), f"{server.ws_url}/_/uplink", KEY],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.strip() == "ready":
+            return process
+    raise AssertionError(f"uplink script exited ({process.wait()}) before it was ready:\n{''.join(seen)}")
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
+    async def loop() -> None:
+        while not await check():
+            await asyncio.sleep(0.05)
+    try:
+        await asyncio.wait_for(loop(), timeout)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"{what} did not happen within {timeout}s") from None
+
+
+def server(url: str) -> LiveServer:
+    return LiveServer(APP, "--store", url, "--uplink-key", KEY, "--process-timeout", PROCESS_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def a_and_b(redis_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Servers A and B on one Redis; a real uplink connected to B only (for the tests that do not kill B)."""
+    with server(redis_server.url) as a, server(redis_server.url) as b:
+        uplink = start_uplink(b, tmp_path_factory.mktemp("uplink"))
+        try:
+            yield a, b
+        finally:
+            stop(uplink)
+
+
+async def test_a_call_on_a_reaches_the_uplink_on_b_with_media_and_a_capability_update(
+        a_and_b: tuple[LiveServer, LiveServer]) -> None:
+    a, _ = a_and_b
+    data = os.urandom(300_000)  # several chunks each way
+    async with BrowserClient(a.ws_url, headers=cookie(page_session(a))) as client:
+        cap = await client.call("issue_capability", "doc", 7)
+        call_id = await client.send_call("far_media", BlobMedia("application/octet-stream", data, name="in.bin"),
+                                          cap, tag="t1")
+        result = await client.outcome(call_id)
+        assert result["sha256"] == hashlib.sha256(data).hexdigest() and result["tag"] == "t1"
+        assert result["back"].get_bytes() == data[::-1] and result["back"].content_type == "application/x-reversed"
+        updates = [m["capUpdates"] for m in client.messages.get(call_id, []) if "capUpdates" in m]
+        assert updates == [{json.dumps(["doc", 7]): {"seen_bytes": len(data)}}]
+
+
+async def test_the_uplinks_in_process_calls_run_in_the_callers_session(a_and_b: tuple[LiveServer, LiveServer]) -> None:
+    a, b = a_and_b
+    token = page_session(a)
+    async with BrowserClient(a.ws_url, headers=cookie(token)) as on_a:
+        await on_a.call("session_set", "before", 1)
+        assert await on_a.call("far_session", "through_b", ["x", 2]) == ["x", 2]
+        # a server function on A calling the uplink sees what B's in-process call wrote, in the same call
+        assert await on_a.call("call_then_read", "far_session", "again", "again", "yes") == ["yes", "yes"]
+        assert await on_a.call("session_get", "through_b") == ["x", 2]
+        assert await on_a.call("session_get", "before") == 1
+    async with BrowserClient(b.ws_url, headers=cookie(token)) as on_b:
+        assert await on_b.call("session_get", "again") == "yes"
+
+
+@pytest.mark.parametrize("poll, kill", [("task_info", "kill_task"), ("task_info_async", "kill_task_async")])
+async def test_a_task_launched_on_a_is_polled_and_killed_through_b(
+        a_and_b: tuple[LiveServer, LiveServer], tmp_path: Path, poll: str, kill: str) -> None:
+    a, b = a_and_b
+    token = page_session(a)
+    gate = tmp_path / "gate"
+    async with BrowserClient(a.ws_url, headers=cookie(token)) as on_a, \
+            BrowserClient(b.ws_url, headers=cookie(token)) as on_b:
+        assert await on_a.call("process_id") != await on_b.call("process_id")
+        finishing = await on_a.call("start", "wait_for_file", str(gate))
+        doomed = await on_a.call("start", "wait_for_file", str(tmp_path / "never"))
+
+        async def reported(task_id: str, status: Any, state: dict[str, Any]) -> Callable[[], Awaitable[bool]]:
+            async def check() -> bool:
+                info = await on_b.call(poll, task_id)
+                return info["status"] == status and info["state"] == state
+            return check
+        await until(await reported(finishing, None, {"waiting_for": "gate"}), "B seeing the task's state")
+        gate.write_text("open")
+        await until(await reported(finishing, "completed", {"waiting_for": "gate"}), "B seeing the task complete")
+        assert (await on_b.call(poll, finishing))["value"] == "saw gate"
+
+        await until(await reported(doomed, None, {"waiting_for": "never"}), "B seeing the other task run")
+        await on_b.call(kill, doomed)
+        await until(await reported(doomed, "killed", {"waiting_for": "never"}), "the task killed through B")
+        assert (await on_a.call(poll, doomed))["status"] == "killed"
+
+
+async def test_when_b_dies_mid_call_the_caller_on_a_gets_uplink_disconnected_and_a_reconnected_uplink_serves(
+        redis_server: Any, tmp_path: Path) -> None:
+    with server(redis_server.url) as a:
+        b = server(redis_server.url).start()
+        uplink = start_uplink(b, tmp_path)
+        try:
+            async with open_store(redis_server.url) as store:
+                assert await store.uplink_owners("far_block") != []
+                async with BrowserClient(a.ws_url, headers=cookie(page_session(a))) as client:
+                    marker = tmp_path / "started"
+                    call_id = await client.send_call("far_block", str(marker))
+                    await until(lambda: asyncio.sleep(0, marker.exists()), "the uplink starting the call")
+                    assert b.process is not None
+                    b.process.kill()  # SIGKILL to B's pid: it says goodbye to nobody
+                    b.process.wait(30)
+                    with pytest.raises(anvil.server.UplinkDisconnectedError, match="far_block"):
+                        await client.outcome(call_id)  # within --process-timeout and a third; never a hang
+
+                    async def dropped() -> bool:
+                        return await store.uplink_owners("far_block") == []
+                    await until(dropped, "B's registrations being dropped")
+                    with pytest.raises(anvil.server.UplinkDisconnectedError):
+                        await client.call("far_session", "k", "v")  # a name B served: disconnected, not unknown
+                    stop(uplink)
+                    uplink = start_uplink(a, tmp_path)  # the uplink comes back, to the surviving process
+                    assert await client.call("far_session", "k", "back") == "back"
+        finally:
+            stop(uplink)
+            b.stop()
