@@ -34,6 +34,7 @@ from .store import StoreSettings, StoreUnavailableError, default_store_url, new_
 from .store.registrations import StoredRegistrations
 from .store.upkeep import keep_up
 from .tasks.records import StoredTaskRecords
+from .tasks.remote import RemoteTaskKiller
 from .tasks.setup import create_task_manager
 from .transports.browser_ws import BrowserWebSocketEndpoint
 from .transports.http_call import HttpCallEndpoint
@@ -76,6 +77,8 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         uplinks.remote = RemoteUplinks(bus, store, uplinks, sessions)
     task_records = StoredTaskRecords(store, process_id)
     tasks = create_task_manager(config, registry, uplinks, task_records)
+    if bus is not None:
+        tasks.elsewhere = RemoteTaskKiller(bus, tasks.kill_here)
     dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks, users=users)
     calls = CallHandler(dispatcher, config.app_dir, import_module=import_module)
     runtime_dirs = find_runtime_dirs(config.runtime_dir)
@@ -95,6 +98,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
                 job.cancel()
             tasks.close()
             await task_records.flush()
+            task_records.close()
             dispatcher.close()
             try:
                 if bus is not None:

@@ -190,17 +190,18 @@ async def test_a_task_launched_on_a_is_polled_and_killed_through_b(
 
 async def test_when_b_dies_mid_call_the_caller_on_a_gets_uplink_disconnected_and_a_reconnected_uplink_serves(
         redis_server: Any, tmp_path: Path) -> None:
-    with server(redis_server.url) as a:
-        b = server(redis_server.url).start()
+    url = redis_server.url.rsplit("/", 1)[0] + "/1"  # a database of its own: no other test's uplink serves here
+    with server(url) as a:
+        b = server(url).start()
         uplink = start_uplink(b, tmp_path)
         try:
-            async with open_store(redis_server.url) as store:
-                assert await store.uplink_owners("far_block") != []
+            async with open_store(url) as store:
+                [owner] = await store.uplink_owners("far_block")
+                assert b.process is not None and owner.split(":")[1] == str(b.process.pid)
                 async with BrowserClient(a.ws_url, headers=cookie(page_session(a))) as client:
                     marker = tmp_path / "started"
                     call_id = await client.send_call("far_block", str(marker))
                     await until(lambda: asyncio.sleep(0, marker.exists()), "the uplink starting the call")
-                    assert b.process is not None
                     b.process.kill()  # SIGKILL to B's pid: it says goodbye to nobody
                     b.process.wait(30)
                     with pytest.raises(anvil.server.UplinkDisconnectedError, match="far_block"):
@@ -209,8 +210,8 @@ async def test_when_b_dies_mid_call_the_caller_on_a_gets_uplink_disconnected_and
                     async def dropped() -> bool:
                         return await store.uplink_owners("far_block") == []
                     await until(dropped, "B's registrations being dropped")
-                    with pytest.raises(anvil.server.UplinkDisconnectedError):
-                        await client.call("far_session", "k", "v")  # a name B served: disconnected, not unknown
+                    with pytest.raises(anvil.server.UplinkDisconnectedError):  # a name A reached on B: not "unknown"
+                        await client.call("far_block", str(tmp_path / "not-started"))
                     stop(uplink)
                     uplink = start_uplink(a, tmp_path)  # the uplink comes back, to the surviving process
                     assert await client.call("far_session", "k", "back") == "back"

@@ -109,6 +109,11 @@ class Store(UserStore, ABC):
     async def close(self) -> None:
         """Release connections and threads."""
 
+    def twin(self) -> "Store":
+        """This store for use from another thread's event loop (open it there): itself unless its
+        connections belong to one loop (Redis), then a new instance on the same data."""
+        return self
+
     def bus(self, process: ProcessId) -> Any:
         """How ``process`` sends requests to the other processes sharing this store and serves theirs
         (:class:`~.redis_bus.RedisBus`), or None when this store carries none (memory, SQLite): then

@@ -95,6 +95,9 @@ class RedisStore(RedisUsers, Store):
             raise StoreUnavailableError(self.description, "it is not open")
         return self._redis
 
+    def twin(self) -> "RedisStore":
+        return RedisStore(self.url, self.settings)  # redis-py's asyncio connections belong to their loop
+
     def bus(self, process: ProcessId) -> "RedisBus":
         """Requests between the processes sharing this Redis (:mod:`.redis_bus`)."""
         return RedisBus(self, process)

@@ -68,6 +68,8 @@ class TaskRecord:
     done: threading.Event = field(default_factory=threading.Event)
     #: When it ended (None while running).
     ended: float | None = None
+    #: The server process running it, for a record read from the store (None: this process).
+    process: str | None = None
 
 
 def task_mac(secret: bytes, task_id: str) -> str:
@@ -159,6 +161,8 @@ class TaskManager:
         self.registry = registry
         self.records: dict[str, TaskRecord] = {}
         self.lock = threading.Lock()
+        #: Kills tasks that other processes run (:class:`~.remote.RemoteTaskKiller`; only with a Redis store).
+        self.elsewhere: Any = None
 
     def add_record(self, task_id: str, name: str) -> TaskRecord:
         record = TaskRecord(task_id, name)
@@ -247,13 +251,24 @@ class TaskManager:
                 del self.records[task_id]
 
     def kill(self, task_id: str) -> None:
+        """Stop the task, here or (with a Redis store) through the process running it."""
         record = self.records.get(task_id)
         if record is None:
-            if self.get(task_id).is_running():  # raises BackgroundTaskNotFound if there is no such task
+            stored = self.get(task_id)._record  # raises BackgroundTaskNotFound if there is no such task
+            if stored.status is not None:
+                return
+            state = current_call.get()
+            if self.elsewhere is None or stored.process is None or state is None or state.loop is None:
                 raise BackgroundTaskError(f"The background task {task_id!r} runs on another server process; "
                                           f"it can only be killed through that process")
+            self.elsewhere.kill(stored.process, task_id, state.loop)
             return
-        if record.status is None and record.kill is not None:
+        self.kill_here(task_id)
+
+    def kill_here(self, task_id: str) -> None:
+        """Stop a task this process runs (nothing happens for one it does not run, or that has ended)."""
+        record = self.records.get(task_id)
+        if record is not None and record.status is None and record.kill is not None:
             record.kill()
 
     def close(self) -> None:
@@ -271,7 +286,8 @@ def from_stored(stored: StoredTask) -> TaskRecord:
     record = TaskRecord(stored.id, stored.name, stored.start, status=stored.status, ended=stored.ended,
                         state=unpack(packed_from_text(stored.state)),
                         value=packed_from_text(stored.value) if stored.value is not None else None,
-                        error=json.loads(stored.error) if stored.error is not None else None)
+                        error=json.loads(stored.error) if stored.error is not None else None,
+                        process=stored.process)
     if record.status is not None:
         record.done.set()
     return record
