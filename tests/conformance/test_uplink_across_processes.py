@@ -61,6 +61,15 @@ def far_session(key, value):
     return anvil.server.call("session_get", key)
 
 
+@anvil.server.background_task
+def far_task(gate):
+    anvil.server.task_state["step"] = "waiting"
+    while not os.path.exists(gate):
+        time.sleep(0.05)
+    anvil.server.task_state["step"] = "done"
+    return {"uplink_pid": os.getpid()}
+
+
 @anvil.server.callable
 def far_block(marker):
     with open(marker, "w") as f:
@@ -186,6 +195,28 @@ async def test_a_task_launched_on_a_is_polled_and_killed_through_b(
         await on_b.call(kill, doomed)
         await until(await reported(doomed, "killed", {"waiting_for": "never"}), "the task killed through B")
         assert (await on_a.call(poll, doomed))["status"] == "killed"
+
+
+@pytest.mark.parametrize("start", ["start", "start_async"])
+async def test_a_task_of_the_uplink_on_b_is_launched_on_a_and_polled_through_both(
+        a_and_b: tuple[LiveServer, LiveServer], tmp_path: Path, start: str) -> None:
+    a, b = a_and_b
+    token = page_session(a)
+    gate = tmp_path / "gate"
+    async with BrowserClient(a.ws_url, headers=cookie(token)) as on_a, \
+            BrowserClient(b.ws_url, headers=cookie(token)) as on_b:
+        task_id = await on_a.call(start, "far_task", str(gate))
+
+        async def state_on_a(step: str) -> bool:  # A asks the uplink (through B) for the task's state
+            return (await on_a.call("task_info", task_id))["state"] == {"step": step}
+        await until(lambda: state_on_a("waiting"), "A reading the uplink task's state through B")
+        assert (await on_b.call("task_info", task_id))["status"] is None
+        gate.write_text("open")
+
+        async def completed() -> bool:
+            return (await on_b.call("task_info", task_id))["status"] == "completed"
+        await until(completed, "B seeing the uplink task complete")
+        assert (await on_b.call("task_info", task_id))["value"]["uplink_pid"] > 0
 
 
 async def test_when_b_dies_mid_call_the_caller_on_a_gets_uplink_disconnected_and_a_reconnected_uplink_serves(

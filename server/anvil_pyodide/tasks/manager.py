@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import secrets
@@ -32,15 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from anvil._errors import (BackgroundTaskError, BackgroundTaskKilled, BackgroundTaskNotFound, NoServerFunctionError,
+                           RuntimeUnavailableError,
                            error_from_wire)
 from anvil._live_object import LiveObjectProxy
 
 from ..calls.capability_mac import sign_scope
 from ..calls.context import CallState, current_call
-from ..store import StoredTask
+from ..store import StoreUnavailableError, StoredTask
 from .packing import Packed, pack, unpack
-from .records import StoredTaskRecords, packed_from_text
+from .records import READ_TIMEOUT, StoredTaskRecords, packed_from_text
 from .registry import default_task_registry
+from .side_loop import on_loop
 from .runner import FINAL_REPORTS, TaskLaunch, TaskRunner
 from .uplink import launch_on_uplink
 
@@ -189,11 +192,28 @@ class TaskManager:
             runner.launch(TaskLaunch(task_id, name, call, session), lambda kind, body: self.report(task_id, kind, body))
             return Task(self, record)
         connection = self.uplinks.route(f"task:{name}") if self.uplinks is not None else None
+        if connection is None and state is not None:
+            connection = self._elsewhere(f"task:{name}", state)
         if connection is None or state is None:
             raise NoServerFunctionError(f'No background task matching "{name}" has been registered')
         record = self.add_record(task_id, name)
         launch_on_uplink(self, record, connection, list(args), dict(kwargs), state)
         return Task(self, record)
+
+    def _elsewhere(self, command: str, state: CallState) -> Any:
+        """A connection to an uplink of another process serving ``command`` (Redis store only), else None."""
+        remote = getattr(self.uplinks, "remote", None)
+        if remote is None or state.loop is None:
+            return None
+        if on_loop(state.loop):  # an async server function: the server's loop cannot look, the side loop can
+            if self.stored is None:
+                return None
+            try:
+                owners = self.stored.side.run(lambda store: store.uplink_owners(command), READ_TIMEOUT)
+            except StoreUnavailableError as e:
+                raise RuntimeUnavailableError(str(e)) from None
+            return remote.connection_among(owners, command)
+        return asyncio.run_coroutine_threadsafe(remote.connection_for(command), state.loop).result(READ_TIMEOUT)
 
     def report(self, task_id: str, kind: str, body: Any) -> None:
         """What a task's runner says about it (from any thread); nothing changes after the final report."""

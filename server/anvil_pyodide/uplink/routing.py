@@ -114,10 +114,16 @@ class RemoteUplinks:
         """A connection to a live process (not this one) whose uplink serves ``command``, or None."""
         self.loop = asyncio.get_running_loop()
         try:
-            owners = [p for p in await self.owners.uplink_owners(command) if p != self.bus.process]
+            return self.connection_among(await self.owners.uplink_owners(command), command)
         except StoreUnavailableError as e:
             raise store_unavailable(e) from None
-        return RemoteConnection(self, owners[-1], command) if owners else None
+
+    def connection_among(self, owners: list[str], command: str) -> RemoteConnection | None:
+        """A connection to the last of ``owners`` (live processes serving ``command``) that is not this one."""
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        others = [p for p in owners if p != self.bus.process]
+        return RemoteConnection(self, others[-1], command) if others else None
 
     async def relay(self, process: str, command: str, state: CallState, message: dict[str, Any],
                     chunks: list[Chunk]) -> tuple[dict[str, Any], dict[str, bytes]]:

@@ -48,6 +48,11 @@ def start(name, *args):
     return anvil.server.launch_background_task(name, *args).get_id()
 
 
+@anvil.server.callable
+async def start_async(name, *args):
+    return anvil.server.launch_background_task(name, *args).get_id()
+
+
 def describe(task):
     return {"status": task.get_termination_status(), "state": task.get_state(), "name": task.get_task_name(),
             "value": task.get_return_value()}
