@@ -6,7 +6,6 @@ again. (docs/architecture.md, README "Deployment".)"""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -30,6 +29,7 @@ from anvil_pyodide.store import open_store  # noqa: E402
 from tests.support.browser_protocol import BrowserClient  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
+from tests.support.waiting import until  # noqa: E402
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(240)]
 
@@ -115,16 +115,6 @@ def stop(process: subprocess.Popen[str]) -> None:
     process.wait(10)
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
-    async def loop() -> None:
-        while not await check():
-            await asyncio.sleep(0.05)
-    try:
-        await asyncio.wait_for(loop(), timeout)
-    except asyncio.TimeoutError:
-        raise AssertionError(f"{what} did not happen within {timeout}s") from None
-
-
 def server(url: str) -> LiveServer:
     return LiveServer(APP, "--store", url, "--uplink-key", KEY, "--process-timeout", PROCESS_TIMEOUT)
 
@@ -181,19 +171,19 @@ async def test_a_task_launched_on_a_is_polled_and_killed_through_b(
         finishing = await on_a.call("start", "wait_for_file", str(gate))
         doomed = await on_a.call("start", "wait_for_file", str(tmp_path / "never"))
 
-        async def reported(task_id: str, status: Any, state: dict[str, Any]) -> Callable[[], Awaitable[bool]]:
+        def reported(task_id: str, status: Any, state: dict[str, Any]) -> Callable[[], Awaitable[bool]]:
             async def check() -> bool:
                 info = await on_b.call(poll, task_id)
                 return info["status"] == status and info["state"] == state
             return check
-        await until(await reported(finishing, None, {"waiting_for": "gate"}), "B seeing the task's state")
+        await until(reported(finishing, None, {"waiting_for": "gate"}), "B seeing the task's state")
         gate.write_text("open")
-        await until(await reported(finishing, "completed", {"waiting_for": "gate"}), "B seeing the task complete")
+        await until(reported(finishing, "completed", {"waiting_for": "gate"}), "B seeing the task complete")
         assert (await on_b.call(poll, finishing))["value"] == "saw gate"
 
-        await until(await reported(doomed, None, {"waiting_for": "never"}), "B seeing the other task run")
+        await until(reported(doomed, None, {"waiting_for": "never"}), "B seeing the other task run")
         await on_b.call(kill, doomed)
-        await until(await reported(doomed, "killed", {"waiting_for": "never"}), "the task killed through B")
+        await until(reported(doomed, "killed", {"waiting_for": "never"}), "the task killed through B")
         assert (await on_a.call(poll, doomed))["status"] == "killed"
 
 
@@ -232,7 +222,7 @@ async def test_when_b_dies_mid_call_the_caller_on_a_gets_uplink_disconnected_and
                 async with BrowserClient(a.ws_url, headers=cookie(page_session(a))) as client:
                     marker = tmp_path / "started"
                     call_id = await client.send_call("far_block", str(marker))
-                    await until(lambda: asyncio.sleep(0, marker.exists()), "the uplink starting the call")
+                    await until(marker.exists, "the uplink starting the call")
                     b.process.kill()  # SIGKILL to B's pid: it says goodbye to nobody
                     b.process.wait(30)
                     with pytest.raises(anvil.server.UplinkDisconnectedError, match="far_block"):
