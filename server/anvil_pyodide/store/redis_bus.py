@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("anvil_pyodide.store")
 
-#: How long one blocking read of the inbox waits (ms); below the client's socket timeout.
+#: How long one blocking read of the inbox waits at most (ms); less when the client's socket timeout is shorter.
 READ_BLOCK_MS = 2000
 #: Entries read from the inbox at once.
 READ_COUNT = 64
@@ -144,15 +144,23 @@ class RedisBus:
                 await pipe.execute()
 
     async def run(self) -> None:
-        """Read this process's inbox until cancelled (an outage is logged once and waited out)."""
+        """Read this process's inbox until cancelled (an outage is logged once and waited out).
+
+        Entries are handled as soon as they are read, and deleted from the stream after."""
         key = inbox_key(self.process)
+        block = read_block_ms(self.store.client)
         last = "0"
         outage = False
         while True:
             try:
                 with self.store.errors():
-                    found = await self.store.client.xread({key: last}, count=READ_COUNT, block=READ_BLOCK_MS)
-                    ids = [entry_id for _, entries in found for entry_id, _ in entries]
+                    found = await self.store.client.xread({key: last}, count=READ_COUNT, block=block)
+                    ids = []
+                    for _, entries in found:
+                        for entry_id, fields in entries:
+                            ids.append(entry_id)
+                            last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                            self._on_entry(fields)
                     if ids:
                         await self.store.client.xdel(key, *ids)
             except StoreUnavailableError as e:
@@ -161,11 +169,9 @@ class RedisBus:
                 outage = True
                 await asyncio.sleep(self.check_interval)
                 continue
+            if outage:
+                log.warning("this process's inbox is readable again")
             outage = False
-            for _, entries in found:
-                for entry_id, fields in entries:
-                    last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-                    self._on_entry(fields)
 
     def _on_entry(self, fields: dict[Any, bytes]) -> None:
         try:
@@ -210,6 +216,21 @@ class RedisBus:
                 await self.store.client.delete(inbox_key(self.process))
         except StoreUnavailableError:
             pass
+
+
+def read_block_ms(client: Any) -> int:
+    """How long a blocking read may wait: :data:`READ_BLOCK_MS`, or half the client's socket timeout if shorter
+    (a read blocked past it would count as Redis not answering).
+
+    Example:
+        >>> class Client:
+        ...     class connection_pool:
+        ...         connection_kwargs = {"socket_timeout": 1.0}
+        >>> read_block_ms(Client())
+        500
+    """
+    timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
+    return READ_BLOCK_MS if not timeout else max(1, min(READ_BLOCK_MS, int(timeout * 500)))
 
 
 def inbox_key(process: ProcessId) -> str:

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+import time
+from typing import Any, Callable, Protocol
 
 import anvil.server
 from anvil._errors import error_from_wire, error_to_wire
@@ -47,6 +48,8 @@ log = logging.getLogger("anvil_pyodide.uplink")
 
 #: The request kinds this module sends and serves.
 CALL, SEND = "uplink-call", "uplink-send"
+#: Seconds the process serving a name is remembered before the store is asked again.
+OWNER_MEMORY = 1.0
 
 
 class Bus(Protocol):
@@ -80,6 +83,10 @@ def caller_of(body: dict[str, Any]) -> CallContext:
                        background_task_id=body.get("task") if isinstance(body.get("task"), str) else None)
 
 
+class NotServedThere(Exception):
+    """The process a call was sent to has no uplink serving it (any more): the call did not run there."""
+
+
 class RemoteConnection:
     """An uplink connected to another process, as :func:`~.outgoing.call_uplink` sees a connection."""
 
@@ -91,8 +98,23 @@ class RemoteConnection:
 
     async def request(self, call_id: str, command: str, state: CallState, message: dict[str, Any],
                       chunks: list[Chunk]) -> tuple[dict[str, Any], dict[str, bytes]]:
-        """Send an encoded CALL to the process holding the uplink; its uplink's raw answer ``(message, media)``."""
-        return await self.remote.relay(self.process, command, state, message, chunks)
+        """Send an encoded CALL to the process holding the uplink; its uplink's raw answer ``(message, media)``.
+
+        If that process no longer serves it (its uplink left, perhaps for another process), the call goes
+        to the process the store names now, once."""
+        try:
+            return await self.remote.relay(self.process, command, state, message, chunks)
+        except NotServedThere:
+            self.remote.forget(self.command)
+            again = await self.remote.connection_for(self.command)
+            if again is None or again.process == self.process:
+                raise anvil.server.UplinkDisconnectedError(
+                    f'The uplink server for "{command}" has been disconnected') from None
+            try:
+                return await self.remote.relay(again.process, command, state, message, chunks)
+            except NotServedThere:
+                raise anvil.server.UplinkDisconnectedError(
+                    f'The uplink server for "{command}" has been disconnected') from None
 
     def send_threadsafe(self, message: dict[str, Any]) -> None:
         """Pass a message to the uplink without waiting for an answer (``KILL_TASK``); from any thread."""
@@ -100,11 +122,17 @@ class RemoteConnection:
 
 
 class RemoteUplinks:
-    """Calls to uplinks of other processes (on the caller's side), and other processes' calls to ours."""
+    """Calls to uplinks of other processes (on the caller's side), and other processes' calls to ours.
 
-    def __init__(self, bus: Bus, owners: Owners, local: LocalUplinks, sessions: SessionStore) -> None:
+    Which process serves a name is remembered for :data:`OWNER_MEMORY` seconds (a call sent to a process
+    that has lost its uplink meanwhile is sent on once, to the process the store names then)."""
+
+    def __init__(self, bus: Bus, owners: Owners, local: LocalUplinks, sessions: SessionStore,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.bus, self.owners, self.local, self.sessions = bus, owners, local, sessions
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._clock = clock
+        self._known: dict[str, tuple[str, float]] = {}
         bus.on(CALL, self.serve_call)
         bus.on(SEND, self.serve_send)
 
@@ -112,7 +140,9 @@ class RemoteUplinks:
 
     async def connection_for(self, command: str) -> RemoteConnection | None:
         """A connection to a live process (not this one) whose uplink serves ``command``, or None."""
-        self.loop = asyncio.get_running_loop()
+        known = self._known.get(command)
+        if known is not None and known[1] > self._clock():
+            return RemoteConnection(self, known[0], command)
         try:
             return self.connection_among(await self.owners.uplink_owners(command), command)
         except StoreUnavailableError as e:
@@ -123,7 +153,15 @@ class RemoteUplinks:
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
         others = [p for p in owners if p != self.bus.process]
-        return RemoteConnection(self, others[-1], command) if others else None
+        if not others:
+            self.forget(command)
+            return None
+        self._known[command] = (others[-1], self._clock() + OWNER_MEMORY)
+        return RemoteConnection(self, others[-1], command)
+
+    def forget(self, command: str) -> None:
+        """Ask the store which process serves ``command`` next time."""
+        self._known.pop(command, None)
 
     async def relay(self, process: str, command: str, state: CallState, message: dict[str, Any],
                     chunks: list[Chunk]) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -137,6 +175,7 @@ class RemoteUplinks:
         try:
             reply = await self.bus.request(process, CALL, Envelope(body, [data for _, data in chunks]))
         except ProcessGoneError:
+            self.forget(command)
             raise anvil.server.UplinkDisconnectedError(
                 f'The uplink server for "{command}" disconnected before the call returned (its server process '
                 f'{process} stopped)') from None
@@ -145,6 +184,8 @@ class RemoteUplinks:
         except StoreUnavailableError as e:
             raise store_unavailable(e) from None
         answer = reply.body
+        if answer.get("not_here"):
+            raise NotServedThere(process)
         if "error" in answer:
             raise error_from_wire(answer["error"])
         if answer.get("session_changed") and session.saved is not None:
@@ -171,8 +212,7 @@ class RemoteUplinks:
         command = body["command"]
         connection = self.local.route(command)
         if connection is None:
-            return Envelope({"error": error_to_wire(anvil.server.UplinkDisconnectedError(
-                f'The uplink server for "{command}" has been disconnected'))})
+            return Envelope({"not_here": True})  # not run: the caller may send it on
         message = body["message"]
         token = message.get("session-id")
         try:
