@@ -33,8 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from anvil._errors import (BackgroundTaskError, BackgroundTaskKilled, BackgroundTaskNotFound, NoServerFunctionError,
-                           RuntimeUnavailableError,
-                           error_from_wire)
+                           RuntimeUnavailableError, error_from_wire)
 from anvil._live_object import LiveObjectProxy
 
 from ..calls.capability_mac import sign_scope
@@ -43,8 +42,8 @@ from ..store import StoreUnavailableError, StoredTask
 from .packing import Packed, pack, unpack
 from .records import READ_TIMEOUT, StoredTaskRecords, packed_from_text
 from .registry import default_task_registry
-from .side_loop import on_loop
 from .runner import FINAL_REPORTS, TaskLaunch, TaskRunner
+from .side_loop import on_loop
 from .uplink import launch_on_uplink
 
 BACKEND = "anvil.private.BackgroundTask"
@@ -243,6 +242,10 @@ class TaskManager:
     def get(self, task_id: Any) -> Task:
         """The Task with this id, run here or by another process sharing the store (or before a restart: one
         that was running then is "missing"); else BackgroundTaskNotFound."""
+        return Task(self, self.record_of(task_id))
+
+    def record_of(self, task_id: Any) -> TaskRecord:
+        """This process's record of the task, else a snapshot of the stored one; else BackgroundTaskNotFound."""
         self._forget_expired()
         record = self.records.get(task_id) if isinstance(task_id, str) else None
         if record is None and isinstance(task_id, str) and self.stored is not None:
@@ -250,7 +253,7 @@ class TaskManager:
             record = from_stored(stored) if stored is not None else None
         if record is None:
             raise BackgroundTaskNotFound(f"No background task with id {task_id!r}")
-        return Task(self, record)
+        return record
 
     def list(self) -> list[Task]:
         """Every task whose record is kept (this process's and, with a shared store, every other's), oldest first."""
@@ -274,7 +277,7 @@ class TaskManager:
         """Stop the task, here or (with a Redis store) through the process running it."""
         record = self.records.get(task_id)
         if record is None:
-            stored = self.get(task_id)._record  # raises BackgroundTaskNotFound if there is no such task
+            stored = self.record_of(task_id)  # raises BackgroundTaskNotFound if there is no such task
             if stored.status is not None:
                 return
             state = current_call.get()

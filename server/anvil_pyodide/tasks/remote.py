@@ -22,8 +22,8 @@ from typing import Any, Callable, Protocol
 import anvil.server
 from anvil._errors import error_from_wire, error_to_wire
 
-from ..store.redis_bus import Envelope, HandlerFailedError, ProcessGoneError
 from ..store import StoreUnavailableError
+from ..store.redis_bus import Envelope, HandlerFailedError, ProcessGoneError
 from .side_loop import on_loop
 
 log = logging.getLogger("anvil_pyodide.tasks")

@@ -39,10 +39,9 @@ from anvil._errors import error_from_wire, error_to_wire
 
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
 from ..calls.outbox import Chunk
-from ..sessions.store import Session, SessionStore
-from ..store.redis_bus import Envelope, HandlerFailedError, ProcessGoneError
+from ..sessions.store import Session, SessionStore, store_unavailable
 from ..store import StoreUnavailableError
-from ..sessions.store import store_unavailable
+from ..store.redis_bus import Envelope, HandlerFailedError, ProcessGoneError
 
 log = logging.getLogger("anvil_pyodide.uplink")
 
