@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
@@ -21,12 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from conformance_host import uplink_python  # noqa: E402
-
 import anvil.server  # noqa: E402
 from anvil import BlobMedia  # noqa: E402
 from anvil_pyodide.store import open_store  # noqa: E402
 from tests.support.browser_protocol import BrowserClient  # noqa: E402
+from tests.support.far_uplink import KEY, start_uplink, stop  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
 from tests.support.waiting import until  # noqa: E402
@@ -34,57 +32,8 @@ from tests.support.waiting import until  # noqa: E402
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(240)]
 
 APP = ROOT / "tests" / "apps" / "across_app"
-KEY = "across-processes-uplink-key"
 #: Short, so that a dead process is noticed soon: calls waiting on it fail within this and a third.
 PROCESS_TIMEOUT = "3"
-UPLINK_SCRIPT = """
-import hashlib
-import os
-import sys
-import time
-
-import anvil
-import anvil.server
-
-
-@anvil.server.callable
-def far_media(media, cap, tag):
-    data = media.get_bytes()
-    cap.send_update({"seen_bytes": len(data)})
-    return {"sha256": hashlib.sha256(data).hexdigest(), "uplink_pid": os.getpid(), "tag": tag,
-            "back": anvil.BlobMedia("application/x-reversed", data[::-1], name="back.bin")}
-
-
-@anvil.server.callable
-def far_session(key, value):
-    anvil.server.call("session_set", key, value)   # an in-process function of the server it is connected to
-    return anvil.server.call("session_get", key)
-
-
-@anvil.server.background_task
-def far_task(gate):
-    anvil.server.task_state["step"] = "waiting"
-    while not os.path.exists(gate):
-        time.sleep(0.05)
-    anvil.server.task_state["step"] = "done"
-    return {"uplink_pid": os.getpid()}
-
-
-@anvil.server.callable
-def far_block(marker):
-    with open(marker, "w") as f:
-        f.write("started")
-    while True:
-        time.sleep(0.1)
-
-
-anvil.server.connect(sys.argv[2], url=sys.argv[1])
-anvil.server.call("session_get", "nothing")  # its REGISTERs are handled before this is answered
-print("ready", flush=True)
-anvil.server.wait_forever()
-"""
-
-
 def cookie(token: str) -> dict[str, str]:
     return {"Cookie": f"anvil-session={token}"}
 
@@ -92,27 +41,6 @@ def cookie(token: str) -> dict[str, str]:
 def page_session(server: LiveServer) -> str:
     with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
         return client.get("/").cookies["anvil-session"]
-
-
-def start_uplink(server: LiveServer, folder: Path) -> subprocess.Popen[str]:
-    script = folder / "far_uplink.py"
-    script.write_text(UPLINK_SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    process = subprocess.Popen([str(uplink_python()), "-u", str(script), f"{server.ws_url}/_/uplink", KEY],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if line.strip() == "ready":
-            return process
-    raise AssertionError(f"uplink script exited ({process.wait()}) before it was ready:\n{''.join(seen)}")
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.kill()
-    process.wait(10)
 
 
 def server(url: str) -> LiveServer:

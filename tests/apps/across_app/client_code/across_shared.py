@@ -1,1 +1,0 @@
-"""Nothing runs in the browser in these tests; the folder makes this an app."""
