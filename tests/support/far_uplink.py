@@ -73,13 +73,13 @@ def uplink_python() -> Path:
     return Path(configured) if configured else ROOT / ".venv-uplink" / "bin" / "python"
 
 
-def start_uplink(server: Any, folder: Path) -> subprocess.Popen[str]:
-    """The script (written into ``folder``) connected to ``server`` (a LiveServer), once its functions are
-    registered there."""
-    script = folder / "far_uplink.py"
-    script.write_text(UPLINK_SCRIPT)
+def start_uplink(server: Any, folder: Path, script: str = UPLINK_SCRIPT, key: str = KEY) -> subprocess.Popen[str]:
+    """An uplink script (by default this one; written into ``folder``) connected to ``server`` (a LiveServer)
+    with ``key``, once it prints ``ready`` (this one: once its functions are registered there)."""
+    path = folder / "uplink_script.py"
+    path.write_text(script)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    process = subprocess.Popen([str(uplink_python()), "-u", str(script), f"{server.ws_url}/_/uplink", KEY],
+    process = subprocess.Popen([str(uplink_python()), "-u", str(path), f"{server.ws_url}/_/uplink", key],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     assert process.stdout is not None
     seen = []
