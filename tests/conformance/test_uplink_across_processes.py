@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(240)]
 
 APP = ROOT / "tests" / "apps" / "across_app"
 #: Short, so that a dead process is noticed soon: calls waiting on it fail within this and a third.
-PROCESS_TIMEOUT = "3"
+PROCESS_TIMEOUT = "5"
 def cookie(token: str) -> dict[str, str]:
     return {"Cookie": f"anvil-session={token}"}
 

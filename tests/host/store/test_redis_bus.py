@@ -15,8 +15,9 @@ from anvil_pyodide.store.redis_store import RedisStore
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 
-#: Short, so that a process that never answers is given up on soon.
-TTL = 0.6
+#: Short enough that a process that never answers is given up on soon, long enough that a loaded machine
+#: does not miss a heartbeat of a live one.
+TTL = 3.0
 
 
 @pytest_asyncio.fixture
