@@ -6,6 +6,7 @@
 //   const bridge = makeBridge("https://app.example.com", transport, session, 100);
 //   const reply = await bridge.call("id-1", callJsonText, null, true);          // with the loading spinner
 
+import { plainJsonText } from "./marshal_json.mjs";
 import { SessionKeeper } from "./session.mjs";
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
@@ -18,6 +19,11 @@ export function makeTransport(serverUrl, kind) {
   const transport = useWebSocket ? new WebSocketTransport({ origin: serverUrl, session })
     : new HttpTransport({ origin: serverUrl, session });
   return { session, transport };
+}
+
+/** A CALL's text as Python hands it over: a string, or the {text} that plainJson made (see below). */
+function textOf(text) {
+  return typeof text === "string" ? text : text.text;
 }
 
 /** The bridge object over `transport` (Pyodide registers it as the module `_anvil_bridge`). */
@@ -33,8 +39,10 @@ export function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
     // onSettled(callId, reply, error) ends a call made with callSettled.
     onProgress: null,
     onSettled: null,
+    // The JSON text of a plain-JSON message from its marshal bytes, as {text}, or null (marshal_json.mjs).
+    plainJson: plainJsonText,
     call(id, text, frames, spinner) {
-      const reply = transport.call(id, text, frames, (progress) => this.onProgress && this.onProgress(id, progress));
+      const reply = transport.call(id, textOf(text), frames, (progress) => this.onProgress && this.onProgress(id, progress));
       if (!spinner) return reply;
       this.spinner.start();
       return reply.finally(() => this.spinner.stop());
@@ -46,7 +54,7 @@ export function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
         (error) => this.onSettled(id, undefined, error));
     },
     syncCall(text, frames) {
-      return syncHttpCall(serverUrl, session, text, frames);
+      return syncHttpCall(serverUrl, session, textOf(text), frames);
     },
     setSessionToken(token) {
       // reset_session: the server already moved this connection to the new session; later connections

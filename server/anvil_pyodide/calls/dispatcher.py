@@ -68,7 +68,7 @@ class Dispatcher:
         local = self.registry.lookup(command)
         if local is not None:
             work = self._run_local(local, args, kwargs, state)
-        elif self.remote is not None and self.remote.serves(command):
+        elif self.remote is not None:  # it says NoServerFunctionError itself (it may look in other processes)
             work = self.remote.call(command, args, kwargs, state)
         else:
             raise no_function_error(command)
