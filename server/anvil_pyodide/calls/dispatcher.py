@@ -69,6 +69,7 @@ class Dispatcher:
         if local is not None:
             work = self._run_local(local, args, kwargs, state)
         elif self.remote is not None and self.remote.serves(command):
+            await state.session.load()  # the session goes along to the uplink
             work = self.remote.call(command, args, kwargs, state)
         else:
             raise no_function_error(command)
@@ -105,6 +106,7 @@ class Dispatcher:
                 raise not_logged_in()
             await self.users.check_require_user(function.require_user, function.name, state.session, run_predicate)
         if function.is_async:
+            await state.session.load()  # it runs on the loop, where anvil.server.session cannot wait for the store
             return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
                                           context=context)
         return await self.lanes.run(state.session.token, functools.partial(context.run, _contained, function.fn,
