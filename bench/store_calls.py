@@ -1,5 +1,8 @@
 """Store benchmark: no-op calls per second with the SQLite and Redis stores against the memory store, a run
 with a session write in every call, and ``--workers 2`` against one worker — all measured in the same run.
+Each shared store is measured twice: as served (``--session-check-interval`` at its default: a call that
+does not use the session does not ask the store) and with ``--session-check-interval 0`` (every call reads
+its session from the store, as every call did before the interval existed).
 
 Each configuration is one real server (``python -m anvil_pyodide serve``) on bench/apps/noop, driven
 over /_/ws by :func:`bench.server_calls.run_clients` from this process (which shares the machine's cores
@@ -31,7 +34,9 @@ from tests.support.redis_server import RedisServer, redis_available  # noqa: E40
 APP = ROOT / "bench" / "apps" / "noop"
 SOCKETS = 8
 CALLS = 3000
-ROUNDS = 2
+ROUNDS = 3
+#: The extra arguments of the "every call reads the store" configurations.
+EVERY_CALL = ("--session-check-interval", "0")
 
 
 def ratio(ours: dict[str, float], baseline: dict[str, float]) -> float:
@@ -76,9 +81,14 @@ def run() -> dict[str, Any]:
     results: dict[str, Any] = {}
     redis = RedisServer().start() if redis_available() else None
     try:
-        stores = {"memory": "memory", "sqlite": sqlite, **({"redis": redis.url} if redis else {})}
+        shared = {"sqlite": sqlite, **({"redis": redis.url} if redis else {})}
+        stores: dict[str, tuple[str, tuple[str, ...]]] = {"memory": ("memory", ()),
+                                                           **{name: (url, ()) for name, url in shared.items()},
+                                                           **{f"{name}, every call": (url, EVERY_CALL)
+                                                              for name, url in shared.items()}}
         for command in ("noop", "write_session"):
-            runs = best_of({name: (lambda url=url: measure(url, command)) for name, url in stores.items()})
+            runs = best_of({name: (lambda url=url, extra=extra: measure(url, command, SOCKETS, *extra))
+                            for name, (url, extra) in stores.items()})
             results[command] = {name: {**r, "ratio_vs_memory": ratio(r, runs["memory"])} for name, r in runs.items()}
         workers = best_of({"1": lambda: measure(sqlite, "noop", 64),
                            "2": lambda: measure(sqlite, "noop", 64, "--workers", "2")})
@@ -91,10 +101,10 @@ def run() -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> None:
     print(f"stores: calls/s over {SOCKETS} sockets on one process (ratio = store / memory, same run)")
-    print(f"{'function':<14} {'store':<7} {'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}")
+    print(f"{'function':<14} {'store':<18} {'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}")
     for command in ("noop", "write_session"):
         for name, r in results[command].items():
-            print(f"{command:<14} {name:<7} {r['calls_per_second']:>8.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
+            print(f"{command:<14} {name:<18} {r['calls_per_second']:>8.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
                   f"{r['ratio_vs_memory']:>6.2f}")
     one, two = results["workers"]["1"], results["workers"]["2"]
     print(f"workers (SQLite store, 64 sockets): 1 → {one['calls_per_second']:.0f} calls/s, "
