@@ -58,6 +58,16 @@ async def opened(make_store: Callable[..., Store]) -> Store:
     return store
 
 
+async def pending_session(sessions: SessionStore) -> tuple[str, Session]:
+    """A new session's token, and the pending session a call right after a first (checking) call gets."""
+    token = (await sessions.create()).token
+    recent = sessions.recent_check()
+    assert (await sessions.open(token, recent)).loaded
+    pending = await sessions.open(token, recent)
+    assert pending is not None and not pending.loaded
+    return token, pending
+
+
 async def test_calls_within_the_interval_do_not_ask_the_store_until_they_use_the_data(
         make_store: Callable[..., Store]) -> None:
     store = await opened(make_store)
@@ -84,11 +94,7 @@ async def test_a_pending_session_used_in_a_worker_thread_reads_the_store_then(
         make_store: Callable[..., Store]) -> None:
     store = await opened(make_store)
     sessions = SessionStore(store, clock=Clock())
-    token = (await sessions.create()).token
-    recent = sessions.recent_check()
-    await sessions.open(token, recent)
-    pending = await sessions.open(token, recent)
-    assert pending is not None and not pending.loaded
+    token, pending = await pending_session(sessions)
     writer = await sessions.get(token)
     writer.data["cart"] = ["tea"]
     await sessions.save(writer)  # written after the call started, before it used the session
@@ -105,11 +111,7 @@ async def test_a_pending_session_used_in_a_worker_thread_reads_the_store_then(
 async def test_a_pending_session_used_on_the_event_loop_before_it_is_loaded_is_a_clear_error(
         make_store: Callable[..., Store]) -> None:
     store = await opened(make_store)
-    sessions = SessionStore(store, clock=Clock())
-    token = (await sessions.create()).token
-    recent = sessions.recent_check()
-    await sessions.open(token, recent)
-    pending = await sessions.open(token, recent)
+    _, pending = await pending_session(SessionStore(store, clock=Clock()))
     with pytest.raises(RuntimeError, match=r"await session.load\(\)"):
         pending.data
     await pending.load()
@@ -120,11 +122,7 @@ async def test_a_pending_session_used_on_the_event_loop_before_it_is_loaded_is_a
 async def test_concurrent_uses_of_a_pending_session_share_one_store_read(make_store: Callable[..., Store]) -> None:
     store = await opened(make_store)
     counted = CountingStore(store)
-    sessions = SessionStore(counted, clock=Clock())  # type: ignore[arg-type]
-    token = (await sessions.create()).token
-    recent = sessions.recent_check()
-    await sessions.open(token, recent)
-    pending = await sessions.open(token, recent)
+    _, pending = await pending_session(SessionStore(counted, clock=Clock()))  # type: ignore[arg-type]
     before = counted.lookups
     await asyncio.gather(pending.load(), pending.load(), asyncio.to_thread(lambda: pending.data))
     assert counted.lookups == before + 1
