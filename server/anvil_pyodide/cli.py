@@ -19,6 +19,7 @@ from typing import Any
 
 from .app_loader import AppLoadError, load_app
 from .config import ServerConfig
+from .log_config import LOG_LEVELS, log_config
 from .new_app import NewAppError, write_new_app
 from .origins import ALLOW_ORIGIN_OPTION, ALLOW_ORIGINS_ENV, OriginPolicy
 from .server_api import install as install_server_api
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--header-timeout", type=float, default=defaults.header_timeout, metavar="SECONDS",
                        help=f"seconds a client has to send a request's line and headers; then 408 and the connection "
                             f"closes (default: {defaults.header_timeout:g}; 0 for no limit)")
+    serve.add_argument("--max-connections", type=int, default=defaults.max_connections, metavar="COUNT",
+                       help="connections (sockets and HTTP requests) one server process holds at once; past it, new "
+                            f"requests get 503 (default: {defaults.max_connections}; 0 for no limit)")
     serve.add_argument("--max-header-bytes", type=int, default=defaults.max_header_bytes, metavar="BYTES",
                        help=f"largest request line plus headers; bigger ones get 431 "
                             f"(default: {defaults.max_header_bytes})")
@@ -116,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                        help=f"let pages of ORIGIN (scheme://host[:port]) embed the app; repeatable; also "
                             f"{ALLOW_ORIGINS_ENV} (comma- or space-separated) (default: only the server's own origin)")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info",
+                       help="what the server logs: uplinks connecting, browser logs, failed calls, requests "
+                            "refused (default: info)")
     serve.add_argument("--runtime-dir", help="the built Pyodide distribution to serve (default: the one installed "
                                              "with the package; build/dist in a checkout)")
     add_user_options(serve)
@@ -151,6 +158,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         uplink_failures_per_minute=args.uplink_failures_per_minute,
         header_timeout=args.header_timeout or None,
         max_header_bytes=args.max_header_bytes,
+        max_connections=args.max_connections,
         body_timeout=args.body_timeout or None,
         runtime_dir=Path(args.runtime_dir).resolve() if args.runtime_dir else None,
         store=args.store,
@@ -174,6 +182,8 @@ def check_options(config: ServerConfig) -> str | None:
         return f"--workers must be at least 1, not {config.workers}"
     if config.session_check_interval < 0:
         return f"--session-check-interval must be 0 or more seconds, not {config.session_check_interval:g}"
+    if config.max_connections < 0:
+        return f"--max-connections must be 0 (no limit) or more, not {config.max_connections}"
     if config.task_retention <= 0:
         return f"--task-retention must be more than 0 seconds, not {config.task_retention:g}"
     try:
@@ -242,7 +252,8 @@ def serve(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"anvil-pyodide: pages of {', '.join(config.origins.allowed)} may embed the app", flush=True)
     options: dict[str, Any] = dict(host=args.host, port=args.port, ws_max_size=config.max_message_bytes,
                                    http=limited_http_protocol(config.header_timeout, config.max_header_bytes),
-                                   ws=QuietWebSocketsProtocol, log_level="info", lifespan="on")
+                                   ws=QuietWebSocketsProtocol, log_config=log_config(args.log_level), lifespan="on",
+                                   limit_concurrency=connection_limit(config.max_connections))
     if config.workers > 1:  # uvicorn's own multi-process mode: each worker builds the app from the same options
         os.environ[WORKER_ARGS_ENV] = json.dumps(argv)
         options["http"] = "anvil_pyodide.cli:worker_http_protocol"  # by name: a worker cannot unpickle the class
@@ -250,6 +261,17 @@ def serve(args: argparse.Namespace, argv: list[str]) -> int:
     else:
         uvicorn.run(create_app(config), **options)
     return 0
+
+
+def connection_limit(max_connections: int) -> int | None:
+    """uvicorn's ``limit_concurrency`` for ``--max-connections``: uvicorn counts the connection asking too, so
+    ``max_connections`` connections are served and the next one is answered 503.
+
+    Example:
+        >>> connection_limit(3), connection_limit(0)
+        (4, None)
+    """
+    return max_connections + 1 if max_connections else None
 
 
 def worker_app() -> Any:

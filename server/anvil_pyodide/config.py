@@ -64,6 +64,9 @@ class ServerConfig:
     client_uplink_key: str | None = None
     #: Failed uplink handshakes (wrong key) allowed per client address per minute; past it, refused (0: no limit).
     uplink_failures_per_minute: int = 20
+    #: Connections (sockets and HTTP requests) one server process holds at once; past it, new requests are answered
+    #: 503 (0: no limit). Keeps a flood of connections from exhausting file descriptors.
+    max_connections: int = 10_000
     #: Seconds a client has to send a request's line and headers (from connecting, or from the previous answer).
     header_timeout: float | None = 20.0
     #: Largest request line plus headers, in bytes.

@@ -36,6 +36,7 @@ OPTION_FOR_FIELD = {
     "session_threads": "--session-threads",
     "max_connection_calls": "--max-connection-calls",
     "max_queued_calls": "--max-queued-calls",
+    "max_connections": "--max-connections",
     "session_idle_timeout": "--session-timeout",
     "session_first_use_timeout": "--session-first-use-timeout",
     "session_check_interval": "--session-check-interval",
@@ -94,7 +95,7 @@ def test_serve_help_documents_every_option() -> None:
     assert "APP_DIR" in text
     serve = next(a for a in build_parser()._actions if a.dest == "command").choices["serve"]
     documented = {option: action.help for action in serve._actions for option in action.option_strings}
-    for option in [*OPTION_FOR_FIELD.values(), "--host", "--port"]:
+    for option in [*OPTION_FOR_FIELD.values(), "--host", "--port", "--log-level"]:
         assert option in text, f"{option} missing from serve --help"
         assert documented.get(option) and len(documented[option]) > 15, f"{option} has no real help text"
 

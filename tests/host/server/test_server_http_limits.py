@@ -18,6 +18,7 @@ import pytest
 
 from tests.host.server.conftest import ROOT
 from tests.support.live_server import LiveServer
+from tests.support.waiting import wait_until
 
 HTTP_APP = ROOT / "tests" / "apps" / "http_app"
 pytestmark = pytest.mark.timeout(120)
@@ -165,3 +166,27 @@ def test_an_answer_with_a_bad_header_is_a_500(limited: LiveServer, new_log, name
     assert "evil" not in reply.headers.get("set-cookie", "")
     line = wait_for_line(new_log, logged)
     assert "HTTP endpoint header (POST /_/api/header) failed" in line
+
+
+def test_connections_past_max_connections_get_503_until_one_closes() -> None:
+    """``--max-connections 3``: with three idle connections open, a request on a fourth is answered 503;
+    once they close, requests are served again."""
+    with LiveServer(HTTP_APP, "--max-connections", "3") as server:
+        idle = [connect(server) for _ in range(3)]
+        with httpx.Client(base_url=server.url, trust_env=False, timeout=20) as client:
+            wait_until(lambda: client.get("/_/check-app-online").status_code == 503,
+                       "the server to count the three idle connections")
+            refused = client.get("/_/check-app-online")
+            assert refused.status_code == 503 and refused.text == "Service Unavailable"
+            for sock in idle:
+                sock.close()
+            wait_until(lambda: client.get("/_/check-app-online").status_code == 200,
+                       "requests to be served once the idle connections closed")
+        assert "Traceback" not in server.output()
+
+
+def test_max_connections_must_not_be_negative() -> None:
+    from anvil_pyodide.cli import check_options, config_from_args, build_parser
+
+    args = build_parser().parse_args(["serve", str(HTTP_APP), "--max-connections", "-1"])
+    assert check_options(config_from_args(args)) == "--max-connections must be 0 (no limit) or more, not -1"
