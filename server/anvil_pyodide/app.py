@@ -34,11 +34,13 @@ from .store import StoreSettings, StoreUnavailableError, default_store_url, new_
 from .store.registrations import StoredRegistrations
 from .store.upkeep import keep_up
 from .tasks.records import StoredTaskRecords
+from .tasks.remote import RemoteTaskKiller
 from .tasks.setup import create_task_manager
 from .transports.browser_ws import BrowserWebSocketEndpoint
 from .transports.http_call import HttpCallEndpoint
 from .transports.uplink_ws import UplinkWebSocketEndpoint
 from .uplink.hub import UplinkHub
+from .uplink.routing import RemoteUplinks
 from .users.cookie import SessionCookieEndpoint
 from .users.setup import create_users_service
 from .web.endpoints import default_endpoints
@@ -63,15 +65,20 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
         raise ValueError("ServerConfig.app_dir is required")
     store = open_store(config.store or default_store_url(config.app_dir),
                        StoreSettings(config.session_idle_timeout, config.session_first_use_timeout,
-                                     config.task_retention))
+                                     config.task_retention, config.process_timeout))
     process_id = new_process_id()
     import_module = AppModuleImporter(config.app_dir)
     sessions = sessions or SessionStore(store, import_module, config.session_check_interval)
     users = create_users_service(store, sessions, config, registry)
     registrations = StoredRegistrations(store, process_id)
     uplinks = UplinkHub(config, local=registry, shared=registrations)
+    bus = store.bus(process_id)  # None unless the store can carry requests between processes (Redis)
+    if bus is not None:
+        uplinks.remote = RemoteUplinks(bus, store, uplinks, sessions)
     task_records = StoredTaskRecords(store, process_id)
     tasks = create_task_manager(config, registry, uplinks, task_records)
+    if bus is not None:
+        tasks.elsewhere = RemoteTaskKiller(bus, tasks.kill_here)
     dispatcher = Dispatcher(registry, config, remote=uplinks, tasks=tasks, users=users)
     calls = CallHandler(dispatcher, config.app_dir, import_module=import_module)
     runtime_dirs = find_runtime_dirs(config.runtime_dir)
@@ -82,8 +89,8 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         install_log_filters()  # after uvicorn has configured its loggers
         await store.open()
-        background = [asyncio.create_task(job) for job in (keep_up(store, process_id), task_records.run(),
-                                                            registrations.run())]
+        jobs = [keep_up(store, process_id), task_records.run(), registrations.run()]
+        background = [asyncio.create_task(job) for job in jobs + ([bus.run()] if bus is not None else [])]
         try:
             yield
         finally:
@@ -91,8 +98,11 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
                 job.cancel()
             tasks.close()
             await task_records.flush()
+            task_records.close()
             dispatcher.close()
             try:
+                if bus is not None:
+                    await bus.close()
                 await store.drop_process(process_id)
             except StoreUnavailableError:
                 pass

@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=defaults.workers, metavar="N",
                        help=f"server processes serving the port (default: {defaults.workers}); "
                             f"more than 1 needs a shared store (SQLite or Redis)")
+    serve.add_argument("--process-timeout", type=float, default=defaults.process_timeout, metavar="SECONDS",
+                       help=f"seconds after its last heartbeat a server process counts as dead to the others sharing "
+                            f"the store: its uplinks' functions are no longer offered, and calls waiting on them fail "
+                            f"with UplinkDisconnectedError within this plus a third "
+                            f"(default: {defaults.process_timeout:g})")
     serve.add_argument("--header-timeout", type=float, default=defaults.header_timeout, metavar="SECONDS",
                        help=f"seconds a client has to send a request's line and headers; then 408 and the connection "
                             f"closes (default: {defaults.header_timeout:g}; 0 for no limit)")
@@ -164,6 +169,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         store=args.store,
         task_retention=args.task_retention,
         workers=args.workers,
+        process_timeout=args.process_timeout,
         origins=OriginPolicy.from_settings(args.allow_origin),
         **user_settings(args),
     )
@@ -182,6 +188,8 @@ def check_options(config: ServerConfig) -> str | None:
         return f"--workers must be at least 1, not {config.workers}"
     if config.session_check_interval < 0:
         return f"--session-check-interval must be 0 or more seconds, not {config.session_check_interval:g}"
+    if config.process_timeout <= 0:
+        return f"--process-timeout must be more than 0 seconds, not {config.process_timeout:g}"
     if config.max_connections < 0:
         return f"--max-connections must be 0 (no limit) or more, not {config.max_connections}"
     if config.task_retention <= 0:

@@ -82,6 +82,10 @@ class ServerConfig:
     task_retention: float = 24 * 3600
     #: Server processes serving one port (more than 1 needs a store they can share).
     workers: int = 1
+    #: Seconds after its last heartbeat (sent every third of this) a server process counts as dead to the others
+    #: sharing the store: its uplink registrations are dropped, and calls waiting on its uplinks (Redis) fail
+    #: with UplinkDisconnectedError within this plus a third.
+    process_timeout: float = 15.0
     #: Origins (besides the server's own) whose pages may embed the app (``--allow-origin``).
     origins: OriginPolicy = field(default_factory=OriginPolicy)
     # anvil.users ------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ server process it is connected to, and dropped when it disconnects or that proce
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from conformance_host import uplink_python  # noqa: E402
-
 from anvil_pyodide.store import open_store  # noqa: E402
+from tests.support.far_uplink import start_uplink as start_far_uplink  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
@@ -40,16 +38,7 @@ anvil.server.wait_forever()
 
 
 def start_uplink(server: LiveServer, folder: Path) -> subprocess.Popen[str]:
-    script = folder / "uplink_script.py"
-    script.write_text(SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    process = subprocess.Popen([str(uplink_python()), "-u", str(script), f"{server.ws_url}/_/uplink", KEY],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.strip() == "ready":
-            return process
-    raise AssertionError(f"uplink script exited ({process.wait()}) before it was ready")
+    return start_far_uplink(server, folder, SCRIPT, KEY)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:

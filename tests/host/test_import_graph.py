@@ -169,7 +169,7 @@ ALLOWED = {
     "store": set(),
     "sessions": {"store"},
     "assets": {"sessions", "origins"},
-    "uplink": {"calls", "sessions", "config", "app_loader"},
+    "uplink": {"calls", "sessions", "store", "config", "app_loader"},
     "tasks": {"calls", "sessions", "store", "uplink", "config", "app_loader", "server_api"},
     "web": {"calls", "sessions", "assets", "config", "users"},
     "users": {"calls", "sessions", "store", "config"},

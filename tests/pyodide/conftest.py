@@ -90,6 +90,9 @@ def _quit_and_remove_profile(self: SeleniumChromeRunner) -> None:
 
 
 SeleniumChromeRunner.get_driver = _debian_chrome_driver  # type: ignore[method-assign]
+# Loading Pyodide (before any test's own driver_timeout applies) may take longer than pytest-pyodide's 20 s on a
+# busy 2-core machine: every Chrome module errored with "script timeout" at load average 18. Wait for the load.
+SeleniumChromeRunner.script_timeout = 120
 SeleniumChromeRunner.quit = _quit_and_remove_profile  # type: ignore[method-assign]
 
 

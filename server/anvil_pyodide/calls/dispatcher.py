@@ -70,7 +70,7 @@ class Dispatcher:
         local = self.registry.lookup(command)
         if local is not None:
             work = self._run_local(local, args, kwargs, state)
-        elif self.remote is not None and self.remote.serves(command):
+        elif self.remote is not None:  # it says NoServerFunctionError itself (it may look in other processes)
             await state.session.load()  # the session goes along to the uplink
             work = self.remote.call(command, args, kwargs, state)
         else:

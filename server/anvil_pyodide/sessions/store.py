@@ -269,6 +269,38 @@ class SessionStore:
         for key in deleted:
             session.saved.pop(key, None)
 
+    async def refresh(self, session: Session) -> None:
+        """Take into ``session`` what other calls saved to it since it was loaded or saved (call it right after
+        :meth:`save`: a key this call changed and did not save would be overwritten). A session gone from the
+        store is left as it is.
+
+        Example:
+            >>> import asyncio
+            >>> from anvil_pyodide.store.memory import MemoryStore
+            >>> sessions = SessionStore(MemoryStore())
+            >>> async def demo():
+            ...     mine = await sessions.create()
+            ...     other = await sessions.get(mine.token)
+            ...     other.data["seen"] = True
+            ...     await sessions.save(other)
+            ...     await sessions.refresh(mine)
+            ...     return mine.data
+            >>> asyncio.run(demo())
+            {'seen': True}
+        """
+        if session.saved is None or not session.loaded:  # a pending session reads the store when it is used
+            return
+        fresh = await self.get(session.token)
+        if fresh is None or fresh.saved is None:
+            return
+        with session.lock:
+            for key, text in fresh.saved.items():
+                if session.saved.get(key) != text:
+                    session.data[key], session.saved[key] = fresh.data[key], text
+            for key in [k for k in session.saved if k not in fresh.data]:
+                session.data.pop(key, None)
+                del session.saved[key]
+
     async def expire(self, token: str) -> None:
         """Forget the session now (every connection of this process asks the store again on its next call)."""
         self.expirations += 1

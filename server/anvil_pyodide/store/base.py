@@ -18,7 +18,7 @@ import secrets
 import socket
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .users import UserStore
 
@@ -57,7 +57,8 @@ class StoreSettings:
     session_first_use_timeout: float = 2 * 60
     #: A finished task's record is kept this many seconds after it ended.
     task_retention: float = 24 * 3600
-    #: A process that has not sent a heartbeat for this many seconds counts as dead.
+    #: A process that has not sent a heartbeat for this many seconds counts as dead (``--process-timeout``):
+    #: its uplink registrations are dropped and requests waiting on it fail.
     process_ttl: float = 15.0
 
 
@@ -107,6 +108,17 @@ class Store(UserStore, ABC):
 
     async def close(self) -> None:
         """Release connections and threads."""
+
+    def twin(self) -> "Store":
+        """This store for use from another thread's event loop (open it there): itself unless its
+        connections belong to one loop (Redis), then a new instance on the same data."""
+        return self
+
+    def bus(self, process: ProcessId) -> Any:
+        """How ``process`` sends requests to the other processes sharing this store and serves theirs
+        (:class:`~.redis_bus.RedisBus`), or None when this store carries none (memory, SQLite): then
+        each process serves only its own uplinks and tasks."""
+        return None
 
     async def __aenter__(self) -> "Store":
         await self.open()

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import ProcessId, SessionRecord, Store, StoreSettings, StoreUnavailableError, StoredTask, final_status
+from .redis_bus import RedisBus
 from .redis_users import RedisUsers
 from .task_update import apply_task_update
 
@@ -86,6 +87,20 @@ class RedisStore(RedisUsers, Store):
         self._get_session = self._redis.register_script(GET_SESSION)
         with self._errors():
             await self._redis.ping()
+
+    @property
+    def client(self) -> Any:
+        """The redis-py asyncio client (after :meth:`open`)."""
+        if self._redis is None:
+            raise StoreUnavailableError(self.description, "it is not open")
+        return self._redis
+
+    def twin(self) -> "RedisStore":
+        return RedisStore(self.url, self.settings)  # redis-py's asyncio connections belong to their loop
+
+    def bus(self, process: ProcessId) -> "RedisBus":
+        """Requests between the processes sharing this Redis (:mod:`.redis_bus`)."""
+        return RedisBus(self, process)
 
     async def close(self) -> None:
         if self._redis is not None:
@@ -185,9 +200,10 @@ class RedisStore(RedisUsers, Store):
     async def live_processes(self) -> set[ProcessId]:
         with self._errors():
             known = [p.decode() for p in await self._redis.smembers(PREFIX + "processes")]
-            return set(await self._alive(known))
+            return set(await self.alive(known))
 
-    async def _alive(self, processes: list[ProcessId]) -> list[ProcessId]:
+    async def alive(self, processes: list[ProcessId]) -> list[ProcessId]:
+        """Those of ``processes`` whose heartbeat has not expired (one round trip)."""
         alive = await self._each("exists", [_process_key(process) for process in processes])
         return [p for p, ok in zip(processes, alive) if ok]
 
@@ -215,7 +231,7 @@ class RedisStore(RedisUsers, Store):
     async def uplink_owners(self, name: str) -> list[ProcessId]:
         with self._errors():
             owners = sorted(p.decode() for p in await self._redis.smembers(_uplink_key(name)))
-            return await self._alive(owners)
+            return await self.alive(owners)
 
     async def drop_process(self, process: ProcessId) -> None:
         with self._errors():
@@ -236,7 +252,7 @@ class RedisStore(RedisUsers, Store):
             if gone:
                 await self._redis.zrem(PREFIX + "tasks", *gone)
             known = [p.decode() for p in await self._redis.smembers(PREFIX + "processes")]
-            alive = set(await self._alive(known))
+            alive = set(await self.alive(known))
         for process in known:
             if process not in alive:
                 await self.drop_process(process)
@@ -253,6 +269,9 @@ class RedisStore(RedisUsers, Store):
             raise
         except (RedisError, OSError) as e:
             raise StoreUnavailableError(self.description, f"{type(e).__name__}: {e}") from e
+
+    #: For the other modules of the Redis store (:mod:`.redis_bus`): Redis failures as StoreUnavailableError.
+    errors = _errors
 
 
 def _ms(seconds: float) -> int:

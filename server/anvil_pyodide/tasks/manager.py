@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import secrets
@@ -32,16 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from anvil._errors import (BackgroundTaskError, BackgroundTaskKilled, BackgroundTaskNotFound, NoServerFunctionError,
-                           error_from_wire)
+                           RuntimeUnavailableError, error_from_wire)
 from anvil._live_object import LiveObjectProxy
 
 from ..calls.capability_mac import sign_scope
 from ..calls.context import CallState, current_call
-from ..store import StoredTask
+from ..store import StoreUnavailableError, StoredTask
 from .packing import Packed, pack, unpack
-from .records import StoredTaskRecords, packed_from_text
+from .records import READ_TIMEOUT, StoredTaskRecords, packed_from_text
 from .registry import default_task_registry
 from .runner import FINAL_REPORTS, TaskLaunch, TaskRunner
+from .side_loop import on_loop
 from .uplink import launch_on_uplink
 
 BACKEND = "anvil.private.BackgroundTask"
@@ -68,6 +70,8 @@ class TaskRecord:
     done: threading.Event = field(default_factory=threading.Event)
     #: When it ended (None while running).
     ended: float | None = None
+    #: The server process running it, for a record read from the store (None: this process).
+    process: str | None = None
 
 
 def task_mac(secret: bytes, task_id: str) -> str:
@@ -159,6 +163,8 @@ class TaskManager:
         self.registry = registry
         self.records: dict[str, TaskRecord] = {}
         self.lock = threading.Lock()
+        #: Kills tasks that other processes run (:class:`~.remote.RemoteTaskKiller`; only with a Redis store).
+        self.elsewhere: Any = None
 
     def add_record(self, task_id: str, name: str) -> TaskRecord:
         record = TaskRecord(task_id, name)
@@ -185,11 +191,28 @@ class TaskManager:
             runner.launch(TaskLaunch(task_id, name, call, session), lambda kind, body: self.report(task_id, kind, body))
             return Task(self, record)
         connection = self.uplinks.route(f"task:{name}") if self.uplinks is not None else None
+        if connection is None and state is not None:
+            connection = self._elsewhere(f"task:{name}", state)
         if connection is None or state is None:
             raise NoServerFunctionError(f'No background task matching "{name}" has been registered')
         record = self.add_record(task_id, name)
         launch_on_uplink(self, record, connection, list(args), dict(kwargs), state)
         return Task(self, record)
+
+    def _elsewhere(self, command: str, state: CallState) -> Any:
+        """A connection to an uplink of another process serving ``command`` (Redis store only), else None."""
+        remote = getattr(self.uplinks, "remote", None)
+        if remote is None or state.loop is None:
+            return None
+        if on_loop(state.loop):  # an async server function: the server's loop cannot look, the side loop can
+            if self.stored is None:
+                return None
+            try:
+                owners = self.stored.side.run(lambda store: store.uplink_owners(command), READ_TIMEOUT)
+            except StoreUnavailableError as e:
+                raise RuntimeUnavailableError(str(e)) from None
+            return remote.connection_among(owners, command)
+        return asyncio.run_coroutine_threadsafe(remote.connection_for(command), state.loop).result(READ_TIMEOUT)
 
     def report(self, task_id: str, kind: str, body: Any) -> None:
         """What a task's runner says about it (from any thread); nothing changes after the final report."""
@@ -219,6 +242,10 @@ class TaskManager:
     def get(self, task_id: Any) -> Task:
         """The Task with this id, run here or by another process sharing the store (or before a restart: one
         that was running then is "missing"); else BackgroundTaskNotFound."""
+        return Task(self, self.record_of(task_id))
+
+    def record_of(self, task_id: Any) -> TaskRecord:
+        """This process's record of the task, else a snapshot of the stored one; else BackgroundTaskNotFound."""
         self._forget_expired()
         record = self.records.get(task_id) if isinstance(task_id, str) else None
         if record is None and isinstance(task_id, str) and self.stored is not None:
@@ -226,7 +253,7 @@ class TaskManager:
             record = from_stored(stored) if stored is not None else None
         if record is None:
             raise BackgroundTaskNotFound(f"No background task with id {task_id!r}")
-        return Task(self, record)
+        return record
 
     def list(self) -> list[Task]:
         """Every task whose record is kept (this process's and, with a shared store, every other's), oldest first."""
@@ -247,13 +274,24 @@ class TaskManager:
                 del self.records[task_id]
 
     def kill(self, task_id: str) -> None:
+        """Stop the task, here or (with a Redis store) through the process running it."""
         record = self.records.get(task_id)
         if record is None:
-            if self.get(task_id).is_running():  # raises BackgroundTaskNotFound if there is no such task
+            stored = self.record_of(task_id)  # raises BackgroundTaskNotFound if there is no such task
+            if stored.status is not None:
+                return
+            state = current_call.get()
+            if self.elsewhere is None or stored.process is None or state is None or state.loop is None:
                 raise BackgroundTaskError(f"The background task {task_id!r} runs on another server process; "
                                           f"it can only be killed through that process")
+            self.elsewhere.kill(stored.process, task_id, state.loop)
             return
-        if record.status is None and record.kill is not None:
+        self.kill_here(task_id)
+
+    def kill_here(self, task_id: str) -> None:
+        """Stop a task this process runs (nothing happens for one it does not run, or that has ended)."""
+        record = self.records.get(task_id)
+        if record is not None and record.status is None and record.kill is not None:
             record.kill()
 
     def close(self) -> None:
@@ -271,7 +309,8 @@ def from_stored(stored: StoredTask) -> TaskRecord:
     record = TaskRecord(stored.id, stored.name, stored.start, status=stored.status, ended=stored.ended,
                         state=unpack(packed_from_text(stored.state)),
                         value=packed_from_text(stored.value) if stored.value is not None else None,
-                        error=json.loads(stored.error) if stored.error is not None else None)
+                        error=json.loads(stored.error) if stored.error is not None else None,
+                        process=stored.process)
     if record.status is not None:
         record.done.set()
     return record

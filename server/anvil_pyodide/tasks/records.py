@@ -27,6 +27,7 @@ import anvil.server
 
 from ..store import ProcessId, Store, StoreUnavailableError, StoredTask
 from .packing import Packed, pack
+from .side_loop import SideLoop, on_loop
 
 if TYPE_CHECKING:
     from .manager import TaskRecord
@@ -72,6 +73,8 @@ class StoredTaskRecords:
         self._changed: dict[str, "TaskRecord"] = {}
         self._lock = threading.Lock()
         self._wake: asyncio.Event | None = None
+        #: Reads asked for on the loop itself (from an async server function).
+        self.side = SideLoop(store)
 
     async def run(self) -> None:
         """Store changed records until cancelled (start it on the server's loop)."""
@@ -108,38 +111,38 @@ class StoredTaskRecords:
         """Every stored record, oldest first (as :meth:`read`)."""
         return self._wait(self._read_all) if self.loop is not None else []
 
-    async def _read(self, task_id: str) -> StoredTask | None:
-        task = await self.store.get_task(task_id)
+    async def _read(self, store: Store, task_id: str) -> StoredTask | None:
+        task = await store.get_task(task_id)
         if task is None:
             return None
-        return (await self._with_gone_marked([task]))[0]
+        return (await self._with_gone_marked(store, [task]))[0]
 
-    async def _read_all(self) -> list[StoredTask]:
-        return await self._with_gone_marked(await self.store.list_tasks())
+    async def _read_all(self, store: Store) -> list[StoredTask]:
+        return await self._with_gone_marked(store, await store.list_tasks())
 
-    async def _with_gone_marked(self, tasks: list[StoredTask]) -> list[StoredTask]:
+    async def _with_gone_marked(self, store: Store, tasks: list[StoredTask]) -> list[StoredTask]:
         running = [t for t in tasks if t.status is None and t.process != self.process]
         if not running:
             return tasks
-        live = await self.store.live_processes()
+        live = await store.live_processes()
         for task in running:
             if task.process not in live:
                 error = json.dumps({"message": GONE})
-                await self.store.update_task(task.id, status="missing", error=error)
+                await store.update_task(task.id, status="missing", error=error)
                 task.status, task.error = "missing", error
         return tasks
 
     def _wait(self, read: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        """Run ``read(store, *args)`` and wait for it: on the server's loop from a worker thread, or, called on
+        that loop itself (an async server function), on the side loop while the server's loop waits."""
         loop = self.loop
         assert loop is not None
         try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            raise RuntimeError("background tasks launched by other processes (or before a restart) can only be "
-                               "looked up from a synchronous server function (def, not async def)")
-        try:
-            return asyncio.run_coroutine_threadsafe(read(*args), loop).result(READ_TIMEOUT)
+            if on_loop(loop):
+                return self.side.run(lambda store: read(store, *args), READ_TIMEOUT)
+            return asyncio.run_coroutine_threadsafe(read(self.store, *args), loop).result(READ_TIMEOUT)
         except StoreUnavailableError as e:
             raise anvil.server.RuntimeUnavailableError(str(e)) from None
+
+    def close(self) -> None:
+        self.side.close()

@@ -95,6 +95,8 @@ class UplinkHub:
         self._patterns: dict[str, re.Pattern[str]] = {}
         #: Names whose uplinks have all disconnected.
         self._stale: set[str] = set()
+        #: Uplinks of other server processes (:class:`~.routing.RemoteUplinks`; only with a Redis store).
+        self.remote: Any = None
 
     # ------------------------------------------------------------------ connections and registrations
 
@@ -160,11 +162,23 @@ class UplinkHub:
     async def call(self, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
         """Run ``command`` on an uplink serving it (the dispatcher's ``remote`` interface)."""
         connection = self.route(command)
+        if connection is None and self.remote is not None:
+            connection = await self.remote.connection_for(command)
+            if connection is not None:
+                self._served_elsewhere(command)
         if connection is None:
             if self.is_stale(command):
                 raise anvil.server.UplinkDisconnectedError(f'The uplink server for "{command}" has been disconnected')
             raise no_function_error(command)
         return await call_uplink(connection, command, args, kwargs, state, self.app_info, self.import_module)
+
+    def _served_elsewhere(self, command: str) -> None:
+        """Remember a name an uplink of another process served: once none does, calls to it fail as
+        disconnected (as for our own uplinks), not as unknown."""
+        if command not in self._patterns:
+            self._patterns[command] = re.compile(re.escape(command))
+        if command not in self._serving:
+            self._stale.add(command)
 
     # ------------------------------------------------------------------ what uplinks tell us
 

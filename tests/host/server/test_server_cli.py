@@ -51,6 +51,7 @@ OPTION_FOR_FIELD = {
     "store": "--store",
     "task_retention": "--task-retention",
     "workers": "--workers",
+    "process_timeout": "--process-timeout",
     "origins": "--allow-origin",
     "max_password_failures": "--max-password-failures",
     "password_lockout": "--password-lockout",

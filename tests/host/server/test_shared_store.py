@@ -206,6 +206,7 @@ def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
                                        "redis://HOST:PORT/DB or memory"),
     (["--task-retention", "0"], "--task-retention must be more than 0 seconds"),
     (["--session-check-interval", "-1"], "--session-check-interval must be 0 or more seconds"),
+    (["--process-timeout", "0"], "--process-timeout must be more than 0 seconds"),
 ])
 async def test_settings_the_server_cannot_use_are_refused_with_a_message(args: list[str], message: str) -> None:
     result = run_serve(*args)
