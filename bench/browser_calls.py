@@ -12,7 +12,8 @@ measured in the same run (bench/report.py: warm-up, >= 5 samples, medians, goal,
 - navigation to the first completed call, on a first visit (no stored snapshot; HTTP cache warm) and on a
   return visit (snapshot stored), vs navigation to a bare Pyodide being ready (same server build, warm cache).
 
-Usage: .venv/bin/python bench/browser_calls.py   (bench/run_all.py runs it with the other benchmarks)
+Usage: .venv/bin/python bench/browser_calls.py [ROW ...]   (default: every row of ROWS; bench/run_all.py runs
+it with the other benchmarks)
 
 Example (the Python side of a sequential row):
     >>> "anvil.server.call('noop_async')" in py_sequential("noop_async")
@@ -22,6 +23,7 @@ Example (the Python side of a sequential row):
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -98,6 +100,17 @@ except ImportError:  # the runtime before the bridge assembled media (for before
     decode_js_reply = lambda reply: decode_reply(str(reply.text), [])
 start = time.perf_counter()
 decode_js_reply(reply)
+result = (time.perf_counter() - start) * 1000
+"""
+
+#: The receive path before the bridge transcoded replies to marshal (its UTF-8 bytes through json.loads),
+#: measured in the same run for the before/after in docs/performance.md.
+PY_RECEIVE_JSON = """
+import js, time
+from anvil._browser.calls import decode_reply
+reply = js.benchReply
+start = time.perf_counter()
+decode_reply(reply.utf8.to_bytes(), None, reply.error)
 result = (time.perf_counter() - start) * 1000
 """
 
@@ -237,37 +250,69 @@ def open_app(playwright: Any, profile_dir: str, app: LiveServer) -> tuple[Any, A
     return context, page
 
 
-def run() -> list[Row]:
-    from playwright.sync_api import sync_playwright
+#: Every row's name, in the order a run measures them (``run(names)`` measures only those given).
+ROWS = ["call_sync_fn", "call_async_def_fn", "receive_1mb", "media_down_8mb", "media_up_8mb", "call_async_1000",
+        "defer_0", "nav_first_call_first", "nav_first_call_return"]
 
-    with LiveServer(ROOT / "bench" / "apps" / "browser") as app, LiveServer(ROOT / "bench" / "apps" / "bare") as bare, \
-            sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context, page = open_app(playwright, profile, app)
-        ws_url = app.ws_url + "/_/ws"
-        rows = []
-        for command, name in (("noop", "call_sync_fn"), ("noop_async", "call_async_def_fn")):
+
+def page_rows(page: Any, ws_url: str, names: set[str]) -> list[Row]:
+    """The rows measured inside the open app page, those of ``names`` only."""
+    rows = []
+    for command, name in (("noop", "call_sync_fn"), ("noop_async", "call_async_def_fn")):
+        if name in names:
             ours, base = interleave(lambda: run_python(page, py_sequential(command)),
                                     lambda: page.evaluate(RAW_WS_CALLS, [ws_url, command, CALLS]))
             rows.append(Row(name, ours, base, Goal("ratio_max", 1.3),
                             f"raw JS WebSocket loop: the same CALL ({command}) over the same /_/ws, per call"))
+    if "receive_1mb" in names:
         size = run_python(page, PY_FETCH_BIG)
         page.evaluate(JS_MAKE_REPLY)
-        ours, base = interleave(lambda: run_python(page, PY_RECEIVE), lambda: page.evaluate(JS_PARSE))
+        json_path: list[float] = []
+
+        def receive() -> float:
+            json_path.append(run_python(page, PY_RECEIVE_JSON))
+            return run_python(page, PY_RECEIVE)
+
+        ours, base = interleave(receive, lambda: page.evaluate(JS_PARSE))
         rows.append(Row("receive_1mb", ours, base, Goal("ratio_max", 2),
-                        "JSON.parse of the same text", extra={"bytes": size}))
-        ours, base = interleave(lambda: run_python(page, PY_MEDIA_DOWN), lambda: page.evaluate(JS_FETCH_DOWN, MEDIA_BYTES))
+                        "JSON.parse of the same text; the json.loads path (before): "
+                        f"{statistics.median(json_path):.1f} [{min(json_path):.1f}-{max(json_path):.1f}] ms",
+                        extra={"bytes": size, "json_loads_path_samples": json_path}))
+    if "media_down_8mb" in names:
+        ours, base = interleave(lambda: run_python(page, PY_MEDIA_DOWN),
+                                lambda: page.evaluate(JS_FETCH_DOWN, MEDIA_BYTES))
         rows.append(Row("media_down_8mb", ours, base, Goal("ratio_max", 1.25),
                         "raw fetch GET of the same 8 MB from the same server process (/_/api/blob)"))
+    if "media_up_8mb" in names:
         ours, base = interleave(lambda: run_python(page, PY_MEDIA_UP), lambda: page.evaluate(JS_FETCH_UP, MEDIA_BYTES))
         rows.append(Row("media_up_8mb", ours, base, Goal("ratio_max", 1.25),
                         "raw fetch POST of 8 MB to the same server process (/_/api/sink)"))
-        ours, base = interleave(lambda: run_python(page, PY_CONCURRENT), lambda: page.evaluate(JS_PIPELINED, [ws_url, CONCURRENT]))
+    if "call_async_1000" in names:
+        ours, base = interleave(lambda: run_python(page, PY_CONCURRENT),
+                                lambda: page.evaluate(JS_PIPELINED, [ws_url, CONCURRENT]))
         rows.append(Row("call_async_1000", ours, base, Goal("ratio_max", 2),
                         "raw JS pipelined WebSocket loop of the same 1,000 CALLs (noop), time for all"))
+    if "defer_0" in names:
         ours, base = interleave(lambda: run_python(page, PY_DEFER), lambda: page.evaluate(JS_SET_TIMEOUT, HOPS))
         rows.append(Row("defer_0", ours, base, None, "bare setTimeout(fn, 0), per hop"))
+    return rows
+
+
+def run(names: list[str] | None = None) -> list[Row]:
+    """Measure the rows of ``names`` (every row of ROWS when None or empty)."""
+    from playwright.sync_api import sync_playwright
+
+    wanted = set(names or ROWS)
+    unknown = wanted - set(ROWS)
+    if unknown:
+        raise SystemExit(f"Unknown browser rows {sorted(unknown)}; the rows are {', '.join(ROWS)}")
+    with LiveServer(ROOT / "bench" / "apps" / "browser") as app, LiveServer(ROOT / "bench" / "apps" / "bare") as bare, \
+            sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context, page = open_app(playwright, profile, app)
+        rows = page_rows(page, app.ws_url + "/_/ws", wanted)
         page.close()
-        rows += navigation_rows(context, app, bare)
+        if wanted & {"nav_first_call_first", "nav_first_call_return"}:
+            rows += [row for row in navigation_rows(context, app, bare) if row.name in wanted]
         context.close()
     return rows
 
@@ -276,5 +321,5 @@ if __name__ == "__main__":
     from bench.report import print_rows
 
     began = time.time()
-    print_rows("browser", run())
+    print_rows("browser", run(sys.argv[1:]))
     print(f"({time.time() - began:.0f} s)")

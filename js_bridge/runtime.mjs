@@ -9,6 +9,7 @@
 //
 // Progress and errors go to `onStatus(text, isError)` and the console.
 
+import { plainJsonText } from "./marshal_json.mjs";
 import { SessionKeeper } from "./session.mjs";
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { SnapshotStore, snapshotKey, takeSnapshotInWorker } from "./snapshot.mjs";
@@ -29,6 +30,11 @@ async function fetchOk(url, what) {
   return response;
 }
 
+/** A CALL's text as Python hands it over: a string, or the {text} that plainJson made (see below). */
+function textOf(text) {
+  return typeof text === "string" ? text : text.text;
+}
+
 /** What Python's anvil.server uses to reach the server (registered as the module `_anvil_bridge`). */
 function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
   const spinner = new GlobalSpinner({ showDelayMs: spinnerDelayMs });
@@ -42,8 +48,10 @@ function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
     // onSettled(callId, reply, error) ends a call made with callSettled.
     onProgress: null,
     onSettled: null,
+    // The JSON text of a plain-JSON message from its marshal bytes, as {text}, or null (marshal_json.mjs).
+    plainJson: plainJsonText,
     call(id, text, frames, spinner) {
-      const reply = transport.call(id, text, frames, (progress) => this.onProgress && this.onProgress(id, progress));
+      const reply = transport.call(id, textOf(text), frames, (progress) => this.onProgress && this.onProgress(id, progress));
       if (!spinner) return reply;
       this.spinner.start();
       return reply.finally(() => this.spinner.stop());
@@ -55,7 +63,7 @@ function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
         (error) => this.onSettled(id, undefined, error));
     },
     syncCall(text, frames) {
-      return syncHttpCall(serverUrl, session, text, frames);
+      return syncHttpCall(serverUrl, session, textOf(text), frames);
     },
     setSessionToken(token) {
       // reset_session: the server already moved this connection to the new session; later connections

@@ -10,19 +10,22 @@
 //   const transport = new WebSocketTransport({ origin: "https://app.example.com", session: new SessionKeeper(origin) });
 //   const { text, media, error } = await transport.call("id-1", callJsonText, null, (progress) => {});
 //
-// A reply is {text, media, error, utf8}: the message's JSON text, its media as {mediaId: Uint8Array} (each
-// item assembled into one buffer; null when it has none), a framing problem found in its chunks (or null),
-// and the text's UTF-8 bytes (computed when read).
+// A reply is {text, media, error, utf8, marshal}: the message's JSON text, its media as {mediaId: Uint8Array}
+// (each item assembled into one buffer; null when it has none), a framing problem found in its chunks (or
+// null), and, computed when read, the text's UTF-8 bytes and its value in Python's marshal format
+// (json_marshal.mjs; null when the text is left to Python's json).
 // `frames` of a call are [[chunkHeaderText, bytes], ...] or null.
 
 import { IncomingMessage, boundaryOf, callForm, isFinal, messagesFromParts, parseParts } from "./frames.mjs";
+import { jsonToMarshal } from "./json_marshal.mjs";
 import { SessionKeeper } from "./session.mjs";
 
 const utf8Encoder = new TextEncoder();
 
-/** What a call's caller gets for one incoming message: {text, media, error}, and `utf8`, the text as UTF-8
- *  bytes, made when asked (Python reads those: copying bytes into Python costs ~1 ms per MB where
- *  converting a JS string costs ~20). */
+/** What a call's caller gets for one incoming message: {text, media, error}, and, made when asked, `utf8`,
+ *  the text as UTF-8 bytes, and `marshal`, its value as Python's marshal bytes (or null). Python reads bytes:
+ *  copying bytes into Python costs ~1 ms per MB where converting a JS string costs ~20, and marshal.loads
+ *  builds the values 2-4x faster than json.loads parses the text. */
 export function replyOf(incoming) {
   return {
     text: incoming.text,
@@ -30,6 +33,9 @@ export function replyOf(incoming) {
     error: incoming.error,
     get utf8() {
       return utf8Encoder.encode(this.text);
+    },
+    get marshal() {
+      return jsonToMarshal(this.text);
     },
   };
 }

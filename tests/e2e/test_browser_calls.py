@@ -55,6 +55,42 @@ def test_every_value_type_round_trips_sync_http(app_page) -> None:
     assert checks == {name: True for name in checks}
 
 
+BIG_PLAIN = """
+import anvil.server, math, marshal
+from anvil._browser.calls import plain_message_text
+# Long enough for the bridge's JS helpers both ways (marshal_json.mjs out, json_marshal.mjs back), with the
+# values where JSON text and Python differ: floats that are whole numbers, -0.0, exponents, big-but-inline
+# ints, escapes, non-ASCII, lone surrogates, repeated keys and tuples.
+record = {"whole": 100.0, "neg_zero": -0.0, "tiny": 1.5e-7, "huge": 1e22, "int": 2147483647, "neg": -2147483647,
+          "text": 'q"uote \\\\ \\n tab\\t \\x00 héllo ✓ \\U0001f600 \\ud800', "t": (1, "a"), "none": None, "yes": True}
+value = [dict(record, i=i, score=i / 7) for i in range(300)]
+sent_plain = plain_message_text({"type": "CALL", "args": [value], "objects": []}) is not None
+args, kwargs = anvil.server.call("echo", value)
+back = args[0]
+def same(a, b):
+    if isinstance(b, tuple):
+        b = list(b)
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if type(a) is list:
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return a == b
+result = [sent_plain, same(back, value), anvil.server.last_call_path()]
+"""
+
+
+@pytest.mark.parametrize("path", ["jspi", "sync-http"])
+def test_big_plain_values_round_trip_exactly_through_the_js_helpers(app_page, path) -> None:
+    sent_plain, same, used = (app_page.run if path == "jspi" else app_page.run_sync)(BIG_PLAIN)
+    assert used == path
+    assert sent_plain, "a long plain-JSON CALL is written by the bridge from marshal bytes"
+    assert same
+
+
 EXCEPTIONS = """
 import anvil.server, traceback
 from shared import NotFound

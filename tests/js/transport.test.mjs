@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { beforeEach, afterEach, describe, test, mock } from "node:test";
 
-import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay, syncHttpCall } from "../../js_bridge/transport.mjs";
+import { DEFAULT_BACKOFF, HttpTransport, OfflineError, WebSocketTransport, backoffDelay, replyOf, syncHttpCall } from "../../js_bridge/transport.mjs";
+import { jsonToMarshal } from "../../js_bridge/json_marshal.mjs";
 import { SessionKeeper } from "../../js_bridge/session.mjs";
 import { FakeSockets, callText } from "./fake_websocket.mjs";
 
@@ -70,6 +71,8 @@ describe("WebSocketTransport", () => {
     assert.equal(reply.media, null);
     assert.equal(reply.error, null);
     assert.deepEqual(reply.utf8, new TextEncoder().encode(reply.text), "utf8 is the text's UTF-8 bytes");
+    assert.deepEqual(reply.marshal, jsonToMarshal(reply.text), "marshal is the text's value as marshal bytes");
+    assert.equal(replyOf({ text: "{bad", media: null, error: null }).marshal, null, "text that is not JSON: null");
   });
 
   test("calls on an open socket go out at once and run concurrently", async () => {
