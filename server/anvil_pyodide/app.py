@@ -68,7 +68,7 @@ def create_app(config: ServerConfig, registry: FunctionRegistry = default_regist
                                      config.task_retention, config.process_timeout))
     process_id = new_process_id()
     import_module = AppModuleImporter(config.app_dir)
-    sessions = sessions or SessionStore(store, import_module)
+    sessions = sessions or SessionStore(store, import_module, config.session_check_interval)
     users = create_users_service(store, sessions, config, registry)
     registrations = StoredRegistrations(store, process_id)
     uplinks = UplinkHub(config, local=registry, shared=registrations)

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--session-first-use-timeout", type=float, default=defaults.session_first_use_timeout,
                        metavar="SECONDS", help=f"seconds a new session waits for its page to start before it is dropped "
                                                f"(default: {defaults.session_first_use_timeout:g})")
+    serve.add_argument("--session-check-interval", type=float, default=defaults.session_check_interval,
+                       metavar="SECONDS", help=f"seconds after a connection found its session in the store during "
+                                               f"which its calls that do not use the session skip the store (at most "
+                                               f"a tenth of --session-timeout; 0: every call asks the store; "
+                                               f"default: {defaults.session_check_interval:g})")
     serve.add_argument("--forward-output", action="store_true",
                        help="send what server functions print to the browser console (default: off)")
     serve.add_argument("--worker-threads", type=int, default=defaults.worker_threads,
@@ -141,6 +146,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         forward_output=args.forward_output,
         session_idle_timeout=args.session_timeout,
         session_first_use_timeout=args.session_first_use_timeout,
+        session_check_interval=args.session_check_interval,
         worker_threads=args.worker_threads,
         max_media_bytes=args.max_media_bytes,
         max_message_depth=args.max_message_depth,
@@ -180,6 +186,8 @@ def check_options(config: ServerConfig) -> str | None:
     """
     if config.workers < 1:
         return f"--workers must be at least 1, not {config.workers}"
+    if config.session_check_interval < 0:
+        return f"--session-check-interval must be 0 or more seconds, not {config.session_check_interval:g}"
     if config.process_timeout <= 0:
         return f"--process-timeout must be more than 0 seconds, not {config.process_timeout:g}"
     if config.max_connections < 0:

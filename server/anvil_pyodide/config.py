@@ -46,6 +46,9 @@ class ServerConfig:
     session_idle_timeout: float = 30 * 60
     #: A session not used within this many seconds of its creation (a page view whose page never started) is dropped.
     session_first_use_timeout: float = 2 * 60
+    #: Seconds a connection's finding of its session in the store counts: its calls within them that do not use
+    #: the session's data never ask the store (at most a tenth of ``session_idle_timeout``; 0: every call asks).
+    session_check_interval: float = 5.0
     #: Worker threads for synchronous server functions.
     worker_threads: int = 64
     #: Worker threads one session's calls may use at once, the rest of its calls waiting their turn

@@ -1,9 +1,11 @@
 """The browser's peer policy, whatever its transport (``/_/ws`` or ``/_/server-call-http``).
 
 A browser is untrusted: it may not call ``:`` names, its capabilities must carry MACs made with its
-session's secret. Its session comes from the session store and is loaded again on every call (so a
-write made through another server process is seen; every call counts as use; an idle session may
-have expired: ``SessionExpiredError``), and the keys the call changed are saved after it;
+session's secret. Its session comes from the session store (:meth:`SessionStore.open`): a call soon
+after the connection last found it there starts without asking the store, and the session's data is
+read from the store when the call first uses it (so a write made through another server process is
+seen); otherwise the store is asked at the start of the call (counting as use; an idle session may have
+expired: ``SessionExpiredError``). The keys the call changed are saved after it;
 ``anvil.private.reset_session`` gives it a new one. Output and capability progress go to its outbox
 as messages carrying the call's id, ahead of the reply.
 
@@ -31,6 +33,7 @@ from anvil._capability import Capability
 from anvil._wire import encode_message
 
 from ..sessions.http import touch_session
+from ..sessions.recent import RecentCheck
 from ..sessions.store import Session, SessionStore
 from .context import CallContext, CallState, ClientInfo, StackFrame
 from .handler import ECHO, echo_answer
@@ -53,17 +56,29 @@ class BrowserPeer:
     forward_output: bool = False
     #: Set when the connection has ended: its calls that have not started by then never start.
     closed: bool = False
+    #: When the connection last found its session in the store (calls soon after do not ask it again).
+    recent: RecentCheck = field(init=False)
 
     trusted = False
     description = "the browser"
+
+    def __post_init__(self) -> None:
+        self.recent = self.sessions.recent_check()
+
+    def settle(self, session: Session | None, created: bool) -> None:
+        """The connection's session, as its transport found it in the store (or ``created`` it) before any call."""
+        self.token = session.token if session is not None else None
+        if session is not None and not created:  # found: its calls soon after need not ask again
+            self.recent.found(session.token, session.secret)
 
     async def session_for(self, command: str, message: dict[str, Any]) -> Session:
         if command == RESET_SESSION:
             session: Session | None = await self.sessions.create()
             self.outbox.put({"type": "SESSION", "token": session.token})  # the connection moves to it
             await touch_session(self.sessions, session.token)  # in use from now: not dropped as a page view's would be
-        else:  # every call (keepalives too) counts as use; an idle one may have expired
-            session = await self.sessions.get(self.token) if self.token is not None else None
+            self.recent.forget()
+        else:  # every call (keepalives too) counts as use, at least every check interval; an idle one may have expired
+            session = await self.sessions.open(self.token, self.recent) if self.token is not None else None
         self.token = session.token if session is not None else None
         if session is None:
             raise anvil.server.SessionExpiredError("Session expired")
@@ -83,6 +98,7 @@ class BrowserPeer:
         """The call moved to a new session (a log-in): this connection follows it, and the browser is told the
         new token ahead of the call's reply."""
         self.token = session.token
+        self.recent.forget()
         self.outbox.put({"type": "SESSION", "token": session.token})
 
     def send(self, message: dict[str, Any], chunks: list[Chunk]) -> None:

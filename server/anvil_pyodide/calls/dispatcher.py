@@ -58,6 +58,8 @@ class Dispatcher:
         self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
         #: One session's calls use at most ``session_threads`` of the workers; the rest wait their turn.
         self.lanes = SessionLanes(self.executor, config.session_threads_or_default)
+        #: Synchronous functions that have used their call's session data: it is read before they start.
+        self.session_readers: set[str] = set()
 
     def serves(self, command: str) -> bool:
         return self.registry.lookup(command) is not None or (self.remote is not None and self.remote.serves(command))
@@ -69,6 +71,7 @@ class Dispatcher:
         if local is not None:
             work = self._run_local(local, args, kwargs, state)
         elif self.remote is not None:  # it says NoServerFunctionError itself (it may look in other processes)
+            await state.session.load()  # the session goes along to the uplink
             work = self.remote.call(command, args, kwargs, state)
         else:
             raise no_function_error(command)
@@ -105,11 +108,20 @@ class Dispatcher:
                 raise not_logged_in()
             await self.users.check_require_user(function.require_user, function.name, state.session, run_predicate)
         if function.is_async:
+            await state.session.load()  # it runs on the loop, where anvil.server.session cannot wait for the store
             return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
                                           context=context)
-        return await self.lanes.run(state.session.token, functools.partial(context.run, _contained, function.fn,
-                                                                           *args, **kwargs), state.given_up,
-                                    state.reply_budget)
+        session = state.session
+        if function.name in self.session_readers:
+            await session.load()  # read on the loop now rather than from the worker thread on first use
+        pending = not session.loaded
+        try:
+            return await self.lanes.run(session.token, functools.partial(context.run, _contained, function.fn,
+                                                                         *args, **kwargs), state.given_up,
+                                        state.reply_budget)
+        finally:
+            if pending and session.loaded:
+                self.session_readers.add(function.name)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

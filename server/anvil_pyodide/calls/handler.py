@@ -228,6 +228,8 @@ class CallHandler:
                                        import_module=self.import_module,
                                        check_capability=None if peer.trusted else capability_check(session))
             decoded = await asyncio.to_thread(decode) if decodes_off_loop(message) else decode()
+            if decoded.capabilities:  # a capability is honoured only while its session still exists
+                await session.load()
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = peer.call_state(message, session, decoded.capabilities)

@@ -25,34 +25,98 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import secrets
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
 
 import anvil.server
 from anvil._errors import SerializationError
 from anvil._wire.decode import ModuleImporter
 
 from ..store import Store, StoreUnavailableError
+from .recent import RecentCheck
 from .values import value_from_fingerprint, wire_fingerprint
 
 log = logging.getLogger("anvil_pyodide.sessions")
 
 
-@dataclass
 class Session:
-    """One session as one call sees it; ``data`` is what server code sees as ``anvil.server.session``."""
+    """One session as one call sees it; ``data`` is what server code sees as ``anvil.server.session``.
 
-    token: str
-    secret: bytes
-    data: dict[str, Any] = field(default_factory=dict)
-    #: Each key's stored text as last loaded or saved; None for a session no store knows (an uplink
-    #: connection's own, a task's, a cookieless HTTP request's), which is never saved.
-    saved: dict[str, str] | None = None
-    #: Held while an uplink's returned session is merged into ``data``.
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    A session a call gets through :meth:`SessionStore.open` may be *pending*: its connection found it in
+    the store moments ago, so the call starts without asking the store again, and ``data`` is read from the
+    store the first time something uses it (see :mod:`.recent`). In a worker thread that read happens on
+    the first use of ``data``; code on the event loop awaits :meth:`load` first.
+
+    Example:
+        >>> session = Session("t1", b"secret", {"n": 1}, {})
+        >>> session.loaded, session.data
+        (True, {'n': 1})
+    """
+
+    def __init__(self, token: str, secret: bytes, data: dict[str, Any] | None = None,
+                 saved: dict[str, str] | None = None, *, pending: "PendingLoad | None" = None) -> None:
+        self.token = token
+        self.secret = secret
+        self._data: dict[str, Any] | None = data if data is not None or pending is not None else {}
+        #: Each key's stored text as last loaded or saved; None for a session no store knows (an uplink
+        #: connection's own, a task's, a cookieless HTTP request's), which is never saved.
+        self.saved = saved
+        #: Held while an uplink's returned session is merged into ``data``.
+        self.lock = threading.RLock()
+        self._pending = pending if data is None else None
+        self._loading: "asyncio.Future[Session] | None" = None
+
+    def __repr__(self) -> str:
+        return f"Session(token={self.token!r}, {'data=' + repr(self._data) if self.loaded else 'not loaded'})"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether ``data`` is here (False for a pending session nothing has used yet)."""
+        return self._data is not None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The session's dict, read from the store on first use if the session is pending (in a worker
+        thread; on the event loop, :meth:`load` must have been awaited). Raises SessionExpiredError when the
+        session has gone meanwhile, RuntimeUnavailableError when the store cannot be reached."""
+        if self._data is None:
+            self._load_from_thread()
+        assert self._data is not None
+        return self._data
+
+    async def load(self) -> None:
+        """Make ``data`` available (on the event loop); nothing happens if it already is. Concurrent loads
+        of one session share one store read."""
+        if self._data is not None or self._pending is None:
+            return
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._pending.fetch())
+        loading = self._loading
+        try:
+            found = await asyncio.shield(loading)
+        except BaseException:
+            if loading.done() and self._loading is loading:
+                self._loading = None  # a failed read is tried again by the next use
+            raise
+        if self._data is None:
+            self._data, self.saved = found._data, found.saved
+
+    def _load_from_thread(self) -> None:
+        pending = self._pending
+        assert pending is not None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is pending.loop:
+            raise RuntimeError("A pending session's data was used on the event loop before `await session.load()`")
+        asyncio.run_coroutine_threadsafe(self.load(), pending.loop).result()
 
     @classmethod
     def detached(cls, data: dict[str, Any] | None = None, token: str | None = None) -> "Session":
@@ -76,6 +140,15 @@ class Session:
         return Session(token=self.token, secret=self.secret, data=dict(self.data))
 
 
+@dataclass(frozen=True)
+class PendingLoad:
+    """Where a pending session's data comes from: ``fetch()`` (a coroutine run on ``loop``) gives the session
+    as the store has it now, or raises SessionExpiredError / RuntimeUnavailableError."""
+
+    loop: asyncio.AbstractEventLoop
+    fetch: Callable[[], Awaitable[Session]]
+
+
 def store_unavailable(error: StoreUnavailableError) -> anvil.server.RuntimeUnavailableError:
     """The error a caller gets when the state store cannot be reached.
 
@@ -86,12 +159,53 @@ def store_unavailable(error: StoreUnavailableError) -> anvil.server.RuntimeUnava
     return anvil.server.RuntimeUnavailableError(str(error))
 
 
-class SessionStore:
-    """Sessions in a state store; every method raises anvil.server.RuntimeUnavailableError if it is unreachable."""
+#: Seconds a connection's finding of its session counts (``--session-check-interval``): its calls within them
+#: that do not use the session's data never ask the store (capped at a tenth of the idle timeout).
+DEFAULT_CHECK_INTERVAL = 5.0
 
-    def __init__(self, store: Store, import_module: ModuleImporter | None = None) -> None:
+
+class SessionStore:
+    """Sessions in a state store; every method raises anvil.server.RuntimeUnavailableError if it is unreachable.
+
+    ``clock`` (monotonic seconds) times the connections' :class:`~.recent.RecentCheck`; tests pass their own.
+    """
+
+    def __init__(self, store: Store, import_module: ModuleImporter | None = None,
+                 check_interval: float = DEFAULT_CHECK_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.import_module = import_module
+        #: How long a connection trusts that its session still exists (see :mod:`.recent`).
+        self.check_interval = max(0.0, min(check_interval, store.settings.session_idle_timeout / 10))
+        self.clock = clock
+        #: Sessions this process has expired: each one makes every connection ask the store again.
+        self.expirations = 0
+
+    def recent_check(self) -> RecentCheck:
+        """A new connection's memory of its session (see :meth:`open`)."""
+        return RecentCheck(self.check_interval, self.clock, lambda: self.expirations)
+
+    async def open(self, token: str, recent: RecentCheck) -> Session | None:
+        """The session ``token`` names, for one call of the connection whose memory is ``recent``; None if it
+        expired or never existed.
+
+        If the connection found the session within the check interval (and this process has expired no
+        session since), the call starts without asking the store: the session is pending and its data is
+        read, counting as use, when first used (see :class:`Session`). Otherwise it is read now.
+        """
+        secret = recent.secret_for(token)
+        if secret is None:
+            session = await self.get(token)
+            recent.found(token, session.secret if session is not None else None)
+            return session
+        fetch = functools.partial(self._fetch, token, recent)
+        return Session(token, secret, None, {}, pending=PendingLoad(asyncio.get_running_loop(), fetch))
+
+    async def _fetch(self, token: str, recent: RecentCheck) -> Session:
+        session = await self.get(token)
+        recent.found(token, session.secret if session is not None else None)
+        if session is None:
+            raise anvil.server.SessionExpiredError("Session expired")
+        return session
 
     async def create(self, keep: bool = True) -> Session:
         """A new, empty session in the store; with ``keep=False`` one no store knows (``get`` never finds it):
@@ -129,7 +243,7 @@ class SessionStore:
         Raises SerializationError for a value that cannot be stored, SessionExpiredError when the
         session is gone, RuntimeUnavailableError when the store cannot be reached.
         """
-        if session.saved is None:
+        if session.saved is None or not session.loaded:  # detached, or pending and never used: nothing changed
             return
         changed: dict[str, str] = {}
         current = dict(session.data)  # one atomic copy, however other threads write
@@ -174,7 +288,7 @@ class SessionStore:
             >>> asyncio.run(demo())
             {'seen': True}
         """
-        if session.saved is None:
+        if session.saved is None or not session.loaded:  # a pending session reads the store when it is used
             return
         fresh = await self.get(session.token)
         if fresh is None or fresh.saved is None:
@@ -188,7 +302,8 @@ class SessionStore:
                 del session.saved[key]
 
     async def expire(self, token: str) -> None:
-        """Forget the session now."""
+        """Forget the session now (every connection of this process asks the store again on its next call)."""
+        self.expirations += 1
         try:
             await self.store.delete_session(token)
         except StoreUnavailableError as e:

@@ -150,10 +150,10 @@ class BrowserSocket:
             except anvil.server.SerializationError as e:
                 raise FrameError(CLOSE_BAD_DATA, str(e)) from None
         try:
-            session, _ = await resolve_session(self.sessions, token, self.cookie_token, fresh)
+            session, created = await resolve_session(self.sessions, token, self.cookie_token, fresh)
         except anvil.server.RuntimeUnavailableError as e:
             raise FrameError(CLOSE_TRY_AGAIN_LATER, str(e)) from None
-        self.peer.token = session.token if session is not None else None
+        self.peer.settle(session, created)
         if message is not None:
             self.peer.outbox.put(session_reply(session))
 

@@ -130,7 +130,7 @@ class HttpCallEndpoint:
         watcher: asyncio.Task[None] | None = None
         try:
             session, is_new = await resolve_session(self.sessions, token, request.cookies.get(SESSION_COOKIE), fresh)
-            peer.token = session.token if session is not None else None
+            peer.settle(session, is_new)
             created = session if is_new else None
             if asked:
                 peer.outbox.put(session_reply(session))

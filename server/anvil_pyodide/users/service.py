@@ -171,6 +171,7 @@ class UsersService:
 
     async def logout(self, state: Any) -> None:
         """Log the caller's session out and revoke every remembered login of its user."""
+        await state.session.load()
         linked = linked_user(state.session)
         unlink_user(state.session)
         if linked is not None:
@@ -178,6 +179,7 @@ class UsersService:
 
     async def current_user(self, session: Any, allow_remembered: bool = True) -> UserRow | None:
         """The session's user (None when nobody is logged in, the account is gone or disabled)."""
+        await session.load()
         linked = linked_user(session)
         if linked is None or (linked[1] and not allow_remembered):
             return None

@@ -48,6 +48,7 @@ async def rotate_session(state: Any, sessions: Any) -> None:
     old = state.session
     if sessions is None or getattr(old, "saved", None) is None:
         return
+    await old.load()
     new = await sessions.create()
     new.data.update(old.data)
     await sessions.expire(old.token)

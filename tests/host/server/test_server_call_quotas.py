@@ -19,6 +19,7 @@ from tests.host.server.conftest import BASIC_APP, page_session_token
 from tests.support.browser_protocol import BrowserClient
 from tests.support.http_protocol import call_form
 from tests.support.live_server import LiveServer
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
 
@@ -38,7 +39,7 @@ def fair_server() -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def impatient_server() -> Iterator[LiveServer]:
-    with LiveServer(BASIC_APP, "--worker-threads", "4", "--call-timeout", "2") as server:
+    with LiveServer(BASIC_APP, "--worker-threads", "4", "--call-timeout", "5") as server:
         yield server
 
 
@@ -84,6 +85,8 @@ async def test_one_session_cannot_take_every_worker_thread(fair_server: LiveServ
 async def test_a_call_that_timed_out_waiting_for_its_turn_never_starts(impatient_server: LiveServer) -> None:
     async with BrowserClient(impatient_server.ws_url) as client:
         holding = await client.send_call("wait_for", "held-for-timeout")  # holds the session's one thread
+        async with BrowserClient(impatient_server.ws_url) as watcher:  # it has its thread before the next is sent
+            await until(lambda: watcher.call("has_started", "held-for-timeout"), "the holding call to start")
         queued = await client.send_call("release", "queued-after-timeout")  # waits for its turn
         for call_id in (holding, queued):
             with pytest.raises(anvil.server.TimeoutError):

@@ -39,6 +39,7 @@ OPTION_FOR_FIELD = {
     "max_connections": "--max-connections",
     "session_idle_timeout": "--session-timeout",
     "session_first_use_timeout": "--session-first-use-timeout",
+    "session_check_interval": "--session-check-interval",
     "worker_threads": "--worker-threads",
     "uplink_key": "--uplink-key",
     "client_uplink_key": "--client-uplink-key",

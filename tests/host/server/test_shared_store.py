@@ -14,6 +14,7 @@ import httpx
 import pytest
 from anvil.server import Capability
 
+from anvil_pyodide.store import open_store
 from tests.support.browser_protocol import BrowserClient
 from tests.support.live_server import ROOT, LiveServer
 from tests.support.waiting import wait_until
@@ -26,6 +27,10 @@ BASIC_APP = ROOT / "tests" / "apps" / "basic"
 
 def cookie(token: str) -> dict[str, str]:
     return {"Cookie": f"anvil-session={token}"}
+
+
+def store_url(server: LiveServer) -> str:
+    return server.extra_args[server.extra_args.index("--store") + 1]
 
 
 @pytest.fixture(scope="module", params=["redis", "sqlite"])
@@ -66,6 +71,44 @@ async def test_a_capability_minted_on_one_server_is_accepted_on_the_other_and_an
             await on_b.call("capability_scope", Capability(["doc", 8], cap._mac))
         with pytest.raises(anvil.server.InvalidObjectError):  # another session may not use it
             await stranger.call("capability_scope", cap)
+
+
+async def test_a_connection_on_one_server_reads_a_write_made_through_the_other_on_its_next_call(
+        two_servers: tuple[LiveServer, LiveServer], new_session: Callable[[str], str]) -> None:
+    """The connection on B has just found its session (so its next calls do not ask the store whether it
+    still exists), yet a call that uses the session reads what A wrote — sync and async functions alike."""
+    a, b = two_servers
+    token = new_session(a.url)
+    async with BrowserClient(a.ws_url, headers=cookie(token)) as on_a, \
+            BrowserClient(b.ws_url, headers=cookie(token)) as on_b:
+        assert await on_b.call("session_get", "n") is None
+        for n in range(3):
+            await on_a.call("session_set", "n", n)
+            assert await on_b.call("session_get", "n") == n
+            await on_a.call("session_set", "n", -n)
+            assert await on_b.call("session_get_async", "n") == -n
+
+
+async def test_a_session_expired_through_another_process_fails_the_next_call_that_uses_it_or_a_capability(
+        two_servers: tuple[LiveServer, LiveServer], new_session: Callable[[str], str]) -> None:
+    """A third process on the same store expires the session (as a log-in through another server does):
+    the open connection's next call that uses the session's data, or carries a capability, gets
+    SessionExpiredError — however soon after its last call."""
+    a, b = two_servers
+    for use in ("data", "capability"):
+        token = new_session(a.url)
+        async with BrowserClient(b.ws_url, headers=cookie(token)) as on_b:
+            cap = await on_b.call("issue_capability", "doc", 1)
+            await on_b.call("session_set", "k", 1)
+            async with open_store(store_url(a)) as elsewhere:
+                await elsewhere.delete_session(token)
+            with pytest.raises(anvil.server.SessionExpiredError):
+                if use == "data":
+                    await on_b.call("session_get", "k")
+                else:
+                    await on_b.call("capability_scope", cap)
+            with pytest.raises(anvil.server.SessionExpiredError):  # and every call from then on
+                await on_b.call("session_id")
 
 
 async def test_calls_on_two_servers_writing_different_keys_of_one_session_both_keep_their_writes(
@@ -162,6 +205,7 @@ def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
     (["--store", "postgres://db/app"], "--store: unknown store 'postgres://db/app': use sqlite:///PATH, "
                                        "redis://HOST:PORT/DB or memory"),
     (["--task-retention", "0"], "--task-retention must be more than 0 seconds"),
+    (["--session-check-interval", "-1"], "--session-check-interval must be 0 or more seconds"),
     (["--process-timeout", "0"], "--process-timeout must be more than 0 seconds"),
 ])
 async def test_settings_the_server_cannot_use_are_refused_with_a_message(args: list[str], message: str) -> None:

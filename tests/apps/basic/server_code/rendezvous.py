@@ -32,7 +32,14 @@ def meet(key, parties=2):
 @anvil.server.callable
 def wait_for(key):
     """Blocks until ``release(key)``; returns "released" (or "gave up" at the backstop)."""
+    event("started:" + key).set()
     return "released" if event(key).wait(WAIT_LIMIT) else "gave up"
+
+
+@anvil.server.callable
+def has_started(key):
+    """Whether a ``wait_for(key)`` is running (or ran)."""
+    return event("started:" + key).is_set()
 
 
 @anvil.server.callable

@@ -18,6 +18,12 @@ def session_get(key):
 
 
 @anvil.server.callable
+async def session_get_async(key):
+    """The same as session_get, from an async function (which runs on the server's event loop)."""
+    return anvil.server.session.get(key)
+
+
+@anvil.server.callable
 def session_store_media(nested=False):
     media = anvil.BlobMedia("text/plain", b"x")
     anvil.server.session["media"] = {"list": [media]} if nested else media
