@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import multiprocessing
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,7 @@ def run_task(app_dir: str, task_id: str, name: str, call: Packed, session: Packe
     """The process's entry point: run task ``name`` and report to ``connection``."""
     root = Path(app_dir)
     reporter = Reporter(connection)
+    end_with_the_server()
     try:
         server_api.install()
         load_app(root)
@@ -81,6 +84,20 @@ def run_task(app_dir: str, task_id: str, name: str, call: Packed, session: Packe
         reporter.send("failed", describe_failure(e, root))
         return
     reporter.send("completed", result)
+
+
+def end_with_the_server() -> None:
+    """Exit as soon as the server process is gone. A server stopped normally ends its (daemonic) task processes
+    itself; one killed with ``kill -9`` cannot, and its tasks would run on with nobody to report to."""
+    server = multiprocessing.parent_process()
+    if server is None:  # not started by a server (a test calling run_task directly)
+        return
+
+    def exit_when_the_server_exits() -> None:
+        server.join()  # returns once the server's end of the pipe closes: the server has exited
+        os._exit(1)
+
+    threading.Thread(target=exit_when_the_server_exits, name="anvil-task-server-watch", daemon=True).start()
 
 
 async def _awaited(value: Any) -> Any:

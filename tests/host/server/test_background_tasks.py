@@ -8,6 +8,8 @@ server function returns reaches this "browser" as a LiveObject, whose getters ar
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -27,6 +29,7 @@ from tasks_shared import TaskFailed  # noqa: E402 - registered here too, as in a
 
 from tests.support.browser_protocol import BrowserClient  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.waiting import wait_until  # noqa: E402
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
 
@@ -58,6 +61,15 @@ async def until_ended(client: BrowserClient, task_id: str, timeout: float = 60) 
                 return info
             await asyncio.sleep(0.05)
     return await asyncio.wait_for(poll(), timeout)
+
+
+def process_runs(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie waiting to be reaped has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 async def until_state(client: BrowserClient, task_id: str, key: str, timeout: float = 60) -> dict[str, Any]:
@@ -170,10 +182,10 @@ async def test_another_process_sharing_the_store_sees_tasks_and_their_results_af
             done = await on_first.call("start", "count_to", 2)
             await until_ended(on_first, done.id)
             spinning = await on_first.call("start", "spin")
-            await until_state(on_first, spinning.id, "spinning")
+            seen_on_first = await until_state(on_first, spinning.id, "spinning")
             info = await on_second.call("task_info", spinning.id)
             assert (info["status"], info["running"], info["name"], info["state"]) == (
-                None, True, "spin", {"spinning": True})
+                None, True, "spin", {"spinning": True, "pid": seen_on_first["state"]["pid"]})
             assert {done.id, spinning.id} <= set(await on_second.call("listed"))
             with pytest.raises(anvil.server.BackgroundTaskError, match="runs on another server process"):
                 await on_second.call("kill_task", spinning.id)
@@ -209,9 +221,14 @@ async def test_a_task_whose_server_process_was_killed_is_missing_for_the_others(
     with LiveServer(APP, "--store", store) as doomed, LiveServer(APP, "--store", store) as survivor:
         async with BrowserClient(doomed.ws_url) as client:
             task = await client.call("start", "spin")
-            await until_state(client, task.id, "spinning")
+            task_pid = (await until_state(client, task.id, "spinning"))["state"]["pid"]
         doomed.process.kill()  # kill -9: no goodbye; its heartbeat stops
         doomed.process.wait(10)
+        try:
+            wait_until(lambda: not process_runs(task_pid), "the orphaned task's process to exit with its server")
+        finally:
+            if process_runs(task_pid):  # the test failed: do not leave it spinning
+                os.kill(task_pid, signal.SIGKILL)
         async with BrowserClient(survivor.ws_url) as client:
             info = await until_ended(client, task.id, timeout=120)  # once the heartbeat has expired (15 s)
             assert info["status"] == "missing" and info["error"] == "BackgroundTaskError"

@@ -42,6 +42,7 @@ def fail(kind):
 
 @anvil.server.background_task
 def spin():
+    anvil.server.task_state["pid"] = os.getpid()
     anvil.server.task_state["spinning"] = True
     while True:
         pass
