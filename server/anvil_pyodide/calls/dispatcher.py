@@ -29,6 +29,7 @@ from ..config import ServerConfig
 from .context import CallState, current_call
 from .registry import FunctionRegistry, ServerFunction
 from .session_lanes import SessionLanes
+from .start_gate import before_start
 
 
 class RemoteFunctions(Protocol):
@@ -72,7 +73,7 @@ class Dispatcher:
             work = self._run_local(local, args, kwargs, state)
         elif self.remote is not None:  # it says NoServerFunctionError itself (it may look in other processes)
             await state.session.load()  # the session goes along to the uplink
-            work = self.remote.call(command, args, kwargs, state)
+            work = self._run_remote(command, args, kwargs, state)
         else:
             raise no_function_error(command)
         return await self._timed(work, command, state)
@@ -94,6 +95,11 @@ class Dispatcher:
             raise anvil.server.TimeoutError(
                 f"Server code took too long (more than {self.config.call_timeout:g} s) in {command!r}") from None
 
+    async def _run_remote(self, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
+        """Send the call to an uplink once its caller has room for replies (and still waits for this one)."""
+        await before_start(state)
+        return await self.remote.call(command, args, kwargs, state)  # type: ignore[union-attr]
+
     async def _run_local(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
                          state: CallState) -> Any:
         context = contextvars.copy_context()
@@ -109,6 +115,7 @@ class Dispatcher:
             await self.users.check_require_user(function.require_user, function.name, state.session, run_predicate)
         if function.is_async:
             await state.session.load()  # it runs on the loop, where anvil.server.session cannot wait for the store
+            await before_start(state)  # (a synchronous function has this check in its session's lane)
             return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
                                           context=context)
         session = state.session

@@ -34,6 +34,7 @@ from .capability_mac import sign_scope, verify_scope
 from .context import CallState
 from .dispatcher import Dispatcher
 from .outbox import Chunk, Outbox
+from .start_gate import until_room
 from .tracebacks import app_trace
 
 log = logging.getLogger("anvil_pyodide.calls")
@@ -201,8 +202,7 @@ class CallHandler:
             return
         try:
             budget = peer.outbox.budget
-            if budget.over:  # the peer is not reading its replies: start nothing more for it until it does
-                await budget.room()
+            await until_room(budget)  # the peer is not reading its replies: start nothing more for it until it does
             if budget.closed:  # it went away meanwhile (or was closed for not reading): not started
                 return
             reply, chunks = await reply_or_error(self._reply(call_id, message, media, peer), call_id, self.app_dir,

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from .reply_budget import ReplyBudget
+from .start_gate import CallerGone, refuse_if_given_up, until_room
+
+__all__ = ["CallerGone", "SessionLanes"]
 
 
 @dataclass
@@ -84,7 +87,7 @@ class SessionLanes:
                 raise
         if room is not None and room.over:  # its caller is not reading: wait, holding the slot, before starting
             try:
-                await room.room()
+                await until_room(room)
             except BaseException:
                 self._finished(key, lane)
                 raise
@@ -125,10 +128,6 @@ class SessionLanes:
             del self._lanes[key]
 
 
-class CallerGone(Exception):
-    """The call's caller timed out or disconnected before the call's turn came: it was not started."""
-
-
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
     try:
         loop.call_soon_threadsafe(callback, *args)
@@ -138,6 +137,5 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *
 
 def _unless_given_up(fn: Callable[[], Any], given_up: Callable[[], bool]) -> Any:
     """In the worker thread, right before the function would start: not if its caller has gone."""
-    if given_up():
-        raise CallerGone("The caller gave up before the call started")
+    refuse_if_given_up(given_up)
     return fn()

@@ -44,6 +44,7 @@ from ..calls.outbox import Chunk, Outbox, pump_to_websocket
 from ..calls.message_limits import MessageLimits
 from ..calls.reader import Assembled, FrameError, MessageReader, MessageRefused
 from ..calls.reply_budget import ReplyBudget
+from ..calls.start_gate import before_start, until_room
 from ..sessions.store import Session
 from .incoming import UplinkPeer
 
@@ -195,9 +196,12 @@ class UplinkConnection:
 
     async def request(self, call_id: str, command: str, state: CallState, message: dict[str, Any],
                       chunks: list[Chunk]) -> tuple[dict[str, Any], dict[str, bytes]]:
-        """Send an encoded CALL and wait for the uplink's raw answer: ``(message, media contents)``."""
-        if self.outbox.budget.over:  # the uplink is not reading what we sent it: send more once it does
-            await self.outbox.budget.room()
+        """Send an encoded CALL and wait for the uplink's raw answer: ``(message, media contents)``.
+
+        It is not sent while the uplink or the call's caller is not reading what it was sent, nor once the
+        caller has given up (:class:`~anvil_pyodide.calls.start_gate.CallerGone`)."""
+        await until_room(self.outbox.budget)  # the uplink is not reading what we sent it: send more once it does
+        await before_start(state)
         if self.closed:
             raise anvil.server.UplinkDisconnectedError(f'The uplink server for "{command}" has been disconnected')
         answer: asyncio.Future[tuple[dict[str, Any], dict[str, bytes]]] = asyncio.get_running_loop().create_future()

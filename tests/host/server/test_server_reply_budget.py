@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Iterator
 
 import pytest
-from websockets.client import ClientProtocol
-from websockets.protocol import State
-from websockets.uri import parse_uri
 
 from tests.host.server.conftest import BASIC_APP
 from tests.support.browser_protocol import BrowserClient
+from tests.support.hostile_peer import NonReader, gated_call
 from tests.support.live_server import LiveServer
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
 
@@ -40,40 +38,8 @@ def budget_server() -> Iterator[LiveServer]:
         yield server
 
 
-def small_receive_buffer(port: int) -> socket.socket:
-    """A connected TCP socket whose kernel receive buffer is small: what is not read stays at the server."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
-    sock.connect(("127.0.0.1", port))
-    return sock
-
-
-class NonReader:
-    """A WebSocket client that reads the handshake's answer and nothing after it (websockets' sans-I/O protocol
-    over a blocking socket: an asyncio client would keep reading into its own buffers)."""
-
-    def __init__(self, url: str, port: int) -> None:
-        self.sock = small_receive_buffer(port)
-        self.protocol = ClientProtocol(parse_uri(url), max_size=None)
-        self.protocol.send_request(self.protocol.connect())
-        self._flush()
-        while self.protocol.state is State.CONNECTING:
-            self.protocol.receive_data(self.sock.recv(1))  # byte by byte: not one byte past the 101 answer
-        assert self.protocol.state is State.OPEN, self.protocol.handshake_exc
-
-    def send(self, text: str) -> None:
-        self.protocol.send_text(text.encode())
-        self._flush()
-
-    def _flush(self) -> None:
-        self.sock.sendall(b"".join(self.protocol.data_to_send()))
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def large_call(call_id: str) -> str:
-    return json.dumps({"type": "CALL", "id": call_id, "command": "large_text", "args": [REPLY], "kwargs": {}})
+def large_call(call_id: str, length: int = REPLY) -> str:
+    return json.dumps({"type": "CALL", "id": call_id, "command": "large_text", "args": [length], "kwargs": {}})
 
 
 async def wait_for_log(server: LiveServer, text: str, bystander: BrowserClient, timeout: float = 90) -> None:
@@ -113,3 +79,66 @@ async def test_a_peer_that_never_reads_is_held_to_its_budget_then_closed(budget_
 async def bystander_still_served(server: LiveServer) -> bool:
     async with BrowserClient(server.ws_url) as client:
         return await client.call("large_text", 10) == "x" * 10
+
+
+# ---------------------------------------------------------------------- the hold is the same for every kind of call
+
+@pytest.fixture
+def holding_server() -> Iterator[LiveServer]:
+    """A budget server that never closes a non-reader (--reply-stall-timeout 0): its calls wait as long as it does."""
+    with LiveServer(BASIC_APP, "--max-pending-reply-bytes", str(BUDGET), "--reply-stall-timeout", "0",
+                    "--worker-threads", "4") as server:
+        yield server
+
+
+def incompressible_call(call_id: str, length: int) -> str:
+    """A call whose reply is ``length`` random bytes (per-message deflate cannot shrink it in the socket's buffers)."""
+    return json.dumps({"type": "CALL", "id": call_id, "command": "random_media", "args": [length, 7], "kwargs": {}})
+
+
+async def over_budget(bystander: BrowserClient) -> bool:
+    now, _ = await bystander.call("reply_backlog")
+    return now > BUDGET
+
+
+async def never_started(bystander: BrowserClient, count: int) -> bool:
+    return (await bystander.call("calls_held"))[1] == count
+
+
+async def held(bystander: BrowserClient, waiting: int) -> bool:
+    return (await bystander.call("calls_held"))[0] == waiting
+
+
+async def test_an_async_call_does_not_start_while_its_connection_is_over_its_reply_budget(
+        holding_server: LiveServer) -> None:
+    """An ``async def`` call that has arrived (held in decoding) when its connection goes over the budget does not
+    start until the connection reads its replies; then it does, and its reply comes."""
+    key = "async-over-budget"
+    async with BrowserClient(holding_server.ws_url) as bystander:
+        hostile = NonReader(holding_server.ws_url + "/_/ws", holding_server.port)
+        try:
+            hostile.send(gated_call("gated", "gated_large", key, REPLY))
+            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
+            hostile.send(incompressible_call("big", 4 * BUDGET))  # and it does not read it: over the budget
+            await until(lambda: over_budget(bystander), "the connection to be over its budget")
+            assert await bystander.call("release", key) is True  # the gated call is decoded and would start
+            await until(lambda: held(bystander, 1), "the gated call to wait for room")
+            assert await bystander.call("has_started", key) is False
+            reply = await asyncio.to_thread(hostile.read_until, "gated")  # reading makes room: it starts
+        finally:
+            hostile.close()
+        assert reply["response"] == "x" * REPLY
+        assert await bystander.call("has_started", key) is True
+        assert await bystander.call("calls_held") == [0, 0]
+
+
+async def test_an_async_call_whose_caller_left_before_it_started_never_starts(holding_server: LiveServer) -> None:
+    key = "async-caller-left"
+    async with BrowserClient(holding_server.ws_url) as bystander:
+        async with BrowserClient(holding_server.ws_url) as leaving:
+            leaving.expect("gated")
+            await leaving.send_raw(gated_call("gated", "gated_large", key, 10))
+            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
+        assert await bystander.call("release", key) is True  # decoded after its caller left
+        await until(lambda: never_started(bystander, 1), "the call to be refused")
+        assert await bystander.call("has_started", key) is False

@@ -2,6 +2,7 @@
 
 import anvil.server
 from anvil_pyodide.calls.reply_budget import largest_pending
+from anvil_pyodide.calls.start_gate import start_counts
 
 
 @anvil.server.callable
@@ -14,3 +15,10 @@ def reply_backlog():
 def large_text(length):
     """A reply of ``length`` characters."""
     return "x" * length
+
+
+@anvil.server.callable
+def calls_held():
+    """``[waiting, never_started]``: calls waiting now for their connection to read its replies, and calls
+    never started (since the server started) because their caller had given up."""
+    return list(start_counts())

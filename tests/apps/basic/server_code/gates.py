@@ -19,3 +19,11 @@ class Gate:
 def gate_opened(gate, *padding):
     """Whether ``gate``'s decoding was released by another call while it waited."""
     return gate.opened
+
+
+@anvil.server.callable
+async def gated_large(gate, length, *padding):
+    """An ``async def`` function whose call waits in decoding until ``release(gate.key)``: marks
+    ``has_started(gate.key)`` and returns ``length`` characters."""
+    event("started:" + gate.key).set()
+    return "x" * length
