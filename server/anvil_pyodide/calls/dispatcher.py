@@ -73,7 +73,7 @@ class Dispatcher:
             work = self._run_local(local, args, kwargs, state)
         elif self.remote is not None:  # it says NoServerFunctionError itself (it may look in other processes)
             await state.session.load()  # the session goes along to the uplink
-            work = self._run_remote(command, args, kwargs, state)
+            work = self.remote.call(command, args, kwargs, state)  # (held, like others, until it is sent)
         else:
             raise no_function_error(command)
         return await self._timed(work, command, state)
@@ -94,11 +94,6 @@ class Dispatcher:
             state.timed_out = True  # if it has not started yet, it never will
             raise anvil.server.TimeoutError(
                 f"Server code took too long (more than {self.config.call_timeout:g} s) in {command!r}") from None
-
-    async def _run_remote(self, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
-        """Send the call to an uplink once its caller has room for replies (and still waits for this one)."""
-        await before_start(state)
-        return await self.remote.call(command, args, kwargs, state)  # type: ignore[union-attr]
 
     async def _run_local(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
                          state: CallState) -> Any:

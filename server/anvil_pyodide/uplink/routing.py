@@ -39,6 +39,7 @@ from anvil._errors import error_from_wire, error_to_wire
 
 from ..calls.context import CallContext, CallState, ClientInfo, StackFrame
 from ..calls.outbox import Chunk
+from ..calls.start_gate import before_start
 from ..sessions.store import Session, SessionStore, store_unavailable
 from ..store import StoreUnavailableError
 from ..store.redis_bus import Envelope, HandlerFailedError, ProcessGoneError
@@ -100,7 +101,9 @@ class RemoteConnection:
         """Send an encoded CALL to the process holding the uplink; its uplink's raw answer ``(message, media)``.
 
         If that process no longer serves it (its uplink left, perhaps for another process), the call goes
-        to the process the store names now, once."""
+        to the process the store names now, once. Like every call, it is not sent while its caller is not
+        reading its replies, nor once its caller has given up (:mod:`~anvil_pyodide.calls.start_gate`)."""
+        await before_start(state)
         try:
             return await self.remote.relay(self.process, command, state, message, chunks)
         except NotServedThere:

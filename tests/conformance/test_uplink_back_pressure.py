@@ -1,0 +1,101 @@
+"""Calls served by a real anvil-uplink 0.7.0 are held like every other call (issue 15): a call that has
+arrived but not started is not sent to the uplink while its caller's connection is over
+``--max-pending-reply-bytes`` (it is once the caller reads), nor at all once its caller has gone.
+
+A call is held "arrived, not started" by a portable argument whose decoding waits until ``release(key)``
+(tests/support/hostile_peer.py); the uplink function tells the server when it runs (``has_started(key)``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.host.server.test_server_reply_budget import (BUDGET, held, incompressible_call,  # noqa: E402
+                                                        never_started, over_budget)
+from tests.support.browser_protocol import BrowserClient  # noqa: E402
+from tests.support.far_uplink import start_uplink, stop  # noqa: E402
+from tests.support.hostile_peer import NonReader, gated_call  # noqa: E402
+from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.waiting import until  # noqa: E402
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(240)]
+
+BASIC_APP = ROOT / "tests" / "apps" / "basic"
+KEY = "back-pressure-uplink-key"
+REPLY = 100_000
+
+UPLINK_SCRIPT = """
+import sys
+
+import anvil.server
+
+
+@anvil.server.portable_class("basic.Gate")
+class Gate:
+    pass
+
+
+@anvil.server.callable
+def gated_uplink_large(gate, length, *padding):
+    anvil.server.call("release", "started:" + gate.key)   # has_started(gate.key) on the server
+    return "x" * length
+
+
+anvil.server.connect(sys.argv[2], url=sys.argv[1])
+anvil.server.call("is_released", "nothing")  # its REGISTERs are handled before this is answered
+print("ready", flush=True)
+anvil.server.wait_forever()
+"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[LiveServer]:
+    """A budget server that never closes a non-reader, with the uplink connected (one per test: the counts
+    of held calls are the server's since it started)."""
+    with LiveServer(BASIC_APP, "--max-pending-reply-bytes", str(BUDGET), "--reply-stall-timeout", "0",
+                    "--uplink-key", KEY) as server:
+        uplink = start_uplink(server, tmp_path, UPLINK_SCRIPT, KEY)
+        try:
+            yield server
+        finally:
+            stop(uplink)
+
+
+async def test_an_uplink_call_is_not_sent_while_its_caller_is_over_its_reply_budget(served: LiveServer) -> None:
+    key = "uplink-over-budget"
+    async with BrowserClient(served.ws_url) as bystander:
+        hostile = NonReader(served.ws_url + "/_/ws", served.port)
+        try:
+            hostile.send(gated_call("gated", "gated_uplink_large", key, REPLY))
+            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
+            hostile.send(incompressible_call("big", 4 * BUDGET))  # and it does not read it: over the budget
+            await until(lambda: over_budget(bystander), "the connection to be over its budget")
+            assert await bystander.call("release", key) is True  # the gated call is decoded and would be sent
+            await until(lambda: held(bystander, 1), "the gated call to wait for room")
+            assert await bystander.call("has_started", key) is False  # the uplink has not been asked
+            reply = await asyncio.to_thread(hostile.read_until, "gated")  # reading makes room: it is sent
+        finally:
+            hostile.close()
+        assert reply["response"] == "x" * REPLY
+        assert await bystander.call("has_started", key) is True
+
+
+async def test_an_uplink_call_whose_caller_left_before_it_was_sent_is_never_sent(served: LiveServer) -> None:
+    key = "uplink-caller-left"
+    async with BrowserClient(served.ws_url) as bystander:
+        async with BrowserClient(served.ws_url) as leaving:
+            leaving.expect("gated")
+            await leaving.send_raw(gated_call("gated", "gated_uplink_large", key, 10))
+            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
+        assert await bystander.call("release", key) is True  # decoded after its caller left
+        await until(lambda: never_started(bystander, 1), "the call to be refused")
+        assert await bystander.call("has_started", key) is False
