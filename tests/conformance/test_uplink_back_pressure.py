@@ -1,6 +1,7 @@
 """Calls served by a real anvil-uplink 0.7.0 are held like every other call (issue 15): a call that has
 arrived but not started is not sent to the uplink while its caller's connection is over
-``--max-pending-reply-bytes`` (it is once the caller reads), nor at all once its caller has gone.
+``--max-pending-reply-bytes`` (it is once the caller reads), nor at all once its caller has gone (also when
+the uplink is connected to another server process, sharing a Redis store).
 
 A call is held "arrived, not started" by a portable argument whose decoding waits until ``release(key)``
 (tests/support/hostile_peer.py); the uplink function tells the server when it runs (``has_started(key)``).
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -25,6 +26,7 @@ from tests.support.browser_protocol import BrowserClient  # noqa: E402
 from tests.support.far_uplink import start_uplink, stop  # noqa: E402
 from tests.support.hostile_peer import NonReader, gated_call  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
 from tests.support.waiting import until  # noqa: E402
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(240)]
@@ -99,3 +101,35 @@ async def test_an_uplink_call_whose_caller_left_before_it_was_sent_is_never_sent
         assert await bystander.call("release", key) is True  # decoded after its caller left
         await until(lambda: never_started(bystander, 1), "the call to be refused")
         assert await bystander.call("has_started", key) is False
+
+
+@pytest.fixture
+def across(redis_server: Any, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Servers A and B on one Redis, the uplink connected to B only."""
+    def server() -> LiveServer:
+        return LiveServer(BASIC_APP, "--store", redis_server.url, "--uplink-key", KEY)
+    with server() as a, server() as b:
+        uplink = start_uplink(b, tmp_path, UPLINK_SCRIPT, KEY)
+        try:
+            yield a, b
+        finally:
+            stop(uplink)
+
+
+async def test_a_call_to_another_processs_uplink_whose_caller_left_is_never_sent(
+        across: tuple[LiveServer, LiveServer]) -> None:
+    a, b = across
+    key = "far-uplink-caller-left"
+    async with BrowserClient(a.ws_url) as on_a, BrowserClient(b.ws_url) as on_b:
+        assert await on_a.call("release", "open") is True  # a gate already open: this call goes through
+        on_a.expect("through")
+        await on_a.send_raw(gated_call("through", "gated_uplink_large", "open", 3))
+        assert await on_a.outcome("through") == "xxx"  # A reaches B's uplink
+        async with BrowserClient(a.ws_url) as leaving:
+            leaving.expect("gated")
+            await leaving.send_raw(gated_call("gated", "gated_uplink_large", key, 10))
+            await until(lambda: on_a.call("is_released", key + ":decoding"), "the gated call to be decoding")
+        assert await on_a.call("release", key) is True  # decoded after its caller left
+        await until(lambda: never_started(on_a, 1), "the call to be refused on A")
+        assert await on_b.call("has_started", key) is False  # the uplink (on B) was never asked
+        assert await on_b.call("has_started", "open") is True

@@ -142,3 +142,24 @@ async def test_an_async_call_whose_caller_left_before_it_started_never_starts(ho
         assert await bystander.call("release", key) is True  # decoded after its caller left
         await until(lambda: never_started(bystander, 1), "the call to be refused")
         assert await bystander.call("has_started", key) is False
+
+
+async def test_an_async_call_that_timed_out_while_held_never_starts() -> None:
+    key = "async-timed-out-held"
+    with LiveServer(BASIC_APP, "--max-pending-reply-bytes", str(BUDGET), "--reply-stall-timeout", "0",
+                    "--call-timeout", "3") as server:
+        async with BrowserClient(server.ws_url) as bystander:
+            hostile = NonReader(server.ws_url + "/_/ws", server.port)
+            try:
+                hostile.send(gated_call("gated", "gated_large", key, 10))
+                await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
+                hostile.send(incompressible_call("big", 4 * BUDGET))
+                await until(lambda: over_budget(bystander), "the connection to be over its budget")
+                assert await bystander.call("release", key) is True
+                await until(lambda: held(bystander, 1), "the gated call to wait for room")
+                await until(lambda: held(bystander, 0), "the held call to time out")
+                reply = await asyncio.to_thread(hostile.read_until, "gated")  # room now: too late to start
+            finally:
+                hostile.close()
+            assert reply["error"]["type"] == "anvil.server.TimeoutError"
+            assert await bystander.call("has_started", key) is False
