@@ -16,6 +16,8 @@
 #                                 runtime (the Pyodide dist in $DIST_DIR, the runtime wheel, the JS bridge)
 #   ./build.sh soak [--short]     setup, then bench/soak.py: restart, fuzz, attacks and a mixed soak against real
 #                                 servers and Chromium pages, as a PASS/MISS table (./build.sh test runs --short)
+#   ./build.sh crash-rate [args]  setup, then scripts/chromium_crash_rate.py: 200 loads of the demo page in headless
+#                                 Chromium, reused and fresh contexts, counting renderer crashes (--help for options)
 #
 # Every setup step is skipped when a stamp in build/stamps/ matches the hash of that step's inputs,
 # so a second run takes a few seconds.
@@ -187,7 +189,12 @@ cmd_soak() {
     exec $PY bench/soak.py "$@"
 }
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+cmd_crash_rate() {
+    cmd_setup
+    exec $PY scripts/chromium_crash_rate.py "$@"
+}
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
     setup) shift; cmd_setup "$@" ;;
@@ -196,6 +203,7 @@ case "${1:-}" in
     bench) shift; cmd_bench "$@" ;;
     dist) shift; cmd_dist "$@" ;;
     soak) shift; cmd_soak "$@" ;;
+    crash-rate) shift; cmd_crash_rate "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
 esac

@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, READY  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, READY, mem_available_mb  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "crash-rate"
@@ -50,14 +50,6 @@ CRASH_LINE = re.compile(r"Renderer process crashed|crashed with|Received signal|
 CALL = ("import anvil.server, json\n"
         "assert anvil.server.call('ping') == 'pong'\n"
         "json.dumps(anvil.server.last_call_path())")
-
-
-def mem_available_mb() -> float:
-    """The machine's available memory (``MemAvailable`` in /proc/meminfo), in MB."""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def descendants(pid: int) -> list[int]:
