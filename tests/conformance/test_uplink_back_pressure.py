@@ -9,7 +9,6 @@ A call is held "arrived, not started" by a portable argument whose decoding wait
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,11 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.host.server.test_server_reply_budget import (BUDGET, held, incompressible_call,  # noqa: E402
-                                                        never_started, over_budget)
+from tests.host.server.test_server_reply_budget import BUDGET  # noqa: E402
 from tests.support.browser_protocol import BrowserClient  # noqa: E402
 from tests.support.far_uplink import start_uplink, stop  # noqa: E402
-from tests.support.hostile_peer import NonReader, gated_call  # noqa: E402
+from tests.support.hostile_peer import gated_call, held_until_read, refused_once_caller_left  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.redis_server import redis_server  # noqa: E402,F401 - the fixture
 from tests.support.waiting import until  # noqa: E402
@@ -73,34 +71,18 @@ def served(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 async def test_an_uplink_call_is_not_sent_while_its_caller_is_over_its_reply_budget(served: LiveServer) -> None:
-    key = "uplink-over-budget"
     async with BrowserClient(served.ws_url) as bystander:
-        hostile = NonReader(served.ws_url + "/_/ws", served.port)
-        try:
-            hostile.send(gated_call("gated", "gated_uplink_large", key, REPLY))
-            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
-            hostile.send(incompressible_call("big", 4 * BUDGET))  # and it does not read it: over the budget
-            await until(lambda: over_budget(bystander), "the connection to be over its budget")
-            assert await bystander.call("release", key) is True  # the gated call is decoded and would be sent
-            await until(lambda: held(bystander, 1), "the gated call to wait for room")
-            assert await bystander.call("has_started", key) is False  # the uplink has not been asked
-            reply = await asyncio.to_thread(hostile.read_until, "gated")  # reading makes room: it is sent
-        finally:
-            hostile.close()
-        assert reply["response"] == "x" * REPLY
-        assert await bystander.call("has_started", key) is True
+        started, reply = await held_until_read(served, bystander, "gated_uplink_large", "uplink-over-budget",
+                                               BUDGET, REPLY)
+        assert started is False  # the uplink had not been asked while the call was held
+        assert reply["response"] == "x" * REPLY  # ... and was once the caller read
+        assert await bystander.call("has_started", "uplink-over-budget") is True
 
 
 async def test_an_uplink_call_whose_caller_left_before_it_was_sent_is_never_sent(served: LiveServer) -> None:
-    key = "uplink-caller-left"
     async with BrowserClient(served.ws_url) as bystander:
-        async with BrowserClient(served.ws_url) as leaving:
-            leaving.expect("gated")
-            await leaving.send_raw(gated_call("gated", "gated_uplink_large", key, 10))
-            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
-        assert await bystander.call("release", key) is True  # decoded after its caller left
-        await until(lambda: never_started(bystander, 1), "the call to be refused")
-        assert await bystander.call("has_started", key) is False
+        await refused_once_caller_left(served, bystander, "gated_uplink_large", "uplink-caller-left")
+        assert await bystander.call("has_started", "uplink-caller-left") is False
 
 
 @pytest.fixture
@@ -125,11 +107,6 @@ async def test_a_call_to_another_processs_uplink_whose_caller_left_is_never_sent
         on_a.expect("through")
         await on_a.send_raw(gated_call("through", "gated_uplink_large", "open", 3))
         assert await on_a.outcome("through") == "xxx"  # A reaches B's uplink
-        async with BrowserClient(a.ws_url) as leaving:
-            leaving.expect("gated")
-            await leaving.send_raw(gated_call("gated", "gated_uplink_large", key, 10))
-            await until(lambda: on_a.call("is_released", key + ":decoding"), "the gated call to be decoding")
-        assert await on_a.call("release", key) is True  # decoded after its caller left
-        await until(lambda: never_started(on_a, 1), "the call to be refused on A")
+        await refused_once_caller_left(a, on_a, "gated_uplink_large", key)
         assert await on_b.call("has_started", key) is False  # the uplink (on B) was never asked
         assert await on_b.call("has_started", "open") is True

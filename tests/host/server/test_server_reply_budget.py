@@ -16,7 +16,7 @@ import pytest
 
 from tests.host.server.conftest import BASIC_APP
 from tests.support.browser_protocol import BrowserClient
-from tests.support.hostile_peer import NonReader, gated_call
+from tests.support.hostile_peer import NonReader, held, held_until_read, refused_once_caller_left
 from tests.support.live_server import LiveServer
 from tests.support.waiting import until
 
@@ -91,75 +91,32 @@ def holding_server() -> Iterator[LiveServer]:
         yield server
 
 
-def incompressible_call(call_id: str, length: int) -> str:
-    """A call whose reply is ``length`` random bytes (per-message deflate cannot shrink it in the socket's buffers)."""
-    return json.dumps({"type": "CALL", "id": call_id, "command": "random_media", "args": [length, 7], "kwargs": {}})
-
-
-async def over_budget(bystander: BrowserClient) -> bool:
-    now, _ = await bystander.call("reply_backlog")
-    return now > BUDGET
-
-
-async def never_started(bystander: BrowserClient, count: int) -> bool:
-    return (await bystander.call("calls_held"))[1] == count
-
-
-async def held(bystander: BrowserClient, waiting: int) -> bool:
-    return (await bystander.call("calls_held"))[0] == waiting
-
-
 async def test_an_async_call_does_not_start_while_its_connection_is_over_its_reply_budget(
         holding_server: LiveServer) -> None:
     """An ``async def`` call that has arrived (held in decoding) when its connection goes over the budget does not
     start until the connection reads its replies; then it does, and its reply comes."""
-    key = "async-over-budget"
     async with BrowserClient(holding_server.ws_url) as bystander:
-        hostile = NonReader(holding_server.ws_url + "/_/ws", holding_server.port)
-        try:
-            hostile.send(gated_call("gated", "gated_large", key, REPLY))
-            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
-            hostile.send(incompressible_call("big", 4 * BUDGET))  # and it does not read it: over the budget
-            await until(lambda: over_budget(bystander), "the connection to be over its budget")
-            assert await bystander.call("release", key) is True  # the gated call is decoded and would start
-            await until(lambda: held(bystander, 1), "the gated call to wait for room")
-            assert await bystander.call("has_started", key) is False
-            reply = await asyncio.to_thread(hostile.read_until, "gated")  # reading makes room: it starts
-        finally:
-            hostile.close()
+        started, reply = await held_until_read(holding_server, bystander, "gated_large", "async-over-budget",
+                                               BUDGET, REPLY)
+        assert started is False
         assert reply["response"] == "x" * REPLY
-        assert await bystander.call("has_started", key) is True
+        assert await bystander.call("has_started", "async-over-budget") is True
         assert await bystander.call("calls_held") == [0, 0]
 
 
 async def test_an_async_call_whose_caller_left_before_it_started_never_starts(holding_server: LiveServer) -> None:
-    key = "async-caller-left"
     async with BrowserClient(holding_server.ws_url) as bystander:
-        async with BrowserClient(holding_server.ws_url) as leaving:
-            leaving.expect("gated")
-            await leaving.send_raw(gated_call("gated", "gated_large", key, 10))
-            await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
-        assert await bystander.call("release", key) is True  # decoded after its caller left
-        await until(lambda: never_started(bystander, 1), "the call to be refused")
-        assert await bystander.call("has_started", key) is False
+        await refused_once_caller_left(holding_server, bystander, "gated_large", "async-caller-left")
+        assert await bystander.call("has_started", "async-caller-left") is False
 
 
 async def test_an_async_call_that_timed_out_while_held_never_starts() -> None:
-    key = "async-timed-out-held"
     with LiveServer(BASIC_APP, "--max-pending-reply-bytes", str(BUDGET), "--reply-stall-timeout", "0",
                     "--call-timeout", "3") as server:
         async with BrowserClient(server.ws_url) as bystander:
-            hostile = NonReader(server.ws_url + "/_/ws", server.port)
-            try:
-                hostile.send(gated_call("gated", "gated_large", key, 10))
-                await until(lambda: bystander.call("is_released", key + ":decoding"), "the gated call to be decoding")
-                hostile.send(incompressible_call("big", 4 * BUDGET))
-                await until(lambda: over_budget(bystander), "the connection to be over its budget")
-                assert await bystander.call("release", key) is True
-                await until(lambda: held(bystander, 1), "the gated call to wait for room")
-                await until(lambda: held(bystander, 0), "the held call to time out")
-                reply = await asyncio.to_thread(hostile.read_until, "gated")  # room now: too late to start
-            finally:
-                hostile.close()
-            assert reply["error"]["type"] == "anvil.server.TimeoutError"
-            assert await bystander.call("has_started", key) is False
+            started, reply = await held_until_read(
+                server, bystander, "gated_large", "async-timed-out", BUDGET, 10,
+                while_held=lambda: until(lambda: held(bystander, 0), "the held call to time out"))
+            assert reply["error"]["type"] == "anvil.server.TimeoutError"  # read once it had timed out: too late
+            assert started is False
+            assert await bystander.call("has_started", "async-timed-out") is False
