@@ -1,82 +1,25 @@
-"""A peer that does not read its replies, and calls held in decoding: for the tests of back-pressure (issue 15).
+"""Calls held in decoding, and the scenarios of the tests of the hold before a call starts (issue 15).
 
-:class:`NonReader` is a WebSocket client whose socket has a small receive buffer and which reads nothing after
-the handshake until told to (:meth:`NonReader.read_until`): what it does not read stays at the server.
 :func:`gated_call` is a CALL frame whose decoding waits (in a worker thread of the server) until
 ``release(key)`` is called: a call that has arrived but not started, for as long as the test wants (it needs
 the basic test app's ``basic.Gate`` type).
 
-Example (in a test):
-    hostile = NonReader(server.ws_url + "/_/ws", server.port)
-    hostile.send(gated_call("g1", "gated_large", "my-key", 10))
-    ...
-    reply = await asyncio.to_thread(hostile.read_until, "g1")
+Example (in a test, with a BrowserClient ``bystander`` of the same server):
+    started, reply = await held_until_read(server, bystander, "gated_large", "my-key", budget, 10)
+    assert started is False and reply["response"] == "x" * 10
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Any, Awaitable, Callable
 
-from websockets.client import ClientProtocol
-from websockets.frames import Opcode
-from websockets.protocol import State
-from websockets.uri import parse_uri
-
+from tests.support.non_reader import NonReader
 from tests.support.waiting import until
 
 #: Decoded off the event loop from this many ``objects`` entries (the server's DECODE_OFF_LOOP_ENTRIES is 256).
 PADDING = 300
-
-
-def small_receive_buffer(port: int) -> socket.socket:
-    """A connected TCP socket whose kernel receive buffer is small: what is not read stays at the server."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
-    sock.connect(("127.0.0.1", port))
-    return sock
-
-
-class NonReader:
-    """A WebSocket client that reads the handshake's answer and nothing after it (websockets' sans-I/O protocol
-    over a blocking socket: an asyncio client would keep reading into its own buffers)."""
-
-    def __init__(self, url: str, port: int) -> None:
-        self.sock = small_receive_buffer(port)
-        self.protocol = ClientProtocol(parse_uri(url), max_size=None)
-        self.protocol.send_request(self.protocol.connect())
-        self._flush()
-        while self.protocol.state is State.CONNECTING:
-            self.protocol.receive_data(self.sock.recv(1))  # byte by byte: not one byte past the 101 answer
-        assert self.protocol.state is State.OPEN, self.protocol.handshake_exc
-
-    def send(self, text: str) -> None:
-        self.protocol.send_text(text.encode())
-        self._flush()
-
-    def read_until(self, call_id: str, timeout: float = 120) -> dict[str, Any]:
-        """Read (at last) until the final message of ``call_id`` has come; returns it. Blocking: run it in a
-        thread from asyncio code."""
-        self.sock.settimeout(timeout)
-        while True:
-            for event in self.protocol.events_received():
-                if getattr(event, "opcode", None) is Opcode.TEXT:
-                    message = json.loads(event.data)
-                    if message.get("id") == call_id and ("response" in message or "error" in message):
-                        return message
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise AssertionError(f"the server closed the socket before {call_id!r} was answered")
-            self.protocol.receive_data(data)
-            self._flush()  # (pongs)
-
-    def _flush(self) -> None:
-        self.sock.sendall(b"".join(self.protocol.data_to_send()))
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def gated_call(call_id: str, command: str, key: str, *args: Any) -> str:

@@ -16,8 +16,9 @@ import pytest
 
 from tests.host.server.conftest import BASIC_APP
 from tests.support.browser_protocol import BrowserClient
-from tests.support.hostile_peer import NonReader, held, held_until_read, refused_once_caller_left
+from tests.support.hostile_peer import held, held_until_read, refused_once_caller_left
 from tests.support.live_server import LiveServer
+from tests.support.non_reader import NonReader
 from tests.support.waiting import until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
@@ -38,8 +39,8 @@ def budget_server() -> Iterator[LiveServer]:
         yield server
 
 
-def large_call(call_id: str, length: int = REPLY) -> str:
-    return json.dumps({"type": "CALL", "id": call_id, "command": "large_text", "args": [length], "kwargs": {}})
+def large_call(call_id: str) -> str:
+    return json.dumps({"type": "CALL", "id": call_id, "command": "large_text", "args": [REPLY], "kwargs": {}})
 
 
 async def wait_for_log(server: LiveServer, text: str, bystander: BrowserClient, timeout: float = 90) -> None:
