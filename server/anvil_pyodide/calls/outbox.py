@@ -42,10 +42,14 @@ class Pending:
     final: bool
 
 
+#: JSON without NaN or the infinities (the wire sends those as ``objects`` entries): made once, not per message.
+_STRICT_JSON = json.JSONEncoder(allow_nan=False)
+
+
 def encoded(message: dict[str, Any], chunks: list[Chunk]) -> Pending:
     """``message`` and its chunks as JSON text; a reply that is not JSON becomes the error that says so."""
     try:
-        text = json.dumps(message, allow_nan=False)
+        text = _STRICT_JSON.encode(message)
     except (TypeError, ValueError) as e:  # a hand-made reply that is not JSON: still answer the call
         log.error("could not encode a reply to %r: %s", message.get("id"), e)
         message, chunks = unencodable_reply(message.get("id")), []
