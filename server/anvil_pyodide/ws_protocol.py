@@ -1,5 +1,8 @@
 """uvicorn's WebSocket protocol (websockets, sans-I/O) without a traceback for a bad frame on a closing socket,
-and with permessage-deflate for text messages only (ws_deflate.py: media chunks go out uncompressed).
+with permessage-deflate for text messages only (ws_deflate.py: media chunks go out uncompressed), and with a
+batch writer for the app: ``scope["extensions"][SEND_BATCH_EXTENSION]`` (calls/outbox.py) writes several messages
+in one transport write — a reply and its media chunks without one ASGI ``send`` (and its awaits, checks and
+copies) per frame.
 
 When a client's invalid UTF-8 text frame is read together with its close frame (or after the server began
 closing), uvicorn tries to close the socket a second time, which raises ``InvalidState`` out of
@@ -16,11 +19,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
+from .calls.outbox import SEND_BATCH_EXTENSION, Frame
 from .ws_deflate import TextOnlyDeflateFactory
+
+#: The close code a lost connection reports (what Starlette's ``send`` raises when the transport is gone).
+CLOSE_ABNORMAL = 1006
 
 
 class QuietWebSocketsProtocol(WebSocketsSansIOProtocol):
@@ -34,6 +43,32 @@ class QuietWebSocketsProtocol(WebSocketsSansIOProtocol):
                 extensions=[TextOnlyDeflateFactory(server_max_window_bits=12, client_max_window_bits=12,
                                                    compress_settings={"memLevel": 5})],
                 max_size=self.config.ws_max_size, logger=logging.getLogger("uvicorn.error"))
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # (none when the handshake was refused)
+        if scope is not None:
+            scope["extensions"][SEND_BATCH_EXTENSION] = self.send_batch
+
+    async def send_batch(self, messages: list[Frame]) -> None:
+        """Write ``messages`` (str: text, else binary) in one transport write, once the transport is below its
+        high-water mark. Raises ``WebSocketDisconnect`` (1006) when the connection is gone, like Starlette's
+        ``send``, and RuntimeError once the socket is closing."""
+        await self.writable.wait()
+        if self.disconnected:
+            raise WebSocketDisconnect(CLOSE_ABNORMAL)
+        if self.close_sent or not self.handshake_complete:
+            raise RuntimeError("Cannot send on a WebSocket that is not open")
+        conn = self.conn
+        try:
+            for message in messages:
+                if type(message) is str:
+                    conn.send_text(message.encode())
+                else:
+                    conn.send_binary(message)
+        except InvalidState:  # the client's close frame came in meanwhile
+            raise WebSocketDisconnect(CLOSE_ABNORMAL) from None
+        self.transport.writelines(conn.data_to_send())
 
     def send_receive_event_to_app(self) -> None:
         try:

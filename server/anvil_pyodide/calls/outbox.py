@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable, Iterator
 
 from .reply_budget import ReplyBudget
 
@@ -107,15 +107,61 @@ def unencodable_reply(call_id: Any) -> dict[str, Any]:
                       "trace": []}}
 
 
+#: The ASGI extension in a WebSocket's scope (``scope["extensions"]``; ws_protocol.py adds it) that writes several
+#: messages at once: ``await send_batch(messages)``, a str is a text message, bytes (or a memoryview) a binary one.
+#: It waits until the socket can take more, then writes them all in one go (no ASGI send per message).
+SEND_BATCH_EXTENSION = "anvil_pyodide.websocket.send_batch"
+#: A message's frames are written in batches of about this many bytes (a media chunk is 64 KiB), each after the
+#: socket has drained below its high-water mark: the reply budget still counts what the peer has not taken.
+BATCH_BYTES = 256 * 1024
+
+Frame = str | bytes | memoryview
+SendBatch = Callable[[list[Frame]], Awaitable[None]]
+
+
+def batch_sender(websocket: Any) -> SendBatch:
+    """How to write a batch of messages to ``websocket`` (a Starlette WebSocket): the server's extension when it
+    has one, else one ``send_text``/``send_bytes`` after the other."""
+    extension = getattr(websocket, "scope", {}).get("extensions", {}).get(SEND_BATCH_EXTENSION)
+    if extension is not None:
+        return extension
+
+    async def one_by_one(messages: list[Frame]) -> None:
+        for message in messages:
+            await (websocket.send_text(message) if type(message) is str else websocket.send_bytes(message))
+    return one_by_one
+
+
+def frame_batches(item: Pending) -> Iterator[list[Frame]]:
+    """``item``'s frames (its JSON text, then each chunk's header and bytes) in batches of about BATCH_BYTES.
+
+    Example:
+        >>> chunk = ("{}", bytes(BATCH_BYTES // 2))
+        >>> [len(batch) for batch in frame_batches(Pending("{}", [chunk] * 3, 0, True))]
+        [5, 2]
+    """
+    batch: list[Frame] = [item.text]
+    size = len(item.text)
+    for header, data in item.chunks:
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch += (header, data)
+        size += len(header) + len(data)
+    yield batch
+
+
 async def pump_to_websocket(outbox: Outbox, websocket: Any) -> None:
     """Send what is put in ``outbox`` over ``websocket`` (JSON text, then each chunk's header and bytes)
     until the outbox is closed; raises what a failed send raises (the peer went away)."""
+    send_batch = batch_sender(websocket)
     while True:
         item = await outbox.get()
         if item is None:
             return
-        await websocket.send_text(item.text)
-        for header, data in item.chunks:
-            await websocket.send_text(header)
-            await websocket.send_bytes(data)
+        if not item.chunks:
+            await send_batch([item.text])
+        else:
+            for batch in frame_batches(item):
+                await send_batch(batch)
         outbox.sent(item)
