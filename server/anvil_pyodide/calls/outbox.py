@@ -83,8 +83,13 @@ class Outbox:
         self._queue.put_nowait(item)
 
     def put_threadsafe(self, message: dict[str, Any], chunks: list[Chunk] | None = None) -> None:
-        """Queue a message from any thread; order with other puts is kept."""
-        self.loop.call_soon_threadsafe(self.put, message, chunks)
+        """Queue a message from any thread; order with other puts is kept (on the loop's own thread it is put at
+        once: scheduled, it would go after a reply put in the same step, e.g. a capability update from an
+        uplink's answer after that call's own reply)."""
+        if _running_loop() is self.loop:
+            self.put(message, chunks)
+        else:
+            self.loop.call_soon_threadsafe(self.put, message, chunks)
 
     def close(self) -> None:
         """Let the reader finish: ``get`` returns None after what is already queued."""
@@ -108,6 +113,13 @@ class Outbox:
     def sent(self, item: Pending) -> None:
         """``item`` (from :meth:`get`) has been written: it no longer counts against the budget."""
         self.budget.remove(item.size)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread
+        return None
 
 
 def unencodable_reply(call_id: Any) -> dict[str, Any]:
