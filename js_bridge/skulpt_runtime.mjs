@@ -17,7 +17,7 @@ const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 /** The Skulpt-side Python of the client API, relative to js_bridge/skulpt_lib/ (tests/host/test_skulpt_lib.py
  *  checks this list against the folder). */
 export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py", "anvil/_capability.py", "anvil/_codec.py", "anvil/_error_hook.py", "anvil/_errors.py", "anvil/_live_object.py",
-  "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py",
+  "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py", "anvil/users.py",
   "anvil_labs/__init__.py", "anvil_labs/non_blocking.py"];
 
 /** Errors whose cause is most likely the Skulpt subset of Python: the page says so. */
