@@ -5,7 +5,8 @@ no dataclasses or typing).
 ``check_cases(cases, codec)`` returns a list of problems (empty when the codec agrees with every case). ``codec``
 names what differs between the runtimes: ``encode(message) -> (message_dict, {media_id: bytes})``,
 ``decode(message, media) -> message``, ``error`` (the SerializationError class), ``json`` (loads/dumps),
-``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``, ``Capability``.
+``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``, ``Capability``, ``portable_class`` (the decorator that
+registers the portable classes of the cases, ``$portable`` / ``$class``: see ``case_classes``).
 
 Example (on CPython):
     >>> from tests.host.test_codec_json_cases import PYTHON_CODEC, CASES
@@ -14,6 +15,93 @@ Example (on CPython):
 """
 
 import datetime
+
+_classes = {}
+
+
+def case_classes(codec):
+    """The portable classes the cases use, by registered name, made (and registered) once per runtime:
+    ``codec_cases.Point`` (travels as its ``__dict__``), ``codec_cases.Money`` (``__serialize__`` /
+    ``__deserialize__``), ``codec_cases.Node`` (its names in the class's ``shared_data`` table, rebuilt by
+    ``__new_deserialized__``), ``codec_cases.Label`` (its value in the ``"GLOBAL"`` shared table) and
+``codec_cases.Probe`` (records whether a transmitted table was offered: not inside shared data). Each is made
+    from its tagged ``state`` and gives it back from ``codec_case_state()``."""
+    if _classes:
+        return _classes
+    portable_class = codec["portable_class"]
+
+    class Point:
+        def __init__(self, state):
+            self.__dict__.update(state)
+
+        def codec_case_state(self):
+            return dict(self.__dict__)
+
+    class Money:
+        def __init__(self, state):
+            self.cents, self.currency = state[0], state[1]
+
+        def codec_case_state(self):
+            return [self.cents, self.currency]
+
+        def __serialize__(self, info):
+            return [self.cents, self.currency]
+
+        def __deserialize__(self, data, info):
+            self.cents, self.currency = data[0], data[1]
+
+    class Node:
+        def __init__(self, state):
+            self.name = state
+
+        def codec_case_state(self):
+            return self.name
+
+        def __serialize__(self, info):
+            shared, local = info.shared_data()
+            names = shared.setdefault("names", [])
+            names.append(self.name)
+            return len(names) - 1
+
+        @classmethod
+        def __new_deserialized__(cls, index, info):
+            shared, local = info.shared_data()
+            return cls(shared["names"][index])
+
+    class Label:
+        def __init__(self, state):
+            self.key, self.value = state[0], state[1]
+
+        def codec_case_state(self):
+            return [self.key, self.value]
+
+        def __serialize__(self, info):
+            shared, local = info.shared_data("GLOBAL")
+            shared[self.key] = self.value
+            return self.key
+
+        @classmethod
+        def __new_deserialized__(cls, key, info):
+            shared, local = info.shared_data("GLOBAL")
+            return cls([key, shared[key]])
+
+    class Probe:
+        def __init__(self, state):
+            self.state = state
+
+        def codec_case_state(self):
+            return self.state
+
+        def __serialize__(self, info):
+            return {"state": self.state, "sent_with_table": info.shared_data()[0] is not None}
+
+        def __deserialize__(self, data, info):
+            self.state = [data["state"], data["sent_with_table"], info.shared_data()[0] is not None]
+
+    for cls in (Point, Money, Node, Label, Probe):
+        cls.codec_case_name = "codec_cases." + cls.__name__
+        _classes[cls.codec_case_name] = portable_class(cls.codec_case_name)(cls)
+    return _classes
 
 
 def from_tagged(tagged, codec):
@@ -42,6 +130,11 @@ def from_tagged(tagged, codec):
     if "$capability" in tagged:
         cap = tagged["$capability"]
         return codec["Capability"](cap["scope"], cap["mac"], cap["narrow"])
+    if "$portable" in tagged:
+        name, state = tagged["$portable"]
+        return case_classes(codec)[name](from_tagged(state, codec))
+    if "$class" in tagged:
+        return case_classes(codec)[tagged["$class"]]
     if "$media" in tagged:
         media = tagged["$media"]
         return codec["BlobMedia"](media["content_type"], bytes(media["bytes"]), name=media["name"])
@@ -60,6 +153,10 @@ def to_tagged(value):
         if value in (float("inf"), float("-inf")):
             return {"$float": "Infinity" if value > 0 else "-Infinity"}
         return value
+    if isinstance(value, type) and hasattr(value, "codec_case_name"):
+        return {"$class": value.codec_case_name}
+    if hasattr(value, "codec_case_state"):
+        return {"$portable": [type(value).codec_case_name, to_tagged(value.codec_case_state())]}
     if isinstance(value, list):
         return [to_tagged(item) for item in value]
     if isinstance(value, tuple):

@@ -15,7 +15,7 @@ from tests.support.waiting import wait_until
 
 ROUND_TRIP = """
 import anvil, anvil.server, datetime as dt, math
-from shared import Point
+from shared import Point, Tag
 tz = dt.timezone(dt.timedelta(hours=-3, minutes=-30))
 value = {
     "text": "héllo ✓", "n": 42, "f": 1.5, "t": True, "none": None, "long": 2**70, "neg_long": -(2**40),
@@ -23,6 +23,7 @@ value = {
     "when": dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=tz), "tuple": (1, (2, 3)),
     "point": Point(1, Point(2, 3)), "nested": [{"a": [dt.date(2020, 1, 1)]}],
     "media": anvil.BlobMedia("text/plain", b"\\x00\\xffbinary\\r\\n", name="b.bin"),
+    "tags": [Tag("red"), Tag("blue"), Tag("red")],
 }
 args, kwargs = anvil.server.call("echo", value, key=(5, 6))
 back = args[0]
@@ -38,6 +39,7 @@ checks = {
     "media": back["media"].get_bytes() == b"\\x00\\xffbinary\\r\\n" and back["media"].name == "b.bin"
              and back["media"].content_type == "text/plain",
     "moved": anvil.server.call("move", Point(1, 2), 10) == Point(11, 2),
+    "shared_data": back["tags"] == [Tag("red"), Tag("blue"), Tag("red")],
 }
 result = [checks, anvil.server.last_call_path()]
 """

@@ -25,6 +25,7 @@ from anvil._codec import decode_message, encode_message
 from anvil._errors import SerializationError
 from anvil.tz import tzoffset
 from anvil._capability import Capability
+from anvil._portable import portable_class
 
 
 def _encode(message):
@@ -43,7 +44,7 @@ def _encode_fast_first(message):
 
 CODEC = {"encode": _encode, "decode": decode_message, "error": SerializationError, "json": json,
          "tz": lambda minutes: tzoffset(minutes=minutes), "BlobMedia": anvil.BlobMedia,
-         "Capability": Capability}
+         "Capability": Capability, "portable_class": portable_class}
 FAST_FIRST = dict(CODEC, encode=_encode_fast_first)
 cases = json.loads(CASES_TEXT)["cases"]
 json.dumps(dict((case["name"], check_case(case, CODEC) + check_case(case, FAST_FIRST)) for case in cases))

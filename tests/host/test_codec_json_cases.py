@@ -32,6 +32,7 @@ PYTHON_CODEC = {
     "tz": lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)),
     "BlobMedia": anvil.BlobMedia,
     "Capability": anvil.server.Capability,
+    "portable_class": anvil.server.portable_class,
 }
 
 

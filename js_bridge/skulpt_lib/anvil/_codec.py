@@ -226,6 +226,7 @@ class _Encoder:
 
     def walk_portable(self, value, name):
         self.enter(value)
+        self.info._set_default_key(name)
         serialize = getattr(value, "__serialize__", None)
         content = serialize(self.info) if serialize is not None else dict(value.__dict__)
         encoded = self.walk(content)
@@ -238,6 +239,13 @@ def encode_message(message):
     """Encode a message (a dict such as a CALL); SerializationError names the path of a value that cannot go."""
     encoder = _Encoder()
     encoded = encoder.walk(message)
+    shared = encoder.info._to_wire()
+    if shared:  # shared_data tables: once per message, their own entries first
+        message_objects, encoder.objects = encoder.objects, []
+        encoder.info._set_transmitted_available(False)
+        encoder.path = ["vt_global"]
+        encoded["vt_global"] = encoder.walk(shared)
+        encoder.objects = encoder.objects + message_objects
     encoded["objects"] = encoder.objects
     return EncodedMessage(encoded, encoder.media, encoder.capabilities)
 
@@ -250,9 +258,10 @@ def _portable_class_of(entry):
     return cls
 
 
-def _decode_portable(entry, inline):
+def _decode_portable(entry, inline, info):
     cls = _portable_class_of(entry)
-    info = SerializationInfo()
+    info._set_transmitted_available(entry["path"][0] != "vt_global")
+    info._set_default_key(entry["typeName"])
     new_deserialized = getattr(cls, "__new_deserialized__", None)
     if new_deserialized is not None:
         return new_deserialized(inline, info)
@@ -287,7 +296,7 @@ def _decode_live_object(entry, methods_by_backend):
     return LiveObjectProxy(spec)
 
 
-def _decode_entry(kind, entry, inline, media):
+def _decode_entry(kind, entry, inline, media, info):
     value = entry.get("value")
     if kind == "Long":
         if not isinstance(value, str) or not _LONG.match(value):
@@ -306,7 +315,7 @@ def _decode_entry(kind, entry, inline, media):
     if kind == "DataMedia":
         return _decode_media(entry, media)
     if kind == "ValueType":
-        return _decode_portable(entry, inline)
+        return _decode_portable(entry, inline, info)
     if kind == "ClassType":
         return _portable_class_of(entry)
     if kind == "Capability":
@@ -345,6 +354,7 @@ def decode_message(message, media=None):
     if not isinstance(entries, list):
         raise SerializationError("Malformed message: 'objects' must be a list")
     methods_by_backend = {}
+    info = SerializationInfo(message.get("vt_global"))  # its tables are decoded in place, before the values
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), list) or not entry["path"]:
             raise SerializationError("Malformed object description: bad path " + repr(entry))
@@ -360,7 +370,7 @@ def decode_message(message, media=None):
             if kind == "LiveObject":
                 container[key] = _decode_live_object(entry, methods_by_backend)
             else:
-                container[key] = _decode_entry(kind, entry, container[key], media or {})
+                container[key] = _decode_entry(kind, entry, container[key], media or {}, info)
         except SerializationError:
             raise
         except Exception as e:
