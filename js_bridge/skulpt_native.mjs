@@ -306,6 +306,8 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, pla
       Sk.misceval.callsimOrSuspendArray(callable, args === undefined ? [] : args.v)))
       .then((value) => new b.tuple([new b.str("ok"), value]),
         (error) => new b.tuple([new b.str("error"), jsErrorToPy(error)]))), "spawn"),
+    // import_top(name): `import name` (it may suspend); the top-level package, as Python's __import__ gives it.
+    import_top: fn((name) => Sk.builtin.__import__(jsString(name, "the module name"), {}, {}, [], 0), "import_top"),
     // format_exception(exc): its traceback (where Skulpt recorded one) and `Type: message`, as text.
     format_exception: fn((exc) => new b.str(formatPythonError(Sk, exc)), "format_exception"),
     // report(text): an error nobody handled, on the console.

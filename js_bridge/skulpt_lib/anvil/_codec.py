@@ -250,16 +250,20 @@ def encode_message(message):
     return EncodedMessage(encoded, encoder.media, encoder.capabilities)
 
 
-def _portable_class_of(entry):
+def _portable_class_of(entry, import_module=None):
+    """The class an entry names; ``import_module(name)``, when given, may import its module to register it."""
     name = entry.get("typeName")
     cls = lookup_portable_class(name) if isinstance(name, str) else None
+    if cls is None and import_module is not None and isinstance(name, str) and "." in name:
+        import_module(name.rsplit(".", 1)[0])
+        cls = lookup_portable_class(name)
     if cls is None:
         raise SerializationError("No such serializable type: " + str(name) + " at " + repr_path(entry["path"]))
     return cls
 
 
-def _decode_portable(entry, inline, info):
-    cls = _portable_class_of(entry)
+def _decode_portable(entry, inline, info, import_module):
+    cls = _portable_class_of(entry, import_module)
     info._set_transmitted_available(entry["path"][0] != "vt_global")
     info._set_default_key(entry["typeName"])
     new_deserialized = getattr(cls, "__new_deserialized__", None)
@@ -296,7 +300,7 @@ def _decode_live_object(entry, methods_by_backend):
     return LiveObjectProxy(spec)
 
 
-def _decode_entry(kind, entry, inline, media, info):
+def _decode_entry(kind, entry, inline, media, info, import_module):
     value = entry.get("value")
     if kind == "Long":
         if not isinstance(value, str) or not _LONG.match(value):
@@ -315,9 +319,9 @@ def _decode_entry(kind, entry, inline, media, info):
     if kind == "DataMedia":
         return _decode_media(entry, media)
     if kind == "ValueType":
-        return _decode_portable(entry, inline, info)
+        return _decode_portable(entry, inline, info, import_module)
     if kind == "ClassType":
-        return _portable_class_of(entry)
+        return _portable_class_of(entry, import_module)
     if kind == "Capability":
         scope, narrowing = entry.get("scope"), entry.get("narrow") or []
         if not isinstance(scope, list) or not isinstance(narrowing, list):
@@ -345,9 +349,10 @@ def _slot(message, path):
     raise SerializationError("Malformed object description: empty path")
 
 
-def decode_message(message, media=None):
+def decode_message(message, media=None, import_module=None):
     """Rebuild the values of a received message (fresh from JSON: it is modified in place and returned, without
-    ``objects``); ``media`` maps media ids to their bytes. A malformed message raises SerializationError."""
+    ``objects``); ``media`` maps media ids to their bytes; ``import_module(name)``, when given, imports the module
+    of a portable class nobody registered yet. A malformed message raises SerializationError."""
     if not isinstance(message, dict):
         raise SerializationError("Malformed message: expected an object, got " + type(message).__name__)
     entries = message.pop("objects", [])
@@ -370,7 +375,7 @@ def decode_message(message, media=None):
             if kind == "LiveObject":
                 container[key] = _decode_live_object(entry, methods_by_backend)
             else:
-                container[key] = _decode_entry(kind, entry, container[key], media or {}, info)
+                container[key] = _decode_entry(kind, entry, container[key], media or {}, info, import_module)
         except SerializationError:
             raise
         except Exception as e:
