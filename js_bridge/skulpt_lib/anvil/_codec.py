@@ -250,11 +250,20 @@ def encode_message(message):
     return EncodedMessage(encoded, encoder.media, encoder.capabilities)
 
 
+def _field(entry, name, kind):
+    """``entry[name]`` when it is of type ``kind``; otherwise SerializationError naming the entry's type."""
+    value = entry.get(name)
+    if type(value) is not kind:
+        raise SerializationError("Malformed " + str(first_known_type(entry)) + " description: bad " + repr(name) + " "
+                                 + repr(value) + " at " + repr_path(entry["path"]))
+    return value
+
+
 def _portable_class_of(entry, import_module=None):
     """The class an entry names; ``import_module(name)``, when given, may import its module to register it."""
-    name = entry.get("typeName")
-    cls = lookup_portable_class(name) if isinstance(name, str) else None
-    if cls is None and import_module is not None and isinstance(name, str) and "." in name:
+    name = _field(entry, "typeName", str)
+    cls = lookup_portable_class(name)
+    if cls is None and import_module is not None and "." in name:
         import_module(name.rsplit(".", 1)[0])
         cls = lookup_portable_class(name)
     if cls is None:
@@ -282,16 +291,19 @@ def _decode_portable(entry, inline, info, import_module):
 
 
 def _decode_media(entry, media):
-    media_id = entry.get("id")
+    media_id = entry["id"]
     if media_id not in media:
         raise SerializationError("Media " + repr(media_id) + " at " + repr_path(entry["path"]) + " was never received")
-    return BlobMedia(entry.get("mime-type") or "application/octet-stream", media[media_id], name=entry.get("name"))
+    content_type, name = entry.get("mime-type"), entry.get("name")
+    if content_type is not None and type(content_type) is not str or name is not None and type(name) is not str:
+        raise SerializationError("Malformed Media description at " + repr_path(entry["path"]))
+    return BlobMedia(content_type or "application/octet-stream", media[media_id], name=name)
 
 
 def _decode_live_object(entry, methods_by_backend):
     """A LiveObject; a sender may leave out "methods" after the first object of a backend in a message."""
-    if not isinstance(entry.get("backend"), str) or not isinstance(entry.get("id"), str):
-        raise SerializationError("Malformed LiveObject description at " + repr_path(entry["path"]))
+    _field(entry, "backend", str)
+    _field(entry, "id", str)
     spec = dict(entry)
     if spec.get("methods") is not None:
         methods_by_backend[spec["backend"]] = spec["methods"]
@@ -323,9 +335,9 @@ def _decode_entry(kind, entry, inline, media, info, import_module):
     if kind == "ClassType":
         return _portable_class_of(entry, import_module)
     if kind == "Capability":
-        scope, narrowing = entry.get("scope"), entry.get("narrow") or []
-        if not isinstance(scope, list) or not isinstance(narrowing, list):
-            raise SerializationError("Malformed Capability description at " + repr_path(entry["path"]))
+        scope, narrowing = _field(entry, "scope", list), entry.get("narrow") or []
+        if type(narrowing) is not list:
+            raise SerializationError("Malformed Capability description: bad 'narrow' at " + repr_path(entry["path"]))
         return Capability(scope, entry.get("mac"), narrowing)
     raise SerializationError(kind + " values are not supported on the Skulpt runtime yet (at "
                              + repr_path(entry["path"]) + ")")
@@ -349,27 +361,59 @@ def _slot(message, path):
     raise SerializationError("Malformed object description: empty path")
 
 
+def _is_valid_path(path):
+    """A non-empty list of str and non-negative int keys (bools are not ints here)."""
+    if type(path) is not list or not path:
+        return False
+    for key in path:
+        if not (type(key) is str or type(key) is int and key >= 0):
+            return False
+    return True
+
+
+def _checked_entries(message):
+    """The message's ``objects`` entries, each checked for shape before any is decoded (as the Python codec)."""
+    if not isinstance(message, dict):
+        raise SerializationError("Malformed message: expected an object, got " + type(message).__name__)
+    entries = message.get("objects", [])
+    if type(entries) is not list:
+        raise SerializationError("Malformed message: 'objects' must be a list")
+    for entry in entries:
+        if type(entry) is not dict:
+            raise SerializationError("Malformed message: each 'objects' entry must be an object")
+        if not _is_valid_path(entry.get("path")):
+            raise SerializationError("Malformed object description: bad path " + repr(entry.get("path")))
+        types = entry.get("type")
+        if type(types) is not list or not types or [t for t in types if type(t) is not str]:
+            raise SerializationError("Malformed object description: bad type " + repr(types) + " at "
+                                     + repr_path(entry["path"]))
+        if first_known_type(entry) == "DataMedia" and type(entry.get("id")) is not str:
+            raise SerializationError("Malformed Media description: id must be a str at " + repr_path(entry["path"]))
+    return entries
+
+
+def _reason(error):
+    """An exception's message (Skulpt's datetime raises ValueError(message, value); CPython's says the message)."""
+    args = getattr(error, "args", ())
+    if isinstance(error, ValueError) and len(args) == 2 and isinstance(args[0], str):
+        return args[0]
+    return str(error)
+
+
 def decode_message(message, media=None, import_module=None):
     """Rebuild the values of a received message (fresh from JSON: it is modified in place and returned, without
     ``objects``); ``media`` maps media ids to their bytes; ``import_module(name)``, when given, imports the module
     of a portable class nobody registered yet. A malformed message raises SerializationError."""
-    if not isinstance(message, dict):
-        raise SerializationError("Malformed message: expected an object, got " + type(message).__name__)
-    entries = message.pop("objects", [])
-    if not isinstance(entries, list):
-        raise SerializationError("Malformed message: 'objects' must be a list")
+    entries = _checked_entries(message)
+    message.pop("objects", None)
     methods_by_backend = {}
     info = SerializationInfo(message.get("vt_global"))  # its tables are decoded in place, before the values
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), list) or not entry["path"]:
-            raise SerializationError("Malformed object description: bad path " + repr(entry))
         path = entry["path"]
-        types = entry.get("type")
-        if not isinstance(types, list) or not types:
-            raise SerializationError("Malformed object description: bad type " + repr(types) + " at " + repr_path(path))
         kind = first_known_type(entry)
         if kind is None:
-            raise SerializationError("Cannot deserialize an object of type " + repr(types[0]) + " at " + repr_path(path))
+            raise SerializationError("Cannot deserialize an object of type " + repr(entry["type"][0]) + " at "
+                                     + repr_path(path))
         container, key = _slot(message, path)
         try:
             if kind == "LiveObject":
@@ -379,5 +423,6 @@ def decode_message(message, media=None, import_module=None):
         except SerializationError:
             raise
         except Exception as e:
-            raise SerializationError("Cannot deserialize " + kind + " at " + repr_path(path) + ": " + str(e))
+            raise SerializationError("Cannot deserialize " + entry["type"][0] + " at " + repr_path(path) + ": "
+                                     + _reason(e))
     return message
