@@ -5,8 +5,10 @@ no dataclasses or typing).
 ``check_cases(cases, codec)`` returns a list of problems (empty when the codec agrees with every case). ``codec``
 names what differs between the runtimes: ``encode(message) -> (message_dict, {media_id: bytes})``,
 ``decode(message, media) -> message``, ``error`` (the SerializationError class), ``json`` (loads/dumps),
-``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``, ``Capability``, ``portable_class`` (the decorator that
-registers the portable classes of the cases, ``$portable`` / ``$class``: see ``case_classes``).
+``tz(minutes)`` (a fixed-offset tzinfo), ``BlobMedia``, ``Capability``, ``LiveObject`` (a LiveObject proxy from its
+spec), ``portable_class`` (the decorator that registers the portable classes of the cases, ``$portable`` /
+``$class``: see ``case_classes``) and ``chunks(message)`` (the media chunks that encoding ``message`` sends, as
+``[media id, chunk index, last chunk, length]``, checked against a case's ``chunks``).
 
 Example (on CPython):
     >>> from tests.host.test_codec_json_cases import PYTHON_CODEC, CASES
@@ -17,6 +19,23 @@ Example (on CPython):
 import datetime
 
 _classes = {}
+#: Media longer than this whose bytes are all the same are written {"$repeat": [byte, count]}.
+REPEAT_FROM = 64
+
+
+def bytes_of(tagged):
+    """Bytes from a list of byte values, or from {"$repeat": [byte, count]}."""
+    if isinstance(tagged, dict):
+        byte, count = tagged["$repeat"]
+        return bytes([byte]) * count
+    return bytes(tagged)
+
+
+def tagged_bytes(data):
+    """The tagged form of bytes (see ``bytes_of``)."""
+    if len(data) > REPEAT_FROM and data == bytes([data[0]]) * len(data):
+        return {"$repeat": [data[0], len(data)]}
+    return list(data)
 
 
 def case_classes(codec):
@@ -101,6 +120,12 @@ def case_classes(codec):
     for cls in (Point, Money, Node, Label, Probe):
         cls.codec_case_name = "codec_cases." + cls.__name__
         _classes[cls.codec_case_name] = portable_class(cls.codec_case_name)(cls)
+
+    class SubPoint(Point):
+        """A subclass of a portable class, not itself registered (it cannot be sent)."""
+
+    SubPoint.__qualname__ = "SubPoint"  # CPython names the class by it in errors; Skulpt by __name__
+    _classes["unregistered SubPoint"] = SubPoint
     return _classes
 
 
@@ -135,9 +160,13 @@ def from_tagged(tagged, codec):
         return case_classes(codec)[name](from_tagged(state, codec))
     if "$class" in tagged:
         return case_classes(codec)[tagged["$class"]]
+    if "$bytes" in tagged:
+        return bytes(tagged["$bytes"])
+    if "$live" in tagged:
+        return codec["LiveObject"](tagged["$live"])
     if "$media" in tagged:
         media = tagged["$media"]
-        return codec["BlobMedia"](media["content_type"], bytes(media["bytes"]), name=media["name"])
+        return codec["BlobMedia"](media["content_type"], bytes_of(media["bytes"]), name=media["name"])
     return dict((key, from_tagged(value, codec)) for key, value in tagged.items())
 
 
@@ -157,6 +186,8 @@ def to_tagged(value):
         return {"$class": value.codec_case_name}
     if hasattr(value, "codec_case_state"):
         return {"$portable": [type(value).codec_case_name, to_tagged(value.codec_case_state())]}
+    if hasattr(value, "_spec") and hasattr(value, "_wire_spec"):
+        return {"$live": value._spec}
     if isinstance(value, list):
         return [to_tagged(item) for item in value]
     if isinstance(value, tuple):
@@ -173,7 +204,7 @@ def to_tagged(value):
     if hasattr(value, "_base_scope"):
         return {"$capability": {"scope": value._base_scope, "mac": value._mac, "narrow": value._narrowing}}
     if hasattr(value, "get_bytes"):
-        return {"$media": {"content_type": value.content_type, "name": value.name, "bytes": list(value.get_bytes())}}
+        return {"$media": {"content_type": value.content_type, "name": value.name, "bytes": tagged_bytes(value.get_bytes())}}
     return {"$unknown": repr(value)}
 
 
@@ -220,13 +251,16 @@ def check_case(case, codec):
                 wire = codec["json"].loads(codec["json"].dumps(encoded))
                 if not _same(wire, case["wire"], codec):
                     problems.append(name + ": encoded " + _canonical(wire, codec) + ", expected " + _canonical(case["wire"], codec))
-                expected_media = dict((key, bytes(data)) for key, data in case.get("media", {}).items())
+                expected_media = dict((key, bytes_of(data)) for key, data in case.get("media", {}).items())
                 if media != expected_media:
                     problems.append(name + ": encoded media " + repr(media) + ", expected " + repr(expected_media))
+                if "chunks" in case and codec["chunks"](message) != case["chunks"]:
+                    problems.append(name + ": sent the chunks " + repr(codec["chunks"](message)) + ", expected "
+                                    + repr(case["chunks"]))
             except Exception as e:
                 problems.append(name + ": encoding raised " + type(e).__name__ + ": " + str(e))
     if direction in ("both", "decode") and "wire" in case:
-        media = dict((key, bytes(data)) for key, data in case.get("media", {}).items())
+        media = dict((key, bytes_of(data)) for key, data in case.get("media", {}).items())
         text = codec["json"].dumps(case["wire"])
         if "decode_error" in case:
             _expect_error(problems, name, "decoding", case["decode_error"],

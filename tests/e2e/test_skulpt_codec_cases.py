@@ -26,6 +26,7 @@ from anvil._errors import SerializationError
 from anvil.tz import tzoffset
 from anvil._capability import Capability
 from anvil._portable import portable_class
+from anvil._live_object import LiveObjectProxy
 
 
 def _encode(message):
@@ -36,6 +37,14 @@ def _encode(message):
     return encoded.message, media
 
 
+def _chunks(message):
+    chunks = []
+    for header_text, data in encode_message(message).frames():
+        header = json.loads(header_text)
+        chunks.append([header["mediaId"], header["chunkIndex"], header["lastChunk"], len(data)])
+    return chunks
+
+
 def _encode_fast_first(message):
     # what anvil.server.encode_call does: the native one-pass encoding when nothing needs an objects entry
     text = _anvil_skulpt.plain_json(dict(message, objects=[]))
@@ -44,7 +53,8 @@ def _encode_fast_first(message):
 
 CODEC = {"encode": _encode, "decode": decode_message, "error": SerializationError, "json": json,
          "tz": lambda minutes: tzoffset(minutes=minutes), "BlobMedia": anvil.BlobMedia,
-         "Capability": Capability, "portable_class": portable_class}
+         "Capability": Capability, "portable_class": portable_class,
+         "LiveObject": LiveObjectProxy, "chunks": _chunks}
 FAST_FIRST = dict(CODEC, encode=_encode_fast_first)
 cases = json.loads(CASES_TEXT)["cases"]
 json.dumps(dict((case["name"], check_case(case, CODEC) + check_case(case, FAST_FIRST)) for case in cases))

@@ -19,6 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CASES = json.loads((ROOT / "tests" / "cases" / "codec_json_cases.json").read_text())["cases"]
 
 
+def _chunks(message: dict) -> list[list]:
+    return [[header["mediaId"], header["chunkIndex"], header["lastChunk"], len(data)]
+            for header, data in encode_message(message).chunks()]
+
+
 def _encode(message: dict) -> tuple[dict, dict[str, bytes]]:
     encoded = encode_message(message)
     return json.loads(json.dumps(encoded.message, allow_nan=False)), reassemble(encoded)
@@ -33,6 +38,8 @@ PYTHON_CODEC = {
     "BlobMedia": anvil.BlobMedia,
     "Capability": anvil.server.Capability,
     "portable_class": anvil.server.portable_class,
+    "LiveObject": anvil.LiveObjectProxy,
+    "chunks": _chunks,
 }
 
 

@@ -197,8 +197,10 @@ class _Encoder:
             if name is None:
                 raise self.fail("Type " + value.__name__ + " is not registered with @anvil.server.portable_class.")
             return self.add({"type": ["ClassType"], "typeName": name})
-        name = registered_name(type(value))
-        if name is not None:
+        if hasattr(type(value), "SERIALIZATION_INFO"):
+            name = registered_name(type(value))
+            if name is None:
+                raise self.fail("Type " + type(value).__name__ + " is not registered with @anvil.server.portable_class.")
             return self.walk_portable(value, name)
         if isinstance(value, datetime.datetime):
             try:

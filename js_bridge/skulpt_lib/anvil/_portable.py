@@ -32,6 +32,7 @@ def _register(cls, name):
         raise TypeError("The name given to portable_class must be a non-empty str")
     _classes_by_name[name] = cls
     _names_by_class[cls] = name
+    cls.SERIALIZATION_INFO = (name, cls)  # subclasses inherit it: they are portable but unregistered
     return cls
 
 
