@@ -20,6 +20,10 @@ export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py",
   "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py", "anvil/users.py",
   "anvil_labs/__init__.py", "anvil_labs/non_blocking.py"];
 
+/** Modules of the client package (client/) that the Skulpt runtime runs as they are, so that both runtimes share
+ *  one source: the build copies them into the dist's skulpt_lib/ (scripts/precompile_skulpt.mjs). */
+export const SHARED_LIB_FILES = ["anvil/_error_list.py", "anvil/_user_errors.py"];
+
 /** Errors whose cause is most likely the Skulpt subset of Python: the page says so. */
 const SUBSET_ERRORS = new Set(["SyntaxError", "ImportError", "ModuleNotFoundError", "NotImplementedError"]);
 const SUBSET_HINT = "\n\nThis page runs on the Skulpt runtime (data-runtime=\"skulpt\"), which supports a subset of " +
@@ -51,9 +55,10 @@ async function clientCodeFiles(url, indexURL) {
 }
 
 async function libraryFiles(indexURL) {
-  const sources = await Promise.all(SKULPT_LIB_FILES.map((path) =>
+  const paths = SKULPT_LIB_FILES.concat(SHARED_LIB_FILES);
+  const sources = await Promise.all(paths.map((path) =>
     fetchOk(`${indexURL}skulpt_lib/${path}`, "the Skulpt client API").then((r) => r.text())));
-  return new Map(SKULPT_LIB_FILES.map((path, i) => [path, sources[i]]));
+  return new Map(paths.map((path, i) => [path, sources[i]]));
 }
 
 /** Skulpt's `read`: the runtime's native module and Python first, then the app's modules, then Skulpt's library. */

@@ -30,18 +30,32 @@ def test_the_dist_serves_skulpt_from_npm() -> None:
         assert (ROOT / "build" / "dist" / name).is_file(), f"{name} is missing from build/dist: run ./build.sh setup"
 
 
-def test_skulpt_names_the_same_anvil_errors_as_pyodide() -> None:
-    """js_bridge/skulpt_lib/anvil/_errors.py repeats the list of anvil.server errors (Skulpt cannot run
-    client/anvil/_errors.py): both must name the same errors, in the same order."""
+def test_the_dist_has_the_client_modules_skulpt_shares() -> None:
+    """SHARED_LIB_FILES come from client/ (one source for both runtimes): the build copies them into skulpt_lib/."""
+    listed = subprocess.run(
+        ["node", "--input-type=module", "-e",
+         f'import {{ SHARED_LIB_FILES }} from "{ROOT / "js_bridge" / "skulpt_runtime.mjs"}"; '
+         "console.log(JSON.stringify(SHARED_LIB_FILES));"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout
+    for path in json.loads(listed):
+        assert not (LIB / path).exists(), f"{path} is shared from client/: it must not have a copy in skulpt_lib"
+        copy = ROOT / "build" / "dist" / "skulpt_lib" / path
+        assert copy.read_text() == (ROOT / "client" / path).read_text(), f"{copy} is stale: run ./build.sh setup"
+
+
+def test_both_runtimes_name_the_anvil_errors_in_the_shared_order() -> None:
+    """client/anvil/_error_list.py is the one list; each runtime's _errors.py unpacks the classes it makes into
+    names, which must be in the list's order (a wrong order would misname the classes)."""
     import ast
 
-    from anvil._errors import DEFAULT_ERRORS
+    import anvil._errors
+    from anvil._error_list import ANVIL_SERVER_ERRORS
 
-    tree = ast.parse((LIB / "anvil" / "_errors.py").read_text())
-    made = [node.value.args[0].value for node in tree.body
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-            and getattr(node.value.func, "id", None) == "_anvil_error"]
-    listed = next(node.value for node in tree.body if isinstance(node, ast.Assign)
-                  and getattr(node.targets[0], "id", None) == "DEFAULT_ERRORS")
-    assert made == [cls.__name__ for cls in DEFAULT_ERRORS]
-    assert [element.id for element in listed.elts] == made
+    names = [name for name, _ in ANVIL_SERVER_ERRORS]
+    assert [cls.__name__ for cls in anvil._errors.DEFAULT_ERRORS] == names
+    assert all(getattr(anvil._errors, name).__name__ == name for name in names)
+    for source in (ROOT / "client" / "anvil" / "_errors.py", LIB / "anvil" / "_errors.py"):
+        unpacked = next(node for node in ast.parse(source.read_text()).body if isinstance(node, ast.Assign)
+                        and isinstance(node.targets[0], ast.Tuple)
+                        and getattr(node.value, "id", None) == "DEFAULT_ERRORS")
+        assert [element.id for element in unpacked.targets[0].elts] == names, source

@@ -1,5 +1,6 @@
 """``anvil.users`` on the Skulpt runtime: sign-up, log-in and the logged-in user, with the same names, rows,
-exceptions and behaviour as on Pyodide (client/anvil/users.py, client/anvil/_browser/users.py).
+exceptions and behaviour as on Pyodide (client/anvil/users.py, client/anvil/_browser/users.py); the exceptions are
+client/anvil/_user_errors.py itself (shared by both runtimes).
 
 Each call runs one of the server's ``anvil.private.users.*`` functions. A log-in moves the page to the new server
 session the server answers with; ``remember=True`` keeps the server's remembered-login token in ``localStorage``
@@ -14,41 +15,14 @@ Example (in the Skulpt runtime, against a server with users):
 """
 
 import _anvil_skulpt
-from anvil._errors import AnvilWrappedError, PermissionDenied, _register_exception_type
+from anvil._errors import PermissionDenied
+from anvil._user_errors import (AccountIsNotEnabled, AuthenticationFailed, EmailNotConfirmed, PasswordNotAcceptable,
+                                TooManyPasswordFailures, UserExists)
 from anvil._portable import portable_class
 from anvil.server import call
 
 REMEMBER_PREFIX = "anvil-pyodide-remember "
 PRIVATE = "anvil.private.users."
-
-
-class AuthenticationFailed(AnvilWrappedError):
-    """Logging in failed (wrong e-mail address or password), or a function needs a logged-in user."""
-
-
-class UserExists(AuthenticationFailed):
-    """``signup_with_email`` for an e-mail address that already has an account."""
-
-
-class EmailNotConfirmed(AuthenticationFailed):
-    """The account's e-mail address must be confirmed before it can log in."""
-
-
-class TooManyPasswordFailures(AuthenticationFailed):
-    """Too many wrong passwords in a row for one account: it is locked for a while."""
-
-
-class AccountIsNotEnabled(AuthenticationFailed):
-    """The account exists but its ``enabled`` column is false."""
-
-
-class PasswordNotAcceptable(AuthenticationFailed):
-    """``signup_with_email`` with a password that is too short (or not a str)."""
-
-
-for _cls in (AuthenticationFailed, UserExists, EmailNotConfirmed, TooManyPasswordFailures, AccountIsNotEnabled,
-             PasswordNotAcceptable):
-    _register_exception_type("anvil.users." + _cls.__name__, _cls)
 
 
 @portable_class("anvil.users.User")
