@@ -1,12 +1,14 @@
 // Skulpt's thin native layer: the module `_anvil_skulpt` that the Skulpt-side Python (js_bridge/skulpt_lib/) is
 // built on. It wraps the one bridge both runtimes share (bridge.mjs), so calls go through the same transport:
 // a call returns a Skulpt suspension on the transport's promise, so Python looks blocked while the page keeps
-// running. It also holds what Skulpt's Python lacks: JSON that keeps int and float apart (Skulpt's `json` is a
-// stub) and JS objects as Python objects (`JsProxy`, for anvil.js).
+// running. It also holds what Skulpt's Python lacks: JSON that keeps int and float apart on every engine (Skulpt's
+// `json` is a stub) and JS objects as Python objects (`JsProxy`, for anvil.js).
 //
 //   installNativeModule(Sk, bridge);   // then, in Skulpt's Python: import _anvil_skulpt
 //
 // Every function raises a Python exception (never a bare JS error) on bad input.
+
+import { parseWithSource } from "./json_source.mjs";
 
 /** The source Skulpt evaluates for the module (Skulpt loads native modules as text defining $builtinmodule). */
 export const NATIVE_MODULE_SOURCE = "var $builtinmodule = Sk.anvilSkulptNative;";
@@ -153,17 +155,16 @@ function makeConverters(Sk) {
   }
 
   /** JSON text as Python values, with JSON's int and float kept apart ("1.0" is a float, "1" an int, big ints
-   *  exact) where the engine gives a number's source text to JSON.parse (Chromium does). */
+   *  exact) on every engine (json_source.mjs gives each number's source text). */
   function jsonLoads(text) {
     let parsed;
     try {
-      parsed = JSON.parse(text, (key, value, context) => {
+      parsed = parseWithSource(text, (key, value, context) => {
         if (value === null) return none;
         switch (typeof value) {
           case "number": {
-            const source = context && context.source;
-            if (source !== undefined) return /[.eE]/.test(source) ? new b.float_(value) : new b.int_(source);
-            return Number.isInteger(value) ? new b.int_(value) : new b.float_(value);
+            const source = context.source;
+            return /[.eE]/.test(source) ? new b.float_(value) : new b.int_(source);
           }
           case "string": return str(value);
           case "boolean": return value ? b.bool.true$ : b.bool.false$;
