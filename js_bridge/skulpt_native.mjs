@@ -20,6 +20,17 @@ export function installNativeModule(Sk, bridge = null) {
   return convert;
 }
 
+/** What a blocking call (a server call, time.sleep, await_promise) says where Skulpt cannot wait. */
+export const BLOCKED_HERE = "Cannot call a function that blocks or suspends here: on the Skulpt runtime a server " +
+  "call (or anything else that waits) cannot run inside __eq__, __str__/__repr__, __hash__, a sort key or a class " +
+  "body; make the call before and pass its result in (README, \"The Skulpt runtime\")";
+
+/** Make Skulpt's error for a blocking call where it cannot suspend say why and what to do instead. */
+export function explainBlockingLimit(Sk) {
+  const retry = Sk.misceval.retryOptionalSuspensionOrThrow;
+  Sk.misceval.retryOptionalSuspensionOrThrow = (suspension, message) => retry(suspension, message || BLOCKED_HERE);
+}
+
 /** Python float repr (shortest round-trip digits; scientific below 1e-4 and from 1e16), e.g. 1e+16, 1.5, 1e-05. */
 export function floatRepr(value) {
   if (Number.isNaN(value)) return "nan";

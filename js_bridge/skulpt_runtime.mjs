@@ -9,7 +9,7 @@
 
 import { makeBridge, makeTransport } from "./bridge.mjs";
 import { checkStartOptions, fetchOk } from "./start_options.mjs";
-import { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
+import { NATIVE_MODULE_SOURCE, explainBlockingLimit, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
 import { compileSettings, usePrecompiled } from "./skulpt_precompiled.mjs";
 
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
@@ -142,6 +142,7 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
   const { session, transport } = makeTransport(serverUrl, kind);
   const bridge = makeBridge(serverUrl, transport, session, delay);
   installNativeModule(Sk, bridge);
+  explainBlockingLimit(Sk);
   const compiledAhead = usePrecompiled(Sk, await precompiled);
   const app = await appFiles;
   Sk.configure({
