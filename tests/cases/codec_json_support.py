@@ -283,3 +283,43 @@ def check_cases(cases, codec):
     for case in cases:
         problems.extend(check_case(case, codec))
     return problems
+
+
+_exceptions = {}
+
+
+def case_exception(codec):
+    """``error_cases.OutOfStock``: a custom exception the error cases register (once per runtime) with
+    ``codec["AnvilWrappedError"]`` and ``codec["register_exception"]``."""
+    if not _exceptions:
+        class OutOfStock(codec["AnvilWrappedError"]):
+            pass
+
+        codec["register_exception"]("error_cases.OutOfStock", OutOfStock)
+        _exceptions["OutOfStock"] = OutOfStock
+    return _exceptions["OutOfStock"]
+
+
+def check_error_case(case, codec):
+    """The problems of one case of error_cases.json (an empty list when ``codec["error_from_wire"]`` agrees);
+    anvil.users' exceptions are registered by importing ``anvil._user_errors`` first."""
+    case_exception(codec)
+    name = case["name"]
+    exc = codec["error_from_wire"](case["error"])
+    problems = []
+    classes = [cls.__name__ for cls in type(exc).__mro__]
+    if classes[0] != case["class"]:
+        problems.append(name + ": raised " + classes[0] + ", expected " + case["class"])
+    for base in case.get("bases", []):
+        if base not in classes:
+            problems.append(name + ": " + classes[0] + " is not a " + base)
+    if isinstance(exc, codec["AnvilWrappedError"]) != case["wrapped"]:
+        problems.append(name + ": AnvilWrappedError is " + str(not case["wrapped"]))
+    if str(exc) != case["message"]:
+        problems.append(name + ": says " + repr(str(exc)) + ", expected " + repr(case["message"]))
+    trace = exc.trace if case["wrapped"] else exc._anvil_error_obj["trace"]
+    if trace != case["trace"]:
+        problems.append(name + ": keeps the trace " + repr(trace) + ", expected " + repr(case["trace"]))
+    if "repr" in case and repr(exc) != case["repr"]:
+        problems.append(name + ": repr " + repr(exc) + ", expected " + case["repr"])
+    return problems

@@ -38,6 +38,14 @@ class AnvilWrappedError(Exception):
     def __str__(self):
         return self.message
 
+    def __repr__(self):
+        """``Name('message')``; one that arrived under a type nobody registered names that type too."""
+        own = type(self).__name__ + "(" + repr(self.message) + ")"
+        remote_type = self.error_obj.get("type")
+        if type(self) is not AnvilWrappedError or not remote_type:
+            return own
+        return "AnvilWrappedError(" + str(remote_type) + own[len("AnvilWrappedError"):] + ")"
+
 
 def _anvil_error(name, doc):
     return type(name, (AnvilWrappedError,), {"__doc__": doc})
