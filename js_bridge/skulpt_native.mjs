@@ -25,10 +25,19 @@ export const BLOCKED_HERE = "Cannot call a function that blocks or suspends here
   "call (or anything else that waits) cannot run inside __eq__, __str__/__repr__, __hash__, a sort key or a class " +
   "body; make the call before and pass its result in (README, \"The Skulpt runtime\")";
 
-/** Make Skulpt's error for a blocking call where it cannot suspend say why and what to do instead. */
+/** Make Skulpt's error for a blocking call where it cannot suspend say why and what to do instead: Skulpt 1.2's
+ *  retryOptionalSuspensionOrThrow as it is, with BLOCKED_HERE as its default message (not a wrapper around it:
+ *  Skulpt calls it on every call that could suspend, so an extra frame there slows every call). */
 export function explainBlockingLimit(Sk) {
-  const retry = Sk.misceval.retryOptionalSuspensionOrThrow;
-  Sk.misceval.retryOptionalSuspensionOrThrow = (suspension, message) => retry(suspension, message || BLOCKED_HERE);
+  const { Suspension } = Sk.misceval;
+  const { SuspensionError } = Sk.builtin;
+  Sk.misceval.retryOptionalSuspensionOrThrow = function retryOptionalSuspensionOrThrow(suspension, message) {
+    while (suspension instanceof Suspension) {
+      if (!suspension.optional) throw new SuspensionError(message || BLOCKED_HERE);
+      suspension = suspension.resume();
+    }
+    return suspension;
+  };
 }
 
 /** Python float repr (shortest round-trip digits; scientific below 1e-4 and from 1e16), e.g. 1e+16, 1.5, 1e-05. */
