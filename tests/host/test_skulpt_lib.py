@@ -11,14 +11,17 @@ ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "js_bridge" / "skulpt_lib"
 
 
-def test_the_runtime_loads_every_file_of_skulpt_lib() -> None:
-    listed = subprocess.run(
+def runtime_list(name: str) -> list[str]:
+    """A list that js_bridge/skulpt_runtime.mjs exports, e.g. ``runtime_list("SKULPT_LIB_FILES")``."""
+    return json.loads(subprocess.run(
         ["node", "--input-type=module", "-e",
-         f'import {{ SKULPT_LIB_FILES }} from "{ROOT / "js_bridge" / "skulpt_runtime.mjs"}"; '
-         "console.log(JSON.stringify(SKULPT_LIB_FILES));"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout
+         f'import {{ {name} }} from "{ROOT / "js_bridge" / "skulpt_runtime.mjs"}"; console.log(JSON.stringify({name}));'],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout)
+
+
+def test_the_runtime_loads_every_file_of_skulpt_lib() -> None:
     on_disk = sorted(p.relative_to(LIB).as_posix() for p in LIB.rglob("*.py") if "__pycache__" not in p.parts)
-    assert sorted(json.loads(listed)) == on_disk
+    assert sorted(runtime_list("SKULPT_LIB_FILES")) == on_disk
 
 
 def test_the_dist_serves_skulpt_from_npm() -> None:
@@ -32,12 +35,7 @@ def test_the_dist_serves_skulpt_from_npm() -> None:
 
 def test_the_dist_has_the_client_modules_skulpt_shares() -> None:
     """SHARED_LIB_FILES come from client/ (one source for both runtimes): the build copies them into skulpt_lib/."""
-    listed = subprocess.run(
-        ["node", "--input-type=module", "-e",
-         f'import {{ SHARED_LIB_FILES }} from "{ROOT / "js_bridge" / "skulpt_runtime.mjs"}"; '
-         "console.log(JSON.stringify(SHARED_LIB_FILES));"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout
-    for path in json.loads(listed):
+    for path in runtime_list("SHARED_LIB_FILES"):
         assert not (LIB / path).exists(), f"{path} is shared from client/: it must not have a copy in skulpt_lib"
         copy = ROOT / "build" / "dist" / "skulpt_lib" / path
         assert copy.read_text() == (ROOT / "client" / path).read_text(), f"{copy} is stale: run ./build.sh setup"
