@@ -30,6 +30,9 @@ def _register(cls, name):
         name = cls.__module__ + "." + cls.__name__
     elif not isinstance(name, str) or not name:
         raise TypeError("The name given to portable_class must be a non-empty str")
+    previous = _classes_by_name.get(name)
+    if previous is not None:
+        _names_by_class.pop(previous, None)
     _classes_by_name[name] = cls
     _names_by_class[cls] = name
     cls.SERIALIZATION_INFO = (name, cls)  # subclasses inherit it: they are portable but unregistered
