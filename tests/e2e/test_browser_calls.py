@@ -58,14 +58,14 @@ def test_every_value_type_round_trips_sync_http(app_page) -> None:
 
 BIG_PLAIN = """
 import anvil.server, math, marshal
-from anvil._browser.calls import plain_message_text
+from anvil._browser.wire_text import js_message_text
 # Long enough for the bridge's JS helpers both ways (marshal_json.mjs out, json_marshal.mjs back), with the
 # values where JSON text and Python differ: floats that are whole numbers, -0.0, exponents, big-but-inline
 # ints, escapes, non-ASCII, lone surrogates, repeated keys and tuples.
 record = {"whole": 100.0, "neg_zero": -0.0, "tiny": 1.5e-7, "huge": 1e22, "int": 2147483647, "neg": -2147483647,
           "text": 'q"uote \\\\ \\n tab\\t \\x00 héllo ✓ \\U0001f600 \\ud800', "t": (1, "a"), "none": None, "yes": True}
 value = [dict(record, i=i, score=i / 7) for i in range(300)]
-sent_plain = plain_message_text({"type": "CALL", "args": [value], "objects": []}) is not None
+sent_plain = js_message_text({"type": "CALL", "args": [value]}) is not None
 args, kwargs = anvil.server.call("echo", value)
 back = args[0]
 def same(a, b):
