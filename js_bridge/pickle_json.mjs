@@ -21,67 +21,25 @@ const INT_LIMIT = 2147483647;
 
 class NotTyped extends Error {}
 
-/** A str: its UTF-8 bytes (surrogatepass) are data[start:end]. */
-class Str {
-  constructor(start, end) {
-    this.start = start;
-    this.end = end;
-  }
-}
-
-class Float {
-  constructor(value) {
-    this.value = value;
-  }
-}
-
-/** Bytes (only the state of a date or datetime). */
-class Bytes extends Str {}
-
-/** A list or a tuple; `plain`: nothing in it needs an entry or makes the encoder walk it (is_plain_json);
- *  `isArguments`: a tuple holding what only a reduction takes (bytes, an offset), never a value. */
-class Sequence {
-  constructor(isTuple, items) {
-    this.items = items;
-    this.plain = !isTuple;
-    this.isArguments = false;
-  }
-}
-
-class Dict {
-  constructor() {
-    this.keys = [];
-    this.values = [];
-    this.plain = true;
-  }
-}
-
-/** A value sent as null plus an `objects` entry of `type` with `value` (text). */
-class Entry {
-  constructor(type, value) {
-    this.type = type;
-    this.value = value;
-  }
-}
-
-/** The class datetime.<name>, and what reducing with it made. */
-class Global {
-  constructor(name) {
-    this.name = name;
-  }
-}
-
-class Offset { // a datetime.timezone (or the datetime.timedelta of its offset): seconds east of UTC
-  constructor(seconds) {
-    this.seconds = seconds;
-  }
-}
+// The tree is kept in typed arrays (no object per value: allocation and GC were most of the time): node n is
+// SLOTS int32s at n * SLOTS, [kind, a, b, next sibling, first child, last child]; floats in `floats[n]`.
+const SLOTS = 6;
+const KIND = 0, A = 1, B = 2, NEXT = 3, FIRST = 4, LAST = 5;
+const NONE = 0, TRUE = 1, FALSE = 2;
+const INT = 3; // a: the value (inline range)
+const FLOAT = 4; // floats[n]: a finite float
+const STR = 5; // a, b: its UTF-8 bytes (surrogatepass) are data[a:b]
+const BYTES = 6; // a, b: the same for bytes (only the state of a date or a datetime)
+const ENTRY = 7; // a: index into the entry lists: sent as null plus an `objects` entry
+const LIST = 8, TUPLE = 9, DICT = 10; // a: flags; b: item count (a dict's items are key, value, key, value...)
+const GLOBAL = 11; // a: which class of the datetime module
+const OFFSET = 12; // a: a timezone's (or a timedelta's) offset in seconds east of UTC
+const PLAIN = 1; // nothing in it needs an entry or makes the encoder walk it (is_plain_json)
+const ARGUMENTS = 2; // a tuple holding bytes or an offset: the arguments of a reduction, never a value
+const CLASSES = ["date", "datetime", "timezone", "timedelta"];
+const DATE = 0, DATETIME = 1, TIMEZONE = 2, TIMEDELTA = 3;
 
 const textDecoder = new TextDecoder();
-
-function strText(data, str) {
-  return textDecoder.decode(data.subarray(str.start, str.end));
-}
 
 function pad(value, width) {
   return String(value).padStart(width, "0");
@@ -100,21 +58,51 @@ function datetimeText(data, start, offsetSeconds) {
     `.${pad(microsecond, 6)}${offsetSeconds < 0 ? "-" : "+"}${pad(Math.floor(minutes / 60), 2)}${pad(minutes % 60, 2)}`;
 }
 
-/** An int from the pickle: inline (a number), or a Long entry. */
-function intValue(value) {
-  return value >= -INT_LIMIT && value <= INT_LIMIT ? value : new Entry("Long", String(value));
-}
-
-/** Reads the opcodes `pickle.dumps(message, protocol=4 or 5)` writes for JSON-like values, dates and datetimes
- *  into a tree of the nodes above. */
+/** Reads the opcodes `pickle.dumps(message, protocol=5)` writes for JSON-like values, dates and datetimes. */
 class Reader {
   constructor(data) {
     this.data = data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.at = 0;
+    this.nodes = new Int32Array(SLOTS * (64 + (data.length >> 2)));
+    this.floats = new Float64Array(this.nodes.length / SLOTS);
+    this.count = 0;
+    this.entryTypes = [];
+    this.entryValues = [];
     this.stack = [];
     this.marks = [];
     this.memo = [];
+  }
+
+  node(kind, a, b) {
+    if ((this.count + 1) * SLOTS > this.nodes.length) {
+      const nodes = new Int32Array(this.nodes.length * 2);
+      nodes.set(this.nodes);
+      this.nodes = nodes;
+      const floats = new Float64Array(nodes.length / SLOTS);
+      floats.set(this.floats);
+      this.floats = floats;
+    }
+    const n = this.count++;
+    const at = n * SLOTS;
+    const nodes = this.nodes;
+    nodes[at + KIND] = kind;
+    nodes[at + A] = a;
+    nodes[at + B] = b;
+    nodes[at + NEXT] = -1;
+    nodes[at + FIRST] = -1;
+    nodes[at + LAST] = -1;
+    return n;
+  }
+
+  entry(type, value) {
+    this.entryTypes.push(type);
+    this.entryValues.push(value);
+    return this.node(ENTRY, this.entryTypes.length - 1, 0);
+  }
+
+  int(value) {
+    return value >= -INT_LIMIT && value <= INT_LIMIT ? this.node(INT, value, 0) : this.entry("Long", String(value));
   }
 
   uint32() {
@@ -123,32 +111,102 @@ class Reader {
     return value;
   }
 
-  str(length, Kind) {
+  str(length, kind) {
     const start = this.at;
     this.at += length;
     if (this.at > this.data.length) throw new NotTyped();
-    return new Kind(start, this.at);
+    return this.node(kind, start, this.at);
   }
 
   long(length) {
-    if (length === 0) return 0;
+    if (length === 0) return this.node(INT, 0, 0);
     const data = this.data;
     let value = 0n;
     for (let i = this.at + length - 1; i >= this.at; i--) value = (value << 8n) | BigInt(data[i]);
     if (data[this.at + length - 1] & 0x80) value -= 1n << BigInt(8 * length); // two's complement
     this.at += length;
-    return value >= -INT_LIMIT && value <= INT_LIMIT ? Number(value) : new Entry("Long", value.toString());
+    return value >= -INT_LIMIT && value <= INT_LIMIT ? this.node(INT, Number(value), 0) : this.entry("Long", value.toString());
   }
 
-  /** Pops the values above the last MARK. */
-  popMarked() {
-    if (!this.marks.length) throw new NotTyped();
-    return this.stack.splice(this.marks.pop());
+  float(value) {
+    if (!Number.isFinite(value)) return this.entry("Float", Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+    const n = this.node(FLOAT, 0, 0);
+    this.floats[n] = value;
+    return n;
+  }
+
+  pop() {
+    if (!this.stack.length) throw new NotTyped();
+    return this.stack.pop();
   }
 
   top() {
     if (!this.stack.length) throw new NotTyped();
     return this.stack[this.stack.length - 1];
+  }
+
+  kind(n) {
+    return this.nodes[n * SLOTS + KIND];
+  }
+
+  /** A value a message can hold (not a class, bytes, an offset or reduction arguments on their own). */
+  isValue(n) {
+    const kind = this.nodes[n * SLOTS + KIND];
+    return kind <= ENTRY && kind !== BYTES || kind === LIST || kind === DICT ||
+      kind === TUPLE && !(this.nodes[n * SLOTS + A] & ARGUMENTS);
+  }
+
+  isPlain(n) {
+    const kind = this.nodes[n * SLOTS + KIND];
+    if (kind < LIST) return kind !== ENTRY;
+    return (this.nodes[n * SLOTS + A] & PLAIN) !== 0;
+  }
+
+  /** Links child `n` as the last item of container `parent`. */
+  link(parent, n) {
+    const nodes = this.nodes;
+    const at = parent * SLOTS;
+    if (nodes[at + LAST] < 0) nodes[at + FIRST] = n;
+    else nodes[nodes[at + LAST] * SLOTS + NEXT] = n;
+    nodes[at + LAST] = n;
+    nodes[at + B]++;
+  }
+
+  append(list, item) {
+    if (this.kind(list) !== LIST || !this.isValue(item)) throw new NotTyped();
+    this.link(list, item);
+    if (!this.isPlain(item)) this.nodes[list * SLOTS + A] &= ~PLAIN;
+  }
+
+  setItem(dict, key, value) {
+    if (this.kind(dict) !== DICT || this.kind(key) !== STR || !this.isValue(value)) throw new NotTyped();
+    this.link(dict, key);
+    this.link(dict, value);
+    if (!this.isPlain(value)) this.nodes[dict * SLOTS + A] &= ~PLAIN;
+  }
+
+  /** A tuple of the top `count` values. */
+  tuple(count) {
+    const stack = this.stack;
+    if (count > stack.length) throw new NotTyped();
+    const tuple = this.node(TUPLE, 0, 0);
+    for (let i = stack.length - count; i < stack.length; i++) {
+      const item = stack[i];
+      if (!this.isValue(item)) {
+        const kind = this.kind(item);
+        if (kind !== BYTES && kind !== OFFSET) throw new NotTyped();
+        this.nodes[tuple * SLOTS + A] |= ARGUMENTS;
+      }
+      this.link(tuple, item);
+    }
+    stack.length -= count;
+    stack.push(tuple);
+  }
+
+  /** The start of the values above the last MARK. */
+  popMark() {
+    if (!this.marks.length) throw new NotTyped();
+    return this.marks.pop();
   }
 
   read() {
@@ -162,74 +220,66 @@ class Reader {
         case 0x2e: // STOP
           if (stack.length !== 1 || this.marks.length || this.at !== data.length) throw new NotTyped();
           return stack[0];
-        case 0x4e: stack.push(null); break; // NONE
-        case 0x88: stack.push(true); break; // NEWTRUE
-        case 0x89: stack.push(false); break; // NEWFALSE
-        case 0x4a: stack.push(intValue(this.view.getInt32(this.at, true))); this.at += 4; break; // BININT
-        case 0x4b: stack.push(data[this.at++]); break; // BININT1
-        case 0x4d: stack.push(this.view.getUint16(this.at, true)); this.at += 2; break; // BININT2
+        case 0x4e: stack.push(this.node(NONE, 0, 0)); break; // NONE
+        case 0x88: stack.push(this.node(TRUE, 0, 0)); break; // NEWTRUE
+        case 0x89: stack.push(this.node(FALSE, 0, 0)); break; // NEWFALSE
+        case 0x4a: stack.push(this.int(this.view.getInt32(this.at, true))); this.at += 4; break; // BININT
+        case 0x4b: stack.push(this.node(INT, data[this.at++], 0)); break; // BININT1
+        case 0x4d: stack.push(this.node(INT, this.view.getUint16(this.at, true), 0)); this.at += 2; break; // BININT2
         case 0x8a: stack.push(this.long(data[this.at++])); break; // LONG1
         case 0x8b: stack.push(this.long(this.uint32())); break; // LONG4
-        case 0x47: { // BINFLOAT (big-endian)
-          const value = this.view.getFloat64(this.at, false);
-          this.at += 8;
-          stack.push(Number.isFinite(value) ? new Float(value)
-            : new Entry("Float", Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity"));
-          break;
-        }
-        case 0x8c: stack.push(this.str(data[this.at++], Str)); break; // SHORT_BINUNICODE
-        case 0x58: stack.push(this.str(this.uint32(), Str)); break; // BINUNICODE
-        case 0x43: stack.push(this.str(data[this.at++], Bytes)); break; // SHORT_BINBYTES
-        case 0x5d: stack.push(new Sequence(false, [])); break; // EMPTY_LIST
-        case 0x29: stack.push(new Sequence(true, [])); break; // EMPTY_TUPLE
-        case 0x7d: stack.push(new Dict()); break; // EMPTY_DICT
+        case 0x47: stack.push(this.float(this.view.getFloat64(this.at, false))); this.at += 8; break; // BINFLOAT
+        case 0x8c: stack.push(this.str(data[this.at++], STR)); break; // SHORT_BINUNICODE
+        case 0x58: stack.push(this.str(this.uint32(), STR)); break; // BINUNICODE
+        case 0x43: stack.push(this.str(data[this.at++], BYTES)); break; // SHORT_BINBYTES
+        case 0x5d: stack.push(this.node(LIST, PLAIN, 0)); break; // EMPTY_LIST
+        case 0x29: stack.push(this.node(TUPLE, 0, 0)); break; // EMPTY_TUPLE
+        case 0x7d: stack.push(this.node(DICT, PLAIN, 0)); break; // EMPTY_DICT
         case 0x28: this.marks.push(stack.length); break; // MARK
         case 0x61: { // APPEND
-          const item = stack.pop();
+          const item = this.pop();
           this.append(this.top(), item);
           break;
         }
         case 0x65: { // APPENDS
-          const items = this.popMarked();
-          const list = this.top();
-          for (const item of items) this.append(list, item);
+          const mark = this.popMark();
+          const list = stack[mark - 1];
+          if (mark < 1) throw new NotTyped();
+          for (let i = mark; i < stack.length; i++) this.append(list, stack[i]);
+          stack.length = mark;
           break;
         }
         case 0x73: { // SETITEM
-          const value = stack.pop();
-          const key = stack.pop();
+          const value = this.pop();
+          const key = this.pop();
           this.setItem(this.top(), key, value);
           break;
         }
         case 0x75: { // SETITEMS
-          const items = this.popMarked();
-          const dict = this.top();
-          if (items.length % 2) throw new NotTyped();
-          for (let i = 0; i < items.length; i += 2) this.setItem(dict, items[i], items[i + 1]);
+          const mark = this.popMark();
+          if (mark < 1 || (stack.length - mark) % 2) throw new NotTyped();
+          const dict = stack[mark - 1];
+          for (let i = mark; i < stack.length; i += 2) this.setItem(dict, stack[i], stack[i + 1]);
+          stack.length = mark;
           break;
         }
-        case 0x74: stack.push(this.tuple(this.popMarked())); break; // TUPLE
-        case 0x85: case 0x86: case 0x87: { // TUPLE1, TUPLE2, TUPLE3
-          const count = op - 0x84;
-          if (stack.length < count) throw new NotTyped();
-          stack.push(this.tuple(stack.splice(stack.length - count)));
-          break;
-        }
+        case 0x74: this.tuple(stack.length - this.popMark()); break; // TUPLE
+        case 0x85: case 0x86: case 0x87: this.tuple(op - 0x84); break; // TUPLE1, TUPLE2, TUPLE3
         case 0x94: this.memo.push(this.top()); break; // MEMOIZE
         case 0x68: this.ref(data[this.at++]); break; // BINGET
         case 0x6a: this.ref(this.uint32()); break; // LONG_BINGET
         case 0x93: { // STACK_GLOBAL
-          const name = stack.pop();
-          const module = stack.pop();
-          if (!(module instanceof Str) || !(name instanceof Str)) throw new NotTyped();
-          if (strText(data, module) !== "datetime") throw new NotTyped();
-          stack.push(new Global(strText(data, name)));
+          const name = this.pop();
+          const module = this.pop();
+          if (this.kind(module) !== STR || this.kind(name) !== STR || this.text(module) !== "datetime") throw new NotTyped();
+          const which = CLASSES.indexOf(this.text(name));
+          if (which < 0) throw new NotTyped();
+          stack.push(this.node(GLOBAL, which, 0));
           break;
         }
         case 0x52: { // REDUCE
-          const args = stack.pop();
-          const callable = stack.pop();
-          stack.push(this.reduce(callable, args));
+          const args = this.pop();
+          stack.push(this.reduce(this.pop(), args));
           break;
         }
         default: throw new NotTyped(); // anything else: Python's encoder decides
@@ -238,60 +288,50 @@ class Reader {
     throw new NotTyped();
   }
 
-  tuple(items) {
-    const tuple = new Sequence(true, items);
-    for (const item of items) {
-      if (isValue(item)) continue;
-      if (!(item instanceof Bytes || item instanceof Offset)) throw new NotTyped();
-      tuple.isArguments = true;
-    }
-    return tuple;
+  text(n) {
+    const at = n * SLOTS;
+    return textDecoder.decode(this.data.subarray(this.nodes[at + A], this.nodes[at + B]));
   }
 
-  /** A container seen before: it appears twice or inside itself, which this writer leaves to the encoder. */
+  /** A value seen before (a shared str, date...); a container seen before appears twice or inside itself,
+   *  which this writer leaves to the encoder. */
   ref(index) {
     if (index >= this.memo.length) throw new NotTyped();
     const value = this.memo[index];
-    if (value instanceof Sequence || value instanceof Dict) throw new NotTyped();
-    this.stack.push(value);
+    const kind = this.kind(value);
+    if (kind === LIST || kind === TUPLE || kind === DICT) throw new NotTyped();
+    const at = value * SLOTS;
+    this.stack.push(this.node(kind, this.nodes[at + A], this.nodes[at + B])); // a copy: a node has one place
   }
 
-  append(list, item) {
-    if (!(list instanceof Sequence) || !isValue(item)) throw new NotTyped();
-    list.items.push(item);
-    if (list.plain && !isPlain(item)) list.plain = false;
-  }
-
-  setItem(dict, key, value) {
-    if (!(dict instanceof Dict) || key === null || key.constructor !== Str || !isValue(value)) throw new NotTyped();
-    dict.keys.push(key);
-    dict.values.push(value);
-    if (dict.plain && !isPlain(value)) dict.plain = false;
-  }
-
-  /** What datetime.<name>(*args) is on the wire (only the pickled forms of dates, aware datetimes and
+  /** What datetime.<class>(*args) is on the wire (only the pickled forms of dates, aware datetimes and
    *  datetime.timezone offsets). */
   reduce(callable, args) {
-    if (!(callable instanceof Global) || !(args instanceof Sequence) || args.plain) throw new NotTyped();
-    const [first, second, third] = args.items;
-    const count = args.items.length;
-    switch (callable.name) {
-      case "date":
-        if (count === 1 && first instanceof Bytes && first.end - first.start === 4) {
-          return new Entry("Date", dateText(this.data, first.start));
+    const nodes = this.nodes;
+    if (this.kind(callable) !== GLOBAL || this.kind(args) !== TUPLE) throw new NotTyped();
+    const count = nodes[args * SLOTS + B];
+    const first = nodes[args * SLOTS + FIRST];
+    const second = count > 1 ? nodes[first * SLOTS + NEXT] : -1;
+    const third = count > 2 ? nodes[second * SLOTS + NEXT] : -1;
+    const isState = (n, length) => this.kind(n) === BYTES && nodes[n * SLOTS + B] - nodes[n * SLOTS + A] === length;
+    const isInt = (n) => this.kind(n) === INT;
+    switch (nodes[callable * SLOTS + A]) {
+      case DATE:
+        if (count === 1 && isState(first, 4)) return this.entry("Date", dateText(this.data, nodes[first * SLOTS + A]));
+        break;
+      case DATETIME:
+        if (count === 2 && isState(first, 10) && this.kind(second) === OFFSET) {
+          return this.entry("DateTime", datetimeText(this.data, nodes[first * SLOTS + A], nodes[second * SLOTS + A]));
         }
         break;
-      case "datetime":
-        if (count === 2 && first instanceof Bytes && first.end - first.start === 10 && second instanceof Offset) {
-          return new Entry("DateTime", datetimeText(this.data, first.start, second.seconds));
+      case TIMEZONE:
+        if ((count === 1 || count === 2 && this.kind(second) === STR) && this.kind(first) === OFFSET) {
+          return this.node(OFFSET, nodes[first * SLOTS + A], 0);
         }
         break;
-      case "timezone":
-        if ((count === 1 || count === 2 && second instanceof Str) && first instanceof Offset) return first;
-        break;
-      case "timedelta": // (days, seconds, microseconds), normalised: 0 <= seconds < 86400
-        if (count === 3 && typeof first === "number" && typeof second === "number" && third === 0) {
-          return new Offset(first * 86400 + second);
+      case TIMEDELTA: // (days, seconds, microseconds), normalised: 0 <= seconds < 86400
+        if (count === 3 && isInt(first) && isInt(second) && isInt(third) && nodes[third * SLOTS + A] === 0) {
+          return this.node(OFFSET, nodes[first * SLOTS + A] * 86400 + nodes[second * SLOTS + A], 0);
         }
         break;
     }
@@ -299,131 +339,124 @@ class Reader {
   }
 }
 
-/** A value a message can hold (not a class, bytes or an offset on their own). */
-function isValue(node) {
-  return node === null || typeof node !== "object" || node.constructor === Str || node instanceof Float ||
-    node instanceof Entry || node instanceof Sequence && !node.isArguments || node instanceof Dict;
-}
-
-function isPlain(node) {
-  if (node === null || typeof node !== "object") return true;
-  if (node instanceof Sequence || node instanceof Dict) return node.plain;
-  return !(node instanceof Entry);
-}
-
-/** data[a.start:a.end] against data[b.start:b.end] by bytes: UTF-8 keeps the order of code points, which is
- *  how Python sorts str. */
-function compareStr(data, a, b) {
-  const length = Math.min(a.end - a.start, b.end - b.start);
+/** data[a:b] against data[c:d] by bytes: UTF-8 keeps the order of code points, which is how Python sorts str. */
+function compareBytes(data, a, b, c, d) {
+  const length = Math.min(b - a, d - c);
   for (let i = 0; i < length; i++) {
-    const difference = data[a.start + i] - data[b.start + i];
+    const difference = data[a + i] - data[c + i];
     if (difference) return difference;
   }
-  return (a.end - a.start) - (b.end - b.start);
+  return (b - a) - (d - c);
 }
 
 /** Writes the tree as the encoder does: entries collected with their paths in the encoder's walk order. */
 class Writer extends JsonBuffer {
-  constructor(data) {
-    super(data.length * 2 + 64);
-    this.data = data;
+  constructor(reader) {
+    super(reader.data.length * 3 + 64);
+    this.reader = reader;
+    this.data = reader.data;
+    this.nodes = reader.nodes;
     this.entries = new JsonBuffer(256);
-    this.path = [];
+    this.path = []; // node ids (a key) and numbers (an index, as ~index)
   }
 
   /** A value that holds no entries (is_plain_json): no path kept. */
-  plain(node, depth) {
-    if (node === null) return this.ascii("null");
-    switch (typeof node) {
-      case "boolean": return this.ascii(node ? "true" : "false");
-      case "number": return this.ascii(String(node));
+  plain(n, depth) {
+    const nodes = this.nodes;
+    const at = n * SLOTS;
+    switch (nodes[at + KIND]) {
+      case NONE: return this.ascii("null");
+      case TRUE: return this.ascii("true");
+      case FALSE: return this.ascii("false");
+      case INT: return this.ascii(String(nodes[at + A]));
+      case FLOAT: return this.ascii(pythonFloatRepr(this.reader.floats[n]));
+      case STR: return this.utf8String(this.data, nodes[at + A], nodes[at + B]);
     }
-    if (node.constructor === Str) return this.utf8String(this.data, node.start, node.end);
-    if (node instanceof Float) return this.ascii(pythonFloatRepr(node.value));
     if (depth > MAX_DEPTH) throw new NotTyped();
-    if (node instanceof Sequence) {
-      this.byte(0x5b);
-      const items = node.items;
-      for (let i = 0; i < items.length; i++) {
-        if (i) this.pair(COMMA_SPACE);
-        this.plain(items[i], depth + 1);
-      }
-      return this.byte(0x5d);
-    }
-    this.byte(0x7b);
-    const { keys, values } = node;
-    for (let i = 0; i < keys.length; i++) {
+    const isDict = nodes[at + KIND] === DICT;
+    this.byte(isDict ? 0x7b : 0x5b);
+    for (let child = nodes[at + FIRST], i = 0; child >= 0; child = nodes[child * SLOTS + NEXT], i++) {
       if (i) this.pair(COMMA_SPACE);
-      this.utf8String(this.data, keys[i].start, keys[i].end);
-      this.pair(COLON_SPACE);
-      this.plain(values[i], depth + 1);
+      if (isDict) {
+        this.utf8String(this.data, nodes[child * SLOTS + A], nodes[child * SLOTS + B]);
+        this.pair(COLON_SPACE);
+        child = nodes[child * SLOTS + NEXT];
+      }
+      this.plain(child, depth + 1);
     }
-    this.byte(0x7d);
+    this.byte(isDict ? 0x7d : 0x5d);
   }
 
   /** Any value, at `this.path`. */
-  value(node, depth) {
-    if (isPlain(node)) return this.plain(node, depth);
-    if (node instanceof Entry) {
-      this.addEntry(node);
+  value(n, depth) {
+    const reader = this.reader;
+    if (reader.isPlain(n)) return this.plain(n, depth);
+    const nodes = this.nodes;
+    const at = n * SLOTS;
+    if (nodes[at + KIND] === ENTRY) {
+      this.addEntry(nodes[at + A]);
       return this.ascii("null");
     }
     if (depth > MAX_DEPTH) throw new NotTyped();
+    if (nodes[at + KIND] === DICT) return this.dict(n, depth);
     const path = this.path;
-    if (node instanceof Sequence) {
-      this.byte(0x5b);
-      const items = node.items;
-      for (let i = 0; i < items.length; i++) {
-        if (i) this.pair(COMMA_SPACE);
-        path.push(i);
-        this.value(items[i], depth + 1);
-        path.pop();
-      }
-      return this.byte(0x5d);
+    this.byte(0x5b);
+    for (let child = nodes[at + FIRST], i = 0; child >= 0; child = nodes[child * SLOTS + NEXT], i++) {
+      if (i) this.pair(COMMA_SPACE);
+      path.push(~i);
+      this.value(child, depth + 1);
+      path.pop();
     }
-    this.dict(node, depth);
+    this.byte(0x5d);
   }
 
   /** A dict the encoder walks: keys sorted. */
-  dict(node, depth) {
-    const { keys, values } = node;
+  dict(n, depth) {
+    const nodes = this.nodes;
     const data = this.data;
-    const order = keys.map((_, i) => i);
-    order.sort((a, b) => compareStr(data, keys[a], keys[b]));
+    const keys = [];
+    for (let key = nodes[n * SLOTS + FIRST]; key >= 0; key = nodes[nodes[key * SLOTS + NEXT] * SLOTS + NEXT]) keys.push(key);
+    keys.sort((x, y) => compareBytes(data, nodes[x * SLOTS + A], nodes[x * SLOTS + B], nodes[y * SLOTS + A], nodes[y * SLOTS + B]));
     this.byte(0x7b);
     const path = this.path;
-    for (let i = 0; i < order.length; i++) {
+    for (let i = 0; i < keys.length; i++) {
       if (i) this.pair(COMMA_SPACE);
-      const key = keys[order[i]];
-      this.utf8String(data, key.start, key.end);
+      const key = keys[i];
+      this.utf8String(data, nodes[key * SLOTS + A], nodes[key * SLOTS + B]);
       this.pair(COLON_SPACE);
       path.push(key);
-      this.value(values[order[i]], depth + 1);
+      this.value(nodes[key * SLOTS + NEXT], depth + 1);
       path.pop();
     }
     this.byte(0x7d);
   }
 
-  addEntry(entry) {
+  addEntry(index) {
     const out = this.entries;
     if (out.length) out.pair(COMMA_SPACE);
-    out.ascii(`{"type": ["${entry.type}"], "value": "${entry.value}", "path": [`);
-    this.path.forEach((key, i) => {
+    out.ascii(`{"type": ["${this.reader.entryTypes[index]}"], "value": "${this.reader.entryValues[index]}", "path": [`);
+    const path = this.path;
+    const nodes = this.nodes;
+    for (let i = 0; i < path.length; i++) {
       if (i) out.pair(COMMA_SPACE);
-      if (typeof key === "number") out.ascii(String(key));
-      else out.utf8String(this.data, key.start, key.end);
-    });
+      const key = path[i];
+      if (key < 0) out.ascii(String(~key));
+      else out.utf8String(this.data, nodes[key * SLOTS + A], nodes[key * SLOTS + B]);
+    }
     out.ascii("]}");
   }
 
   /** The message: a dict, its `objects` added last. */
   message(root) {
-    if (!(root instanceof Dict)) throw new NotTyped();
-    for (const key of root.keys) if (strText(this.data, key) === "objects") throw new NotTyped();
-    if (root.plain) this.plain(root, 0);
+    const nodes = this.nodes;
+    if (this.reader.kind(root) !== DICT) throw new NotTyped();
+    for (let key = nodes[root * SLOTS + FIRST]; key >= 0; key = nodes[nodes[key * SLOTS + NEXT] * SLOTS + NEXT]) {
+      if (this.reader.text(key) === "objects") throw new NotTyped();
+    }
+    if (this.reader.isPlain(root)) this.plain(root, 0);
     else this.dict(root, 0);
     this.length--; // reopen it for "objects"
-    this.ascii(root.keys.length ? ', "objects": [' : '"objects": [');
+    this.ascii(nodes[root * SLOTS + B] ? ', "objects": [' : '"objects": [');
     this.reserve(this.entries.length);
     this.out.set(this.entries.out.subarray(0, this.entries.length), this.length);
     this.length += this.entries.length;
@@ -434,8 +467,9 @@ class Writer extends JsonBuffer {
 /** The wire's JSON text of the message `pickle.dumps` wrote into `bytes`, or null (see the top of this file). */
 export function pickleToJson(bytes) {
   try {
-    const root = new Reader(bytes).read();
-    const writer = new Writer(bytes);
+    const reader = new Reader(bytes);
+    const root = reader.read();
+    const writer = new Writer(reader);
     writer.message(root);
     return writer.text();
   } catch (error) {
