@@ -143,7 +143,7 @@ def decode_js_reply(reply: Any) -> dict[str, Any]:
         raise SerializationError(reply.error)
     js_media = reply.media
     media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
-    return decode_message(parse_js_reply(reply), media).message
+    return decode_message(parse_js_reply(reply), media, owned=True).message  # a fresh value: filled in place
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:
