@@ -40,6 +40,7 @@ const CLASSES = ["date", "datetime", "timezone", "timedelta"];
 const DATE = 0, DATETIME = 1, TIMEZONE = 2, TIMEDELTA = 3;
 
 const textDecoder = new TextDecoder();
+const scratch = { nodes: new Int32Array(SLOTS * 4096), floats: new Float64Array(4096) };
 
 function pad(value, width) {
   return String(value).padStart(width, "0");
@@ -64,8 +65,10 @@ class Reader {
     this.data = data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.at = 0;
-    this.nodes = new Int32Array(SLOTS * (64 + (data.length >> 2)));
-    this.floats = new Float64Array(this.nodes.length / SLOTS);
+    // Kept between calls (every slot of a node is written when it is made): allocating and zeroing megabytes
+    // per message cost more than reading it.
+    this.nodes = scratch.nodes;
+    this.floats = scratch.floats;
     this.count = 0;
     this.entryTypes = [];
     this.entryValues = [];
@@ -78,10 +81,10 @@ class Reader {
     if ((this.count + 1) * SLOTS > this.nodes.length) {
       const nodes = new Int32Array(this.nodes.length * 2);
       nodes.set(this.nodes);
-      this.nodes = nodes;
+      this.nodes = scratch.nodes = nodes;
       const floats = new Float64Array(nodes.length / SLOTS);
       floats.set(this.floats);
-      this.floats = floats;
+      this.floats = scratch.floats = floats;
     }
     const n = this.count++;
     const at = n * SLOTS;
