@@ -31,6 +31,7 @@ from typing import Any, Callable, Coroutine
 from .._errors import AppOfflineError, SerializationError, error_from_wire
 from .._wire import decode_message, encode_message
 from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
+from .scalar_entries import apply_scalar_entries
 from .updates import apply_capability_updates, show_output
 from .wire_text import js_message_text
 
@@ -123,7 +124,8 @@ def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error
 
 
 def parse_js_reply(reply: Any) -> Any:
-    """The JSON value of a bridge reply, as ``json.loads`` of its text gives it.
+    """The JSON value of a bridge reply, as ``json.loads`` of its text gives it (but for a message's ``objects``
+    list of only Date, DateTime, Long and Float entries, which comes pre-parsed: scalar_entries.py).
 
     The bridge has transcoded the text into ``marshal`` bytes (``reply.marshal``, js_bridge/json_marshal.mjs),
     which Python loads without scanning text again; when the bridge left the text to Python (``null``: not
@@ -143,7 +145,12 @@ def decode_js_reply(reply: Any) -> dict[str, Any]:
         raise SerializationError(reply.error)
     js_media = reply.media
     media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
-    return decode_message(parse_js_reply(reply), media, owned=True).message  # a fresh value: filled in place
+    message = parse_js_reply(reply)
+    if type(message) is dict and type(message.get("objects")) is tuple:  # pre-parsed Dates, DateTimes, Longs...
+        if apply_scalar_entries(message):
+            return message
+        message = json.loads(reply.utf8.to_bytes())  # a bad path or value: the codec names it
+    return decode_message(message, media, owned=True).message  # a fresh value: filled in place
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:
