@@ -406,8 +406,16 @@ function asciiAt(src, at, word) {
 const ASCII_KINDS = { D: Uint8Array.of(0x44), T: Uint8Array.of(0x54), L: Uint8Array.of(0x4c), F: Uint8Array.of(0x46) };
 
 function writeText(out, text) {
-  const bytes = utf8Encoder.encode(text);
-  out.utf8(bytes, 0, bytes.length, bytes.length === text.length, 0);
+  let ascii = text.length < 256;
+  for (let i = 0; ascii && i < text.length; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (!ascii) {
+    const bytes = utf8Encoder.encode(text);
+    return out.utf8(bytes, 0, bytes.length, bytes.length === text.length, 0);
+  }
+  out.reserve(text.length + 2);
+  out.bytes[out.length++] = TYPE_SHORT_ASCII;
+  out.bytes[out.length++] = text.length;
+  for (let i = 0; i < text.length; i++) out.bytes[out.length++] = text.charCodeAt(i);
 }
 
 function writeLong(out, text) {

@@ -40,7 +40,7 @@ const CLASSES = ["date", "datetime", "timezone", "timedelta"];
 const DATE = 0, DATETIME = 1, TIMEZONE = 2, TIMEDELTA = 3;
 
 const textDecoder = new TextDecoder();
-const scratch = { nodes: new Int32Array(SLOTS * 4096), floats: new Float64Array(4096) };
+const scratch = { nodes: new Int32Array(SLOTS * 4096), floats: new Float64Array(4096), out: new Uint8Array(0) };
 
 function pad(value, width) {
   return String(value).padStart(width, "0");
@@ -355,7 +355,8 @@ function compareBytes(data, a, b, c, d) {
 /** Writes the tree as the encoder does: entries collected with their paths in the encoder's walk order. */
 class Writer extends JsonBuffer {
   constructor(reader) {
-    super(reader.data.length * 3 + 64);
+    super(0);
+    this.out = scratch.out.length >= reader.data.length * 3 ? scratch.out : new Uint8Array(reader.data.length * 3 + 64);
     this.reader = reader;
     this.data = reader.data;
     this.nodes = reader.nodes;
@@ -474,6 +475,7 @@ export function pickleToJson(bytes) {
     const root = reader.read();
     const writer = new Writer(reader);
     writer.message(root);
+    scratch.out = writer.out; // kept for the next message (text() copies)
     return writer.text();
   } catch (error) {
     if (error instanceof NotTyped || error instanceof RangeError) return null;
