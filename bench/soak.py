@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 from bench.soak_attacks import ATTACKS  # noqa: E402
 from bench.soak_fuzz import fuzz  # noqa: E402
 from bench.soak_mixed import chromium, mixed_soak, restart_under_load  # noqa: E402
+from bench.soak_overload import OVERLOAD_ATTACKS  # noqa: E402
 from bench.soak_support import SERVER_ARGS, SOAK_APP, LiveServer, Row, print_table  # noqa: E402
 
 FULL = {"calls": 1_000, "fuzz": 100_000, "connections": 40, "scale": 1.0, "soak": 600.0}
@@ -40,7 +41,7 @@ async def soak(sizes: dict[str, float]) -> list[Row]:
         report(await restart_under_load(context, int(sizes["calls"])))
         with LiveServer(SOAK_APP, *SERVER_ARGS) as server:
             report(await fuzz(server, int(sizes["fuzz"]), int(sizes["connections"])))
-            for attack in ATTACKS:
+            for attack in ATTACKS + OVERLOAD_ATTACKS:
                 report(await attack(server, sizes["scale"]))
         report(await mixed_soak(context, sizes["soak"]))
     return rows

@@ -29,9 +29,19 @@ from tests.support.live_server import LiveServer  # noqa: E402
 SOAK_APP = ROOT / "bench" / "apps" / "soak"
 UPLINK_KEY = "soak-uplink-key"
 UPLINK_PYTHON = ROOT / ".venv-uplink" / "bin" / "python"
+#: Memory one connection's calls waiting for media may hold, replies one connection may leave unread, and for
+#: how long; worker threads one session may use (the soak server's, smaller than the defaults so that each
+#: attack meets its limit quickly).
+CONNECTION_BYTES = 32 * 1024 * 1024
+REPLY_BUDGET = 32 * 1024 * 1024
+STALL_SECONDS = 3
+SESSION_THREADS = 4
 #: The limits the soak server runs with (short ones, so each attack meets its limit quickly).
 SERVER_ARGS = ["--uplink-key", UPLINK_KEY, "--header-timeout", "2", "--body-timeout", "2",
-               "--max-media-bytes", str(32 * 1024 * 1024), "--uplink-failures-per-minute", "20"]
+               "--max-media-bytes", str(CONNECTION_BYTES), "--uplink-failures-per-minute", "20",
+               "--media-timeout", "2", "--max-connection-bytes", str(CONNECTION_BYTES),
+               "--max-pending-reply-bytes", str(REPLY_BUDGET), "--reply-stall-timeout", str(STALL_SECONDS),
+               "--session-threads", str(SESSION_THREADS)]
 
 
 @dataclass
@@ -68,6 +78,38 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+class RssPeak:
+    """The server's resident memory while the block runs, sampled every 20 ms: ``grew_mb()`` is the peak over
+    what it was on entry."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.pid = server.process.pid
+        self.before = self.peak = 0.0
+        self._sampler: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "RssPeak":
+        self.before = self.peak = rss_mb(self.pid)
+        self._sampler = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._sampler is not None
+        self._sampler.cancel()
+        await asyncio.gather(self._sampler, return_exceptions=True)
+        self.peak = max(self.peak, rss_mb(self.pid))
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            await asyncio.sleep(0.02)
+
+    def grew_mb(self) -> float:
+        return self.peak - self.before
+
+    def summary(self) -> str:
+        return f"RSS {self.before:.0f} MB before, peak {self.peak:.0f} MB (+{self.grew_mb():.0f})"
 
 
 def tracebacks(server: LiveServer, since: int = 0) -> int:

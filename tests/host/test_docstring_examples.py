@@ -23,7 +23,7 @@ def _modules() -> list[str]:
     names += ["anvil_labs", "anvil_labs.non_blocking"]
     names += ["anvil_pyodide"] + [m.name for m in pkgutil.walk_packages(anvil_pyodide.__path__, "anvil_pyodide.")]
     return [n for n in names if n not in BROWSER_ONLY | ENTRY_POINTS] + ["bench.payload", "bench.codec_timing", "bench.server_calls", "bench.browser_calls", "bench.report", "bench.profile_browser",
-                                                                   "bench.store_calls"]
+                                                                   "bench.store_calls", "bench.soak_overload"]
 
 
 @pytest.mark.parametrize("module_name", _modules())

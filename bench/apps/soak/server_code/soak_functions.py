@@ -3,6 +3,7 @@ capabilities, a call through an uplink, and an endpoint answering with whatever 
 
 import asyncio
 import os
+import time
 
 import anvil
 import anvil.server
@@ -65,3 +66,20 @@ def header():
 @anvil.server.http_endpoint("/upload", methods=["POST"])
 def upload():
     return len(anvil.server.request.body.get_bytes())
+
+
+@anvil.server.callable
+def nap(seconds):
+    """A sync function that holds a worker thread for ``seconds``."""
+    time.sleep(seconds)
+
+
+@anvil.server.callable
+def large_text(length):
+    """A reply of ``length`` characters."""
+    return "x" * length
+
+
+@anvil.server.callable
+def media_length(media):
+    return len(media.get_bytes())
