@@ -371,6 +371,7 @@ Transcoder.prototype.packScalarEntries = function packScalarEntries(keyStart, ou
   this.skipWhitespace();
   if (this.src[this.at] !== 0x7d) return; // not the last key: keys inside it may be referred to later
   const colon = this.src.indexOf(0x3a, keyStart + 9);
+  if (this.out.bytes[this.out.length - 5] === TYPE_LIST && this.out.view.getInt32(this.out.length - 4, true) === 0) return; // []
   const entries = scalarEntries(this.src, colon + 1, this.at);
   if (entries === null) return;
   const out = this.out;
