@@ -109,7 +109,7 @@ def test_hand_written_entries_decode_as_the_codec_or_are_left_to_it() -> None:
     assert check(HAND_WRITTEN) == 6  # the first five and the last
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))  # 10 composite cases per example
 @given(st.lists(corrupted_messages(), min_size=10, max_size=10))
 def test_corrupted_entries_never_succeed_where_the_codec_fails(cases: list[Any]) -> None:
     check([json.dumps(message, allow_nan=False) for message, contents in cases if not contents])
