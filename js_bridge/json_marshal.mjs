@@ -124,12 +124,25 @@ for (const [escape, byte] of [['"', 0x22], ["\\", 0x5c], ["/", 0x2f], ["b", 8], 
 
 const utf8Encoder = new TextEncoder();
 
+// The text's UTF-8 is written into this buffer, kept between messages (allocating a megabyte per message cost
+// more than encoding into it); the bytes are only read while one text is transcoded.
+let utf8Scratch = new Uint8Array(1 << 16);
+
+const SCRATCH_MAX = 48 << 20; // a longer text gets a buffer of its own, not kept
+
+function utf8Of(text) {
+  if (text.length * 3 > SCRATCH_MAX) return utf8Encoder.encode(text);
+  if (utf8Scratch.length < text.length * 3) utf8Scratch = new Uint8Array(text.length * 3); // enough for any text
+  const { written } = utf8Encoder.encodeInto(text, utf8Scratch);
+  return utf8Scratch.subarray(0, written);
+}
+
 /** Reads JSON as UTF-8 bytes (the grammar json.loads accepts) and writes each value as it is read. */
 class Transcoder {
   constructor(text, scalarEntries = false) {
     this.scalarEntries = scalarEntries;
     this.text = text;
-    this.src = utf8Encoder.encode(text);
+    this.src = utf8Of(text);
     this.isAscii = this.src.length === text.length; // then byte offsets are character offsets
     this.at = 0;
     this.out = new MarshalWriter(Math.max(64, this.src.length + (this.src.length >> 2)));
