@@ -197,8 +197,9 @@ class Transcoder {
       this.skipWhitespace();
       if (src[this.at] !== 0x3a) throw new Invalid();
       this.at++;
-      this.value(depth);
-      if (depth === 1 && this.scalarEntries && this.isObjectsKey(keyStart)) this.packScalarEntries(keyStart, outStart);
+      if (!(depth === 1 && this.scalarEntries && this.isObjectsKey(keyStart) && this.packScalarEntries(keyStart, outStart))) {
+        this.value(depth);
+      }
       this.skipWhitespace();
       const code = src[this.at++];
       if (code === 0x7d) return this.out.byte(TYPE_NULL);
@@ -377,16 +378,22 @@ Transcoder.prototype.isObjectsKey = function isObjectsKey(at) {
   return this.src[at + 8] === 0x22 && asciiAt(this.src, at + 1, "objects");
 };
 
-/** The message's `objects` list (just written, the last key of the message) again, as a tuple of
- *  (kind, path, value) when every entry is a Date, DateTime, Long or Float entry (scalarEntries below):
- *  Python puts those values in place without the codec's general decoding (calls.py). */
+/** The message's `objects` list (its last key: the text ends with it and the closing brace), when every entry
+ *  is a Date, DateTime, Long or Float entry (scalarEntries below), written as a tuple of (kind, path, value)
+ *  instead: Python puts those values in place without the codec's general decoding (scalar_entries.py). True
+ *  when written (and read: `at` is past it); false leaves it to be read as any value. */
 Transcoder.prototype.packScalarEntries = function packScalarEntries(keyStart, outStart) {
   this.skipWhitespace();
-  if (this.src[this.at] !== 0x7d) return; // not the last key: keys inside it may be referred to later
-  const colon = this.src.indexOf(0x3a, keyStart + 9);
-  if (this.out.bytes[this.out.length - 5] === TYPE_LIST && this.out.view.getInt32(this.out.length - 4, true) === 0) return; // []
-  const entries = scalarEntries(this.src, colon + 1, this.at);
-  if (entries === null) return;
+  const src = this.src;
+  let end = src.length - 1;
+  while (end > this.at && isWhitespace(src[end])) end--;
+  if (src[end] !== 0x7d) return false;
+  end--;
+  while (end > this.at && isWhitespace(src[end])) end--;
+  if (src[this.at] !== 0x5b || src[end] !== 0x5d) return false;
+  const entries = scalarEntries(src, this.at, end + 1); // null unless src[at:end + 1] is one array (JSON.parse)
+  if (entries === null) return false;
+  this.at = end + 1;
   const out = this.out;
   out.length = outStart;
   out.utf8(this.src, keyStart + 1, keyStart + 8, true, 0);
@@ -410,6 +417,7 @@ Transcoder.prototype.packScalarEntries = function packScalarEntries(keyStart, ou
       }
     }
   }
+  return true;
 };
 
 function asciiAt(src, at, word) {
