@@ -1,5 +1,8 @@
 """uvicorn's WebSocket protocol (websockets, sans-I/O) without a traceback for a bad frame on a closing socket,
-and with permessage-deflate for text messages only (ws_deflate.py: media chunks go out uncompressed).
+with permessage-deflate for text messages only (ws_deflate.py: media chunks go out uncompressed), and with a
+batch writer for the app: ``scope["extensions"][BATCH_WRITER_EXTENSION]`` (calls/outbox.py) writes several messages
+in one transport write — a reply and its media chunks without one ASGI ``send`` (and its awaits, checks and
+copies) per frame.
 
 When a client's invalid UTF-8 text frame is read together with its close frame (or after the server began
 closing), uvicorn tries to close the socket a second time, which raises ``InvalidState`` out of
@@ -16,11 +19,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
+from .calls.outbox import BATCH_WRITER_EXTENSION, Frame
 from .ws_deflate import TextOnlyDeflateFactory
+
+#: The close code a lost connection reports (what Starlette's ``send`` raises when the transport is gone).
+CLOSE_ABNORMAL = 1006
 
 
 class QuietWebSocketsProtocol(WebSocketsSansIOProtocol):
@@ -35,8 +44,54 @@ class QuietWebSocketsProtocol(WebSocketsSansIOProtocol):
                                                    compress_settings={"memLevel": 5})],
                 max_size=self.config.ws_max_size, logger=logging.getLogger("uvicorn.error"))
 
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # (none when the handshake was refused)
+        if scope is not None:
+            scope["extensions"][BATCH_WRITER_EXTENSION] = ProtocolBatchWriter(self)
+
     def send_receive_event_to_app(self) -> None:
         try:
             super().send_receive_event_to_app()
         except InvalidState:  # uvicorn's second close of a closing socket (after an invalid UTF-8 frame)
             self.frames = []
+
+
+class ProtocolBatchWriter:
+    """The app's :class:`~.calls.outbox.BatchWriter` of one connection: frames written straight through the
+    protocol's websockets connection to its transport, several in one ``writelines``."""
+
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
+        self.protocol = protocol
+
+    async def send(self, messages: list[Frame]) -> None:
+        """Write ``messages`` once the transport is below its high-water mark. Raises ``WebSocketDisconnect`` (1006)
+        when the connection is gone, like Starlette's ``send``, and RuntimeError once the socket is closing."""
+        protocol = self.protocol
+        await protocol.writable.wait()
+        if protocol.disconnected:
+            raise WebSocketDisconnect(CLOSE_ABNORMAL)
+        if protocol.close_sent or not protocol.handshake_complete:
+            raise RuntimeError("Cannot send on a WebSocket that is not open")
+        if not self._write(messages):
+            raise WebSocketDisconnect(CLOSE_ABNORMAL)
+
+    def send_now(self, messages: list[Frame]) -> bool:
+        protocol = self.protocol
+        if (not protocol.writable.is_set() or protocol.disconnected or protocol.close_sent
+                or not protocol.handshake_complete):
+            return False
+        return self._write(messages)
+
+    def _write(self, messages: list[Frame]) -> bool:
+        conn = self.protocol.conn
+        try:
+            for message in messages:
+                if type(message) is str:
+                    conn.send_text(message.encode())
+                else:
+                    conn.send_binary(message)
+        except InvalidState:  # the client's close frame came in meanwhile: nothing more can be sent
+            return False
+        self.protocol.transport.writelines(conn.data_to_send())
+        return True

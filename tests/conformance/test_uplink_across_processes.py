@@ -145,6 +145,9 @@ async def test_when_b_dies_mid_call_the_caller_on_a_gets_uplink_disconnected_and
         uplink = start_uplink(b, tmp_path)
         try:
             async with open_store(url) as store:
+                async def recorded() -> bool:  # B records its uplink's names in the store in the background
+                    return bool(await store.uplink_owners("far_block"))
+                await until(recorded, "B recording its uplink's registration in the store")
                 [owner] = await store.uplink_owners("far_block")
                 assert b.process is not None and owner.split(":")[1] == str(b.process.pid)
                 async with BrowserClient(a.ws_url, headers=cookie(page_session(a))) as client:

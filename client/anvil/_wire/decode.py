@@ -102,7 +102,9 @@ class _Decoder:
         # Containers already copied from the received message (kept alive so ids stay unique).
         self.private: dict[int, Any] = {id(self.root): self.root}
         if "vt_global" in self.root:
-            self.root["vt_global"] = self.make_private(copy.deepcopy(self.root["vt_global"]))
+            shared = self.root["vt_global"]  # (usually empty: a new one costs less than a deep copy)
+            fresh = type(shared)() if type(shared) in (list, dict) and not shared else copy.deepcopy(shared)
+            self.root["vt_global"] = self.make_private(fresh)
         self.info = SerializationInfo(self.root.get("vt_global"), remote_is_trusted=remote_is_trusted)
 
     def make_private(self, value: Any) -> Any:

@@ -58,12 +58,15 @@ class BrowserPeer:
     closed: bool = False
     #: When the connection last found its session in the store (calls soon after do not ask it again).
     recent: RecentCheck = field(init=False)
+    #: What its calls see as ``anvil.server.context`` (immutable: one for all its calls).
+    context: CallContext = field(init=False)
 
     trusted = False
     description = "the browser"
 
     def __post_init__(self) -> None:
         self.recent = self.sessions.recent_check()
+        self.context = CallContext(client=ClientInfo("browser", self.ip), remote_caller=StackFrame("browser", False))
 
     def settle(self, session: Session | None, created: bool) -> None:
         """The connection's session, as its transport found it in the store (or ``created`` it) before any call."""
@@ -125,6 +128,5 @@ class BrowserPeer:
 
             def flush_output() -> None:  # on the loop, after the function returned: ahead of the reply
                 lines.flush(lambda text: outbox.put(output_message(text)))
-        context = CallContext(client=ClientInfo("browser", self.ip), remote_caller=StackFrame("browser", False))
-        return CallState(session=session, context=context, capabilities=capabilities, write_output=write_output,
+        return CallState(session=session, context=self.context, capabilities=capabilities, write_output=write_output,
                          flush_output=flush_output, origin=self.origin, caller_gone=lambda: self.closed)

@@ -85,32 +85,30 @@ class Dispatcher:
         return await self._timed(self._run_local(function, args, kwargs, state), function.name, state)
 
     async def _timed(self, work: Any, command: str, state: CallState) -> Any:
+        """Await ``work`` in the caller's own task (no task of its own: ``asyncio.timeout`` cancels what it
+        awaits when the call timeout passes)."""
         if self.config.call_timeout is None:
             return await work
         try:
-            return await asyncio.wait_for(work, self.config.call_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.config.call_timeout):
+                return await work
+        except TimeoutError:
             state.timed_out = True  # if it has not started yet, it never will
             raise anvil.server.TimeoutError(
                 f"Server code took too long (more than {self.config.call_timeout:g} s) in {command!r}") from None
 
     async def _run_local(self, function: ServerFunction, args: list[Any], kwargs: dict[str, Any],
                          state: CallState) -> Any:
-        context = contextvars.copy_context()
-        context.run(current_call.set, state)
-        loop = asyncio.get_running_loop()
-
-        def run_predicate(predicate: Any, user: Any) -> Any:  # app code: off the loop, in the call's context
-            return loop.run_in_executor(self.executor, functools.partial(context.run, predicate, user))
-
         if function.require_user:
             if self.users is None:
                 raise not_logged_in()
-            await self.users.check_require_user(function.require_user, function.name, state.session, run_predicate)
+            await self.users.check_require_user(function.require_user, function.name, state.session,
+                                                functools.partial(self._run_predicate, state))
         if function.is_async:
             await state.session.load()  # it runs on the loop, where anvil.server.session cannot wait for the store
-            return await loop.create_task(_contained_async(context.run(function.fn, *args, **kwargs)),
-                                          context=context)
+            return await _run_async_in_call(function.fn, args, kwargs, state)
+        context = contextvars.copy_context()
+        context.run(current_call.set, state)
         session = state.session
         if function.name in self.session_readers:
             await session.load()  # read on the loop now rather than from the worker thread on first use
@@ -123,8 +121,24 @@ class Dispatcher:
             if pending and session.loaded:
                 self.session_readers.add(function.name)
 
+    def _run_predicate(self, state: CallState, predicate: Any, user: Any) -> Any:
+        """Run a ``require_user`` predicate (app code) on a worker thread, in the call's context."""
+        context = contextvars.copy_context()
+        context.run(current_call.set, state)
+        return asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(context.run, predicate, user))
+
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _run_async_in_call(fn: Any, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
+    """Run an ``async def`` server function in the current task (every transport runs a call in a task of its
+    own; no second task, no thread) with ``current_call`` set to ``state`` while it runs."""
+    token = current_call.set(state)
+    try:
+        return await _contained_async(fn(*args, **kwargs))
+    finally:
+        current_call.reset(token)
 
 
 def terminated(exc: BaseException) -> anvil.server.ExecutionTerminatedError:

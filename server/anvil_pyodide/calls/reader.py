@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -32,6 +31,7 @@ from typing import Any, Callable
 from anvil._errors import SerializationError
 from anvil._wire import MediaAssembler, check_chunk_header, media_ids
 
+from . import json_text
 from .message_limits import MessageLimits, decoded_size, leading_fields
 
 CLOSE_UNSUPPORTED = 1003
@@ -40,7 +40,8 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 
 #: Text frames longer than this are parsed (and checked against the limits) in a worker thread, not on
-#: the event loop. (JSON parsing holds the GIL, but the checks after it do not stall other sockets.)
+#: the event loop. (JSON parsing holds the GIL, so the loop waits for the parse itself — see json_text.py and
+#: docs/performance.md — but the checks after it do not stall other sockets.)
 PARSE_OFF_LOOP_CHARS = 256 * 1024
 
 
@@ -149,7 +150,7 @@ class MessageReader:
         if self.max_message_bytes is not None and len(text) > self.max_message_bytes:
             raise FrameError(CLOSE_TOO_BIG, f"message of {len(text)} bytes is over the limit")
         try:
-            message = json.loads(text)
+            message = json_text.loads(text)
         except ValueError:
             raise FrameError(CLOSE_BAD_DATA, "text frame is not JSON") from None
         except RecursionError:

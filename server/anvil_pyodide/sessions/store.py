@@ -70,7 +70,7 @@ class Session:
         #: Held while an uplink's returned session is merged into ``data``.
         self.lock = threading.RLock()
         self._pending = pending if data is None else None
-        self._loading: "asyncio.Future[Session] | None" = None
+        self._loading: "asyncio.Future[None] | None" = None
 
     def __repr__(self) -> str:
         return f"Session(token={self.token!r}, {'data=' + repr(self._data) if self.loaded else 'not loaded'})"
@@ -93,19 +93,34 @@ class Session:
     async def load(self) -> None:
         """Make ``data`` available (on the event loop); nothing happens if it already is. Concurrent loads
         of one session share one store read."""
-        if self._data is not None or self._pending is None:
-            return
-        if self._loading is None:
-            self._loading = asyncio.ensure_future(self._pending.fetch())
-        loading = self._loading
+        while self._data is None and self._pending is not None:
+            loading = self._loading
+            if loading is None:  # the first to ask reads in its own task (no task, no loop turn of its own)
+                await self._read(self._pending)
+            else:  # another read is under way: wait for it (and read again if it was cancelled)
+                try:
+                    await asyncio.shield(loading)
+                except asyncio.CancelledError:
+                    if not loading.cancelled():
+                        raise  # this waiter itself was cancelled
+
+    async def _read(self, pending: "PendingLoad") -> None:
+        """Read the data from the store, in the current task; other loads meanwhile wait on ``_loading``."""
+        loading = self._loading = asyncio.get_running_loop().create_future()
         try:
-            found = await asyncio.shield(loading)
-        except BaseException:
-            if loading.done() and self._loading is loading:
-                self._loading = None  # a failed read is tried again by the next use
+            found = await pending.fetch()
+        except BaseException as e:
+            self._loading = None  # a failed read is tried again by the next use
+            if isinstance(e, asyncio.CancelledError):
+                loading.cancel()  # (its waiters read again themselves)
+            else:
+                loading.set_exception(e)
+                loading.exception()  # retrieved: nobody need be waiting
             raise
         if self._data is None:
             self._data, self.saved = found._data, found.saved
+        self._loading = None
+        loading.set_result(None)
 
     def _load_from_thread(self) -> None:
         pending = self._pending

@@ -1,5 +1,5 @@
-"""permessage-deflate on ``/_/ws``: JSON text is compressed, media chunks (binary frames) are not, and a client
-reads both on one connection (ws_deflate.py)."""
+"""permessage-deflate on ``/_/ws``: JSON text is compressed, media chunks (binary frames) and short text (under
+``MIN_COMPRESSED_BYTES``: the chunk headers) are not, and a client reads both on one connection (ws_deflate.py)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,27 @@ from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFact
 from websockets.frames import Frame, Opcode
 
 from anvil._wire import MediaAssembler, decode_message, media_ids
+from anvil_pyodide.ws_deflate import MIN_COMPRESSED_BYTES
 from tests.support.live_server import LiveServer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(120)]
 
 
 class RecordingDeflate(PerMessageDeflate):
-    """The client's permessage-deflate, noting each received data frame's opcode and RSV1 (compressed) bit."""
+    """The client's permessage-deflate, noting each received data frame's opcode, RSV1 (compressed) bit and
+    length once decoded."""
 
-    received: list[tuple[Opcode, bool]]
+    received: list[tuple[Opcode, bool, int]]
 
     def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
+        decoded = super().decode(frame, max_size=max_size)
         if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
-            self.received.append((frame.opcode, frame.rsv1))
-        return super().decode(frame, max_size=max_size)
+            self.received.append((frame.opcode, frame.rsv1, len(decoded.data)))
+        return decoded
 
 
 class RecordingFactory(ClientPerMessageDeflateFactory):
-    def __init__(self, frames: list[tuple[Opcode, bool]]) -> None:
+    def __init__(self, frames: list[tuple[Opcode, bool, int]]) -> None:
         super().__init__(client_max_window_bits=True)
         self.frames = frames
 
@@ -44,7 +47,7 @@ class RecordingFactory(ClientPerMessageDeflateFactory):
 
 
 async def test_media_chunks_are_sent_uncompressed_and_json_compressed(server: LiveServer) -> None:
-    frames: list[tuple[Opcode, bool]] = []
+    frames: list[tuple[Opcode, bool, int]] = []
     length = 200_000  # four chunks
     async with websockets.connect(server.ws_url + "/_/ws", extensions=[RecordingFactory(frames)],
                                   max_size=None, proxy=None) as ws:
@@ -60,7 +63,9 @@ async def test_media_chunks_are_sent_uncompressed_and_json_compressed(server: Li
             assembler.add_chunk(header, await ws.recv())
         media = decode_message(reply, assembler.contents()).message["response"]
     assert media.get_bytes() == random.Random(7).randbytes(length)
-    binary = [compressed for opcode, compressed in frames if opcode is Opcode.BINARY]
-    text = [compressed for opcode, compressed in frames if opcode is Opcode.TEXT]
+    binary = [compressed for opcode, compressed, _ in frames if opcode is Opcode.BINARY]
+    long_text = [compressed for opcode, compressed, size in frames if opcode is Opcode.TEXT and size >= MIN_COMPRESSED_BYTES]
+    short_text = [compressed for opcode, compressed, size in frames if opcode is Opcode.TEXT and size < MIN_COMPRESSED_BYTES]
     assert len(binary) == 4 and not any(binary)
-    assert text and all(text)
+    assert long_text and all(long_text)  # the reply (its media description)
+    assert len(short_text) == 4 and not any(short_text)  # the four chunk headers
