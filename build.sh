@@ -111,7 +111,8 @@ setup_wheel() {
 setup_dist() {
     local key
     key="$(hash_files scripts/build_pyodide_dist.py package-lock.json build/wheels/*.whl scripts/precompile_skulpt.mjs \
-        js_bridge/skulpt_precompiled.mjs js_bridge/skulpt_runtime.mjs $(find js_bridge/skulpt_lib -name '*.py' | sort))"
+        js_bridge/skulpt_precompiled.mjs js_bridge/skulpt_runtime.mjs client/anvil/_error_list.py client/anvil/_user_errors.py \
+        $(find js_bridge/skulpt_lib -name '*.py' | sort))"
     if [[ -f build/dist/pyodide-lock.json && -f build/dist-test/pyodide-lock.json ]] && stamp_ok dist "$key"; then return; fi
     log "assembling build/dist/ (production) and build/dist-test/ (tests inside Pyodide)"
     $PY scripts/build_pyodide_dist.py --profile production

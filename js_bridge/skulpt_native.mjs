@@ -1,12 +1,14 @@
 // Skulpt's thin native layer: the module `_anvil_skulpt` that the Skulpt-side Python (js_bridge/skulpt_lib/) is
 // built on. It wraps the one bridge both runtimes share (bridge.mjs), so calls go through the same transport:
 // a call returns a Skulpt suspension on the transport's promise, so Python looks blocked while the page keeps
-// running. It also holds what Skulpt's Python lacks: JSON that keeps int and float apart (Skulpt's `json` is a
-// stub) and JS objects as Python objects (`JsProxy`, for anvil.js).
+// running. It also holds what Skulpt's Python lacks: JSON that keeps int and float apart on every engine (Skulpt's
+// `json` is a stub) and JS objects as Python objects (`JsProxy`, for anvil.js).
 //
 //   installNativeModule(Sk, bridge);   // then, in Skulpt's Python: import _anvil_skulpt
 //
 // Every function raises a Python exception (never a bare JS error) on bad input.
+
+import { parseWithSource } from "./json_source.mjs";
 
 /** The source Skulpt evaluates for the module (Skulpt loads native modules as text defining $builtinmodule). */
 export const NATIVE_MODULE_SOURCE = "var $builtinmodule = Sk.anvilSkulptNative;";
@@ -16,6 +18,26 @@ export function installNativeModule(Sk, bridge = null) {
   const convert = makeConverters(Sk);
   Sk.anvilSkulptNative = () => moduleDict(Sk, bridge, convert);
   return convert;
+}
+
+/** What a blocking call (a server call, time.sleep, await_promise) says where Skulpt cannot wait. */
+export const BLOCKED_HERE = "Cannot call a function that blocks or suspends here: on the Skulpt runtime a server " +
+  "call (or anything else that waits) cannot run inside __eq__, __str__/__repr__, __hash__, a sort key or a class " +
+  "body; make the call before and pass its result in (README, \"The Skulpt runtime\")";
+
+/** Make Skulpt's error for a blocking call where it cannot suspend say why and what to do instead: Skulpt 1.2's
+ *  retryOptionalSuspensionOrThrow as it is, with BLOCKED_HERE as its default message (not a wrapper around it:
+ *  Skulpt calls it on every call that could suspend, so an extra frame there slows every call). */
+export function explainBlockingLimit(Sk) {
+  const { Suspension } = Sk.misceval;
+  const { SuspensionError } = Sk.builtin;
+  Sk.misceval.retryOptionalSuspensionOrThrow = function retryOptionalSuspensionOrThrow(suspension, message) {
+    while (suspension instanceof Suspension) {
+      if (!suspension.optional) throw new SuspensionError(message || BLOCKED_HERE);
+      suspension = suspension.resume();
+    }
+    return suspension;
+  };
 }
 
 /** Python float repr (shortest round-trip digits; scientific below 1e-4 and from 1e16), e.g. 1e+16, 1.5, 1e-05. */
@@ -153,17 +175,16 @@ function makeConverters(Sk) {
   }
 
   /** JSON text as Python values, with JSON's int and float kept apart ("1.0" is a float, "1" an int, big ints
-   *  exact) where the engine gives a number's source text to JSON.parse (Chromium does). */
+   *  exact) on every engine (json_source.mjs gives each number's source text). */
   function jsonLoads(text) {
     let parsed;
     try {
-      parsed = JSON.parse(text, (key, value, context) => {
+      parsed = parseWithSource(text, (key, value, context) => {
         if (value === null) return none;
         switch (typeof value) {
           case "number": {
-            const source = context && context.source;
-            if (source !== undefined) return /[.eE]/.test(source) ? new b.float_(value) : new b.int_(source);
-            return Number.isInteger(value) ? new b.int_(value) : new b.float_(value);
+            const source = context.source;
+            return /[.eE]/.test(source) ? new b.float_(value) : new b.int_(source);
           }
           case "string": return str(value);
           case "boolean": return value ? b.bool.true$ : b.bool.false$;
@@ -306,6 +327,8 @@ function moduleDict(Sk, bridge, { JsProxy, toPy, toJs, jsonLoads, jsonDumps, pla
       Sk.misceval.callsimOrSuspendArray(callable, args === undefined ? [] : args.v)))
       .then((value) => new b.tuple([new b.str("ok"), value]),
         (error) => new b.tuple([new b.str("error"), jsErrorToPy(error)]))), "spawn"),
+    // import_top(name): `import name` (it may suspend); the top-level package, as Python's __import__ gives it.
+    import_top: fn((name) => Sk.builtin.__import__(jsString(name, "the module name"), {}, {}, [], 0), "import_top"),
     // format_exception(exc): its traceback (where Skulpt recorded one) and `Type: message`, as text.
     format_exception: fn((exc) => new b.str(formatPythonError(Sk, exc)), "format_exception"),
     // report(text): an error nobody handled, on the console.

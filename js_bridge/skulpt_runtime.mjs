@@ -9,16 +9,20 @@
 
 import { makeBridge, makeTransport } from "./bridge.mjs";
 import { checkStartOptions, fetchOk } from "./start_options.mjs";
-import { NATIVE_MODULE_SOURCE, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
+import { NATIVE_MODULE_SOURCE, explainBlockingLimit, formatPythonError, installNativeModule } from "./skulpt_native.mjs";
 import { compileSettings, usePrecompiled } from "./skulpt_precompiled.mjs";
 
 const ENTRY_ELEMENT_ID = "anvil-pyodide-entry";
 
 /** The Skulpt-side Python of the client API, relative to js_bridge/skulpt_lib/ (tests/host/test_skulpt_lib.py
  *  checks this list against the folder). */
-export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py", "anvil/_capability.py", "anvil/_codec.py", "anvil/_error_hook.py", "anvil/_errors.py", "anvil/_live_object.py",
-  "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py",
+export const SKULPT_LIB_FILES = ["json.py", "traceback.py", "anvil/__init__.py", "anvil/_capability.py", "anvil/_codec.py", "anvil/_entry.py", "anvil/_error_hook.py", "anvil/_errors.py", "anvil/_live_object.py",
+  "anvil/_media.py", "anvil/_portable.py", "anvil/js.py", "anvil/server.py", "anvil/tz.py", "anvil/users.py",
   "anvil_labs/__init__.py", "anvil_labs/non_blocking.py"];
+
+/** Modules of the client package (client/) that the Skulpt runtime runs as they are, so that both runtimes share
+ *  one source: the build copies them into the dist's skulpt_lib/ (scripts/precompile_skulpt.mjs). */
+export const SHARED_LIB_FILES = ["anvil/_error_list.py", "anvil/_user_errors.py"];
 
 /** Errors whose cause is most likely the Skulpt subset of Python: the page says so. */
 const SUBSET_ERRORS = new Set(["SyntaxError", "ImportError", "ModuleNotFoundError", "NotImplementedError"]);
@@ -51,9 +55,10 @@ async function clientCodeFiles(url, indexURL) {
 }
 
 async function libraryFiles(indexURL) {
-  const sources = await Promise.all(SKULPT_LIB_FILES.map((path) =>
+  const paths = SKULPT_LIB_FILES.concat(SHARED_LIB_FILES);
+  const sources = await Promise.all(paths.map((path) =>
     fetchOk(`${indexURL}skulpt_lib/${path}`, "the Skulpt client API").then((r) => r.text())));
-  return new Map(SKULPT_LIB_FILES.map((path, i) => [path, sources[i]]));
+  return new Map(paths.map((path, i) => [path, sources[i]]));
 }
 
 /** Skulpt's `read`: the runtime's native module and Python first, then the app's modules, then Skulpt's library. */
@@ -88,16 +93,43 @@ function capturingLastExpression(Sk, code, name) {
   return `${before}\n${name} = (\n${expression}\n)\n`;
 }
 
+/** Run Python `code` (compiled as `filename`) with `globals` ({name: Python value}, kept and changed by it) as
+ *  its module namespace; it may block on calls (a Skulpt task). Rejects with pythonError's Error. */
+async function runInNamespace(Sk, code, filename, globals) {
+  try {
+    const compiled = Sk.compile(code, filename, "exec", true);
+    const scope = Sk.global.eval(`${compiled.code}\n${compiled.funcname};`);
+    await Sk.misceval.asyncToPromise(() => scope(globals));
+  } catch (error) {
+    throw pythonError(Sk, error);
+  }
+}
+
+/** Open the page at a route's entry (the server's FormResponse put it into the page as the element `elementId`):
+ *  call `module:function(*args, **kwargs)`, or run `module` as `__main__` with the globals `entry_args` and
+ *  `entry_kwargs` (see skulpt_lib/anvil/_entry.py). */
+async function runPageEntry(Sk, app, elementId) {
+  const globals = { __name__: new Sk.builtin.str("__anvil_entry__") };
+  await runInNamespace(Sk, `from anvil._entry import page_entry\nentry = page_entry(${JSON.stringify(elementId)})\n`,
+    "<entry>.py", globals);
+  const [moduleName, functionName, args, kwargs] = globals.entry.v;
+  if (functionName !== Sk.builtin.none.none$) {
+    await runInNamespace(Sk, "from anvil._entry import run_function_entry\nrun_function_entry(*entry)\n",
+      "<entry>.py", globals);
+    return;
+  }
+  const path = moduleName.v.replace(/\./g, "/") + ".py";
+  if (!app.has(path)) throw new Error(`The page's entry names the module ${moduleName.v}, which the app's client code does not have (client_code/${path})`);
+  await runInNamespace(Sk, app.get(path), path,
+    { __name__: new Sk.builtin.str("__main__"), entry_args: args, entry_kwargs: kwargs });
+}
+
 /** The server this module came from (a page of another site embeds the app by loading it from there). */
 const MODULE_SERVER = new URL(import.meta.url).origin;
 
 export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus = () => {}, transport: kind,
                                spinnerDelay = 100, build: knownBuild } = {}) {
   const delay = checkStartOptions({ main, spinnerDelay });
-  if (typeof document === "object" && document.getElementById(ENTRY_ELEMENT_ID)) {
-    throw new Error("Pages opened by a route (FormResponse) are not supported on the Skulpt runtime yet: " +
-      "use the default Pyodide runtime for them");
-  }
   onStatus("Loading the Python runtime (Skulpt)…");
   const build = knownBuild || await (await fetchOk(`${serverUrl}/_/runtime/build.json`, "the runtime description")).json();
   const indexURL = `${serverUrl}/_/runtime/${build.buildId}/`;
@@ -110,20 +142,27 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
   const { session, transport } = makeTransport(serverUrl, kind);
   const bridge = makeBridge(serverUrl, transport, session, delay);
   installNativeModule(Sk, bridge);
+  explainBlockingLimit(Sk);
   const compiledAhead = usePrecompiled(Sk, await precompiled);
   const app = await appFiles;
-  const mainPath = main.replace(/\./g, "/") + ".py";
-  if (!app.has(mainPath)) throw new Error(`The app's client code has no module ${main} (client_code/${mainPath})`);
   Sk.configure({
     ...compileSettings(Sk),
     read: reader(Sk, await library, app),
     output: (text) => console.log(text.replace(/\n$/, "")),
   });
-  onStatus(`Running ${main}…`);
-  try {
-    await Sk.misceval.asyncToPromise(() => Sk.importMainWithBody(main, false, app.get(mainPath), true));
-  } catch (error) {
-    throw pythonError(Sk, error);
+  // A route's FormResponse puts an entry (module or module:function, with arguments) into the page: it replaces main.
+  if (typeof document === "object" && document.getElementById(ENTRY_ELEMENT_ID)) {
+    onStatus("Opening the page…");
+    await runPageEntry(Sk, app, ENTRY_ELEMENT_ID);
+  } else {
+    const mainPath = main.replace(/\./g, "/") + ".py";
+    if (!app.has(mainPath)) throw new Error(`The app's client code has no module ${main} (client_code/${mainPath})`);
+    onStatus(`Running ${main}…`);
+    try {
+      await Sk.misceval.asyncToPromise(() => Sk.importMainWithBody(main, false, app.get(mainPath), true));
+    } catch (error) {
+      throw pythonError(Sk, error);
+    }
   }
   onStatus(null);
   const globals = { __name__: new Sk.builtin.str("__main__") }; // runPython's namespace
@@ -143,11 +182,13 @@ export async function start({ main = "main", serverUrl = MODULE_SERVER, onStatus
       const name = `__anvil_result_${runs}__`; // one per run: runs may overlap (each may wait on calls)
       let result;
       try {
-        const compiled = Sk.compile(capturingLastExpression(Sk, code, name), "<exec>.py", "exec", true);
-        const scope = Sk.global.eval(`${compiled.code}\n${compiled.funcname};`);
-        await Sk.misceval.asyncToPromise(() => scope(globals));
-      } catch (error) {
-        throw pythonError(Sk, error);
+        let capturing;
+        try {
+          capturing = capturingLastExpression(Sk, code, name);
+        } catch (error) {
+          throw pythonError(Sk, error);
+        }
+        await runInNamespace(Sk, capturing, "<exec>.py", globals);
       } finally {
         result = globals[name];
         delete globals[name];

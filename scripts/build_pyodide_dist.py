@@ -141,7 +141,8 @@ def main() -> int:
     copied = sum(copy_if_changed(p, args.out / p.name) for p in core)
     print(f"core: {len(core)} files from {args.pyodide.relative_to(ROOT)} ({copied} copied, rest unchanged)")
 
-    # 1b. the Skulpt runtime (data-runtime="skulpt") and the zip reader it unpacks the client code with
+    # 1b. the Skulpt runtime (data-runtime="skulpt") and the zip reader it unpacks the client code with; the
+    # precompiled bundle of its Python, and the client modules it shares in skulpt_lib/ (precompile_skulpt.mjs)
     light = [(ROOT / "node_modules" / src, name) for src, name in LIGHT_RUNTIME_FILES]
     missing = [str(src.relative_to(ROOT)) for src, _ in light if not src.is_file()]
     if missing:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import builtins
 from typing import Any, Callable
 
+from ._error_list import ANVIL_SERVER_ERRORS
+
 ErrorObject = dict[str, Any]
 
 
@@ -63,30 +65,11 @@ def _anvil_error(name: str, doc: str) -> type[AnvilWrappedError]:
     return type(name, (AnvilWrappedError,), {"__doc__": doc, "__module__": "anvil.server"})
 
 
-SessionExpiredError = _anvil_error("SessionExpiredError", "The session has expired; call reset_session().")
-AppOfflineError = _anvil_error("AppOfflineError", "The server could not be reached (client side only).")
-UplinkDisconnectedError = _anvil_error("UplinkDisconnectedError", "The uplink serving this function disconnected.")
-ExecutionTerminatedError = _anvil_error("ExecutionTerminatedError", "The server function was terminated.")
-TimeoutError = _anvil_error("TimeoutError", "The server function took longer than its timeout.")
-SerializationError = _anvil_error("SerializationError", "A value could not be sent or received.")
-InternalError = _anvil_error("InternalError", "Something went wrong inside the server.")
-RuntimeUnavailableError = _anvil_error("RuntimeUnavailableError", "The server runtime is not available.")
-QuotaExceededError = _anvil_error("QuotaExceededError", "A quota was exceeded.")
-NoServerFunctionError = _anvil_error("NoServerFunctionError", "No server function has that name.")
-PermissionDenied = _anvil_error("PermissionDenied", "The caller may not do this.")
-InvalidResponseError = _anvil_error("InvalidResponseError", "The server's response could not be understood.")
-BackgroundTaskError = _anvil_error("BackgroundTaskError", "A background task failed or was misused.")
-BackgroundTaskNotFound = _anvil_error("BackgroundTaskNotFound", "No background task has that id.")
-BackgroundTaskKilled = _anvil_error("BackgroundTaskKilled", "The background task was killed.")
-ServiceNotAdded = _anvil_error("ServiceNotAdded", "The app does not have that service.")
-InvalidObjectError = _anvil_error("InvalidObjectError", "A received object (e.g. a Capability) is not valid.")
-
-DEFAULT_ERRORS: tuple[type[AnvilWrappedError], ...] = (
-    SessionExpiredError, AppOfflineError, UplinkDisconnectedError, ExecutionTerminatedError,
-    TimeoutError, SerializationError, InternalError, RuntimeUnavailableError, QuotaExceededError,
-    NoServerFunctionError, PermissionDenied, InvalidResponseError, BackgroundTaskError,
-    BackgroundTaskNotFound, BackgroundTaskKilled, ServiceNotAdded, InvalidObjectError,
-)
+DEFAULT_ERRORS: tuple[type[AnvilWrappedError], ...] = tuple(_anvil_error(name, doc) for name, doc in ANVIL_SERVER_ERRORS)
+(SessionExpiredError, AppOfflineError, UplinkDisconnectedError, ExecutionTerminatedError, TimeoutError,
+ SerializationError, InternalError, RuntimeUnavailableError, QuotaExceededError, NoServerFunctionError,
+ PermissionDenied, InvalidResponseError, BackgroundTaskError, BackgroundTaskNotFound, BackgroundTaskKilled,
+ ServiceNotAdded, InvalidObjectError) = DEFAULT_ERRORS
 
 _registry: dict[str, Callable[[ErrorObject], BaseException]] = {}
 

@@ -1,4 +1,5 @@
-"""``anvil.users``' exceptions; they cross the wire as ``anvil.users.<Name>``.
+"""``anvil.users``' exceptions; they cross the wire as ``anvil.users.<Name>``. The Skulpt runtime runs this same
+file (the build copies it into its ``skulpt_lib/``), so it is written in the Python both run.
 
 Example:
     >>> from ._errors import error_from_wire
@@ -7,9 +8,7 @@ Example:
     ('TooManyPasswordFailures', True)
 """
 
-from __future__ import annotations
-
-from ._errors import AnvilWrappedError, _register_exception_type
+from anvil._errors import AnvilWrappedError, _register_exception_type
 
 
 class AuthenticationFailed(AnvilWrappedError):
@@ -46,4 +45,4 @@ USER_ERRORS = (AuthenticationFailed, UserExists, EmailNotConfirmed, TooManyPassw
 
 for _cls in USER_ERRORS:
     _cls.__module__ = "anvil.users"
-    _register_exception_type(f"anvil.users.{_cls.__name__}", _cls)
+    _register_exception_type("anvil.users." + _cls.__name__, _cls)

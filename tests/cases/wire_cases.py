@@ -2,6 +2,12 @@
 
 They import only the standard library and ``anvil``, and use plain ``assert`` (no pytest), so
 tests/host/test_shared_cases.py and tests/pyodide/test_shared_cases.py run the same set.
+
+Every case here that is about what goes on the wire (values, their JSON, media chunks, encode and decode errors,
+the malformed messages of ``_bad_messages``) is also data in codec_json_cases.json, and every received error object
+in error_cases.json; the Skulpt runtime runs both too (tests/e2e/test_skulpt_codec_cases.py). What stays only here
+is Python API behaviour: the media assembler, import and capability-check hooks, the Capability API, sending
+errors (``error_to_wire``), circular and aliased values, and that encoding and decoding leave their input untouched.
 """
 
 from __future__ import annotations

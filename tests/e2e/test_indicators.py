@@ -273,14 +273,15 @@ with anvil.server.loading_indicator:
     app_page.page.wait_for_selector("#anvil-spinner", state="detached", timeout=30_000)
 
 
-def test_show_delay_from_the_script_tag(own_context, tmp_path: Path) -> None:
+@pytest.mark.parametrize("runtime", ["pyodide", "skulpt"])
+def test_show_delay_from_the_script_tag(own_context, tmp_path: Path, runtime: str) -> None:
     """data-spinner-delay="60000": a held call shows no spinner past the default delay, and shows it once the
     page's clock has moved on by 60 s."""
     app = tmp_path / "delayed"
     shutil.copytree(APPS / "browser", app)
     (app / "index.html").write_text('<!doctype html><html><body>'
-                                    '<script src="/_/runtime/anvil-pyodide.js" data-main="main" data-spinner-delay="60000">'
-                                    '</script></body></html>')
+                                    '<script src="/_/runtime/anvil-pyodide.js" data-main="main" data-spinner-delay="60000" '
+                                    f'data-runtime="{runtime}"></script></body></html>')
     with LiveServer(app) as server:
         page = own_context.new_page()
         try:

@@ -1,5 +1,6 @@
 """Routes in a real page: a FormResponse opens a client entry (module or module:function) with arguments
-decoded by our codec (a date, a portable class, kwargs), in headless Chromium against the real server."""
+decoded by our codec (a date, a portable class, kwargs), in headless Chromium against the real server, on both
+runtimes (Pyodide and Skulpt)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.e2e.conftest import APPS, AppPage
+from tests.e2e.conftest import APPS, AppPage, on_skulpt
 from tests.support.live_server import LiveServer
 
 
-@pytest.fixture(scope="module")
-def http_app() -> Iterator[LiveServer]:
-    with LiveServer(APPS / "http_app") as server:
+@pytest.fixture(scope="module", params=["pyodide", "skulpt"])
+def http_app(request: Any, tmp_path_factory: Any) -> Iterator[LiveServer]:
+    """The app, its page on each runtime."""
+    app_dir = APPS / "http_app"
+    if request.param == "skulpt":
+        app_dir = on_skulpt(app_dir, tmp_path_factory.mktemp("skulpt") / "http_app")
+    with LiveServer(app_dir) as server:
         yield server
 
 
@@ -55,6 +60,7 @@ def test_without_a_route_the_page_runs_main(browser: Any, http_app: LiveServer) 
         page.close()
 
 
+@pytest.mark.parametrize("http_app", ["pyodide"], indirect=True)  # no runtime in this page
 def test_a_route_returning_a_plain_value_in_the_browser(browser: Any, http_app: LiveServer) -> None:
     page = browser.new_page()
     try:

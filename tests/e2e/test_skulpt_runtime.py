@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import SKULPT_PAGE, AppPage
 from tests.support.live_server import LiveServer
 
@@ -69,3 +71,32 @@ def test_an_unknown_runtime_is_named_on_the_page(browser, tmp_path) -> None:
     (app_dir / "index.html").write_text(SKULPT_PAGE.replace('data-runtime="skulpt"', 'data-runtime="skulp"'))
     shown = shown_error(browser, app_dir)
     assert 'data-runtime must be one of pyodide, skulpt, not "skulp"' in shown, shown
+
+
+BLOCKING_IN_REPR = """
+import anvil.server
+class Shape:
+    def __repr__(self):
+        return anvil.server.call("hello", "repr")
+try:
+    repr(Shape())
+    result = "no error"
+except Exception as e:
+    result = [type(e).__name__, str(e)]
+"""
+
+
+def test_a_blocking_call_where_skulpt_cannot_wait_says_why(browser, skulpt_browser_app) -> None:
+    """Skulpt cannot suspend inside __repr__ (or __eq__, __hash__, sort keys, class bodies): the error says so."""
+    page = browser.new_page()
+    try:
+        app = AppPage(page, skulpt_browser_app).open()
+        name, message = app.run(BLOCKING_IN_REPR)
+        assert name == "SuspensionError" and "cannot run inside __eq__, __str__/__repr__" in message, message
+        with pytest.raises(Exception) as failed:
+            page.evaluate("code => anvilPyodide.app.runPython(code)",
+                          "import anvil.server\nclass Late:\n    value = anvil.server.call('hello', 'class')\n")
+        assert "a class body" in str(failed.value) and "README" in str(failed.value), str(failed.value)
+        assert app.run("import anvil.server\nresult = anvil.server.call('hello', 'after')") == "hello after"
+    finally:
+        page.close()

@@ -1,5 +1,6 @@
 """anvil.users in headless Chromium against the real server: sign-up, log-in, require_user before and
-after, log-out, wrong passwords and the lock-out, and a remembered login across browser restarts."""
+after, log-out, wrong passwords and the lock-out, and a remembered login across browser restarts, on both runtimes
+(Pyodide and Skulpt)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.e2e.conftest import APPS, CHROMIUM, CHROMIUM_FLAGS, AppPage
+from tests.e2e.conftest import APPS, CHROMIUM, CHROMIUM_FLAGS, AppPage, on_skulpt
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(600)
@@ -18,9 +19,13 @@ pytestmark = pytest.mark.timeout(600)
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="module")
-def users_app() -> Iterator[LiveServer]:
-    with LiveServer(APPS / "users_app", "--max-password-failures", "3", "--password-lockout", "600") as server:
+@pytest.fixture(scope="module", params=["pyodide", "skulpt"])
+def users_app(request: Any, tmp_path_factory: Any) -> Iterator[LiveServer]:
+    """The users app, its page on each runtime."""
+    app_dir = APPS / "users_app"
+    if request.param == "skulpt":
+        app_dir = on_skulpt(app_dir, tmp_path_factory.mktemp("skulpt") / "users_app")
+    with LiveServer(app_dir, "--max-password-failures", "3", "--password-lockout", "600") as server:
         yield server
 
 
@@ -115,6 +120,7 @@ def test_sign_up_require_user_log_out_and_log_in(browsers: Any) -> None:
     assert page.page.evaluate("() => fetch('/_/api/session-user').then(r => r.json())") == {"user": email}
 
 
+@pytest.mark.parametrize("users_app", ["pyodide"], indirect=True)  # Skulpt has no synchronous path
 def test_log_in_on_the_synchronous_http_path(browsers: Any) -> None:
     page = browsers().open()
     email = fresh_email("sync")

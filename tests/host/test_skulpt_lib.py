@@ -11,14 +11,17 @@ ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "js_bridge" / "skulpt_lib"
 
 
-def test_the_runtime_loads_every_file_of_skulpt_lib() -> None:
-    listed = subprocess.run(
+def runtime_list(name: str) -> list[str]:
+    """A list that js_bridge/skulpt_runtime.mjs exports, e.g. ``runtime_list("SKULPT_LIB_FILES")``."""
+    return json.loads(subprocess.run(
         ["node", "--input-type=module", "-e",
-         f'import {{ SKULPT_LIB_FILES }} from "{ROOT / "js_bridge" / "skulpt_runtime.mjs"}"; '
-         "console.log(JSON.stringify(SKULPT_LIB_FILES));"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout
+         f'import {{ {name} }} from "{ROOT / "js_bridge" / "skulpt_runtime.mjs"}"; console.log(JSON.stringify({name}));'],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout)
+
+
+def test_the_runtime_loads_every_file_of_skulpt_lib() -> None:
     on_disk = sorted(p.relative_to(LIB).as_posix() for p in LIB.rglob("*.py") if "__pycache__" not in p.parts)
-    assert sorted(json.loads(listed)) == on_disk
+    assert sorted(runtime_list("SKULPT_LIB_FILES")) == on_disk
 
 
 def test_the_dist_serves_skulpt_from_npm() -> None:
@@ -30,18 +33,27 @@ def test_the_dist_serves_skulpt_from_npm() -> None:
         assert (ROOT / "build" / "dist" / name).is_file(), f"{name} is missing from build/dist: run ./build.sh setup"
 
 
-def test_skulpt_names_the_same_anvil_errors_as_pyodide() -> None:
-    """js_bridge/skulpt_lib/anvil/_errors.py repeats the list of anvil.server errors (Skulpt cannot run
-    client/anvil/_errors.py): both must name the same errors, in the same order."""
+def test_the_dist_has_the_client_modules_skulpt_shares() -> None:
+    """SHARED_LIB_FILES come from client/ (one source for both runtimes): the build copies them into skulpt_lib/."""
+    for path in runtime_list("SHARED_LIB_FILES"):
+        assert not (LIB / path).exists(), f"{path} is shared from client/: it must not have a copy in skulpt_lib"
+        copy = ROOT / "build" / "dist" / "skulpt_lib" / path
+        assert copy.read_text() == (ROOT / "client" / path).read_text(), f"{copy} is stale: run ./build.sh setup"
+
+
+def test_both_runtimes_name_the_anvil_errors_in_the_shared_order() -> None:
+    """client/anvil/_error_list.py is the one list; each runtime's _errors.py unpacks the classes it makes into
+    names, which must be in the list's order (a wrong order would misname the classes)."""
     import ast
 
-    from anvil._errors import DEFAULT_ERRORS
+    import anvil._errors
+    from anvil._error_list import ANVIL_SERVER_ERRORS
 
-    tree = ast.parse((LIB / "anvil" / "_errors.py").read_text())
-    made = [node.value.args[0].value for node in tree.body
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-            and getattr(node.value.func, "id", None) == "_anvil_error"]
-    listed = next(node.value for node in tree.body if isinstance(node, ast.Assign)
-                  and getattr(node.targets[0], "id", None) == "DEFAULT_ERRORS")
-    assert made == [cls.__name__ for cls in DEFAULT_ERRORS]
-    assert [element.id for element in listed.elts] == made
+    names = [name for name, _ in ANVIL_SERVER_ERRORS]
+    assert [cls.__name__ for cls in anvil._errors.DEFAULT_ERRORS] == names
+    assert all(getattr(anvil._errors, name).__name__ == name for name in names)
+    for source in (ROOT / "client" / "anvil" / "_errors.py", LIB / "anvil" / "_errors.py"):
+        unpacked = next(node for node in ast.parse(source.read_text()).body if isinstance(node, ast.Assign)
+                        and isinstance(node.targets[0], ast.Tuple)
+                        and getattr(node.value, "id", None) == "DEFAULT_ERRORS")
+        assert [element.id for element in unpacked.targets[0].elts] == names, source

@@ -47,3 +47,12 @@ describe("JsProxy", () => {
     assert.deepEqual(convert.toJs(new Sk.builtin.list([new Sk.builtin.int_(1), new Sk.builtin.str("a")])), [1, "a"]);
   });
 });
+
+describe("JSON loads on every engine", () => {
+  test("keeps 1.0 a float, 1 an int and big ints exact", () => {
+    const py = convert.jsonLoads('[1.0, 1, 12345678901234567890, -0.0, 1e3, "\\u00001.5"]');
+    assert.deepEqual(py.v.map((item) => item.tp$name), ["float", "int", "int", "float", "float", "str"]);
+    assert.equal(py.v[2].toString(), "12345678901234567890");
+    assert.equal(convert.jsonDumps(py), '[1.0,1,12345678901234567890,-0.0,1000.0,"\\u00001.5"]');
+  });
+});

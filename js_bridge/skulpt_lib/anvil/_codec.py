@@ -197,8 +197,10 @@ class _Encoder:
             if name is None:
                 raise self.fail("Type " + value.__name__ + " is not registered with @anvil.server.portable_class.")
             return self.add({"type": ["ClassType"], "typeName": name})
-        name = registered_name(type(value))
-        if name is not None:
+        if hasattr(type(value), "SERIALIZATION_INFO"):
+            name = registered_name(type(value))
+            if name is None:
+                raise self.fail("Type " + type(value).__name__ + " is not registered with @anvil.server.portable_class.")
             return self.walk_portable(value, name)
         if isinstance(value, datetime.datetime):
             try:
@@ -226,6 +228,7 @@ class _Encoder:
 
     def walk_portable(self, value, name):
         self.enter(value)
+        self.info._set_default_key(name)
         serialize = getattr(value, "__serialize__", None)
         content = serialize(self.info) if serialize is not None else dict(value.__dict__)
         encoded = self.walk(content)
@@ -238,21 +241,42 @@ def encode_message(message):
     """Encode a message (a dict such as a CALL); SerializationError names the path of a value that cannot go."""
     encoder = _Encoder()
     encoded = encoder.walk(message)
+    shared = encoder.info._to_wire()
+    if shared:  # shared_data tables: once per message, their own entries first
+        message_objects, encoder.objects = encoder.objects, []
+        encoder.info._set_transmitted_available(False)
+        encoder.path = ["vt_global"]
+        encoded["vt_global"] = encoder.walk(shared)
+        encoder.objects = encoder.objects + message_objects
     encoded["objects"] = encoder.objects
     return EncodedMessage(encoded, encoder.media, encoder.capabilities)
 
 
-def _portable_class_of(entry):
-    name = entry.get("typeName")
-    cls = lookup_portable_class(name) if isinstance(name, str) else None
+def _field(entry, name, kind):
+    """``entry[name]`` when it is of type ``kind``; otherwise SerializationError naming the entry's type."""
+    value = entry.get(name)
+    if type(value) is not kind:
+        raise SerializationError("Malformed " + str(first_known_type(entry)) + " description: bad " + repr(name) + " "
+                                 + repr(value) + " at " + repr_path(entry["path"]))
+    return value
+
+
+def _portable_class_of(entry, import_module=None):
+    """The class an entry names; ``import_module(name)``, when given, may import its module to register it."""
+    name = _field(entry, "typeName", str)
+    cls = lookup_portable_class(name)
+    if cls is None and import_module is not None and "." in name:
+        import_module(name.rsplit(".", 1)[0])
+        cls = lookup_portable_class(name)
     if cls is None:
         raise SerializationError("No such serializable type: " + str(name) + " at " + repr_path(entry["path"]))
     return cls
 
 
-def _decode_portable(entry, inline):
-    cls = _portable_class_of(entry)
-    info = SerializationInfo()
+def _decode_portable(entry, inline, info, import_module):
+    cls = _portable_class_of(entry, import_module)
+    info._set_transmitted_available(entry["path"][0] != "vt_global")
+    info._set_default_key(entry["typeName"])
     new_deserialized = getattr(cls, "__new_deserialized__", None)
     if new_deserialized is not None:
         return new_deserialized(inline, info)
@@ -269,16 +293,19 @@ def _decode_portable(entry, inline):
 
 
 def _decode_media(entry, media):
-    media_id = entry.get("id")
+    media_id = entry["id"]
     if media_id not in media:
         raise SerializationError("Media " + repr(media_id) + " at " + repr_path(entry["path"]) + " was never received")
-    return BlobMedia(entry.get("mime-type") or "application/octet-stream", media[media_id], name=entry.get("name"))
+    content_type, name = entry.get("mime-type"), entry.get("name")
+    if content_type is not None and type(content_type) is not str or name is not None and type(name) is not str:
+        raise SerializationError("Malformed Media description at " + repr_path(entry["path"]))
+    return BlobMedia(content_type or "application/octet-stream", media[media_id], name=name)
 
 
 def _decode_live_object(entry, methods_by_backend):
     """A LiveObject; a sender may leave out "methods" after the first object of a backend in a message."""
-    if not isinstance(entry.get("backend"), str) or not isinstance(entry.get("id"), str):
-        raise SerializationError("Malformed LiveObject description at " + repr_path(entry["path"]))
+    _field(entry, "backend", str)
+    _field(entry, "id", str)
     spec = dict(entry)
     if spec.get("methods") is not None:
         methods_by_backend[spec["backend"]] = spec["methods"]
@@ -287,7 +314,7 @@ def _decode_live_object(entry, methods_by_backend):
     return LiveObjectProxy(spec)
 
 
-def _decode_entry(kind, entry, inline, media):
+def _decode_entry(kind, entry, inline, media, info, import_module):
     value = entry.get("value")
     if kind == "Long":
         if not isinstance(value, str) or not _LONG.match(value):
@@ -306,13 +333,13 @@ def _decode_entry(kind, entry, inline, media):
     if kind == "DataMedia":
         return _decode_media(entry, media)
     if kind == "ValueType":
-        return _decode_portable(entry, inline)
+        return _decode_portable(entry, inline, info, import_module)
     if kind == "ClassType":
-        return _portable_class_of(entry)
+        return _portable_class_of(entry, import_module)
     if kind == "Capability":
-        scope, narrowing = entry.get("scope"), entry.get("narrow") or []
-        if not isinstance(scope, list) or not isinstance(narrowing, list):
-            raise SerializationError("Malformed Capability description at " + repr_path(entry["path"]))
+        scope, narrowing = _field(entry, "scope", list), entry.get("narrow") or []
+        if type(narrowing) is not list:
+            raise SerializationError("Malformed Capability description: bad 'narrow' at " + repr_path(entry["path"]))
         return Capability(scope, entry.get("mac"), narrowing)
     raise SerializationError(kind + " values are not supported on the Skulpt runtime yet (at "
                              + repr_path(entry["path"]) + ")")
@@ -336,33 +363,68 @@ def _slot(message, path):
     raise SerializationError("Malformed object description: empty path")
 
 
-def decode_message(message, media=None):
-    """Rebuild the values of a received message (fresh from JSON: it is modified in place and returned, without
-    ``objects``); ``media`` maps media ids to their bytes. A malformed message raises SerializationError."""
+def _is_valid_path(path):
+    """A non-empty list of str and non-negative int keys (bools are not ints here)."""
+    if type(path) is not list or not path:
+        return False
+    for key in path:
+        if not (type(key) is str or type(key) is int and key >= 0):
+            return False
+    return True
+
+
+def _checked_entries(message):
+    """The message's ``objects`` entries, each checked for shape before any is decoded (as the Python codec)."""
     if not isinstance(message, dict):
         raise SerializationError("Malformed message: expected an object, got " + type(message).__name__)
-    entries = message.pop("objects", [])
-    if not isinstance(entries, list):
+    entries = message.get("objects", [])
+    if type(entries) is not list:
         raise SerializationError("Malformed message: 'objects' must be a list")
-    methods_by_backend = {}
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), list) or not entry["path"]:
-            raise SerializationError("Malformed object description: bad path " + repr(entry))
-        path = entry["path"]
+        if type(entry) is not dict:
+            raise SerializationError("Malformed message: each 'objects' entry must be an object")
+        if not _is_valid_path(entry.get("path")):
+            raise SerializationError("Malformed object description: bad path " + repr(entry.get("path")))
         types = entry.get("type")
-        if not isinstance(types, list) or not types:
-            raise SerializationError("Malformed object description: bad type " + repr(types) + " at " + repr_path(path))
+        if type(types) is not list or not types or [t for t in types if type(t) is not str]:
+            raise SerializationError("Malformed object description: bad type " + repr(types) + " at "
+                                     + repr_path(entry["path"]))
+        if first_known_type(entry) == "DataMedia" and type(entry.get("id")) is not str:
+            raise SerializationError("Malformed Media description: id must be a str at " + repr_path(entry["path"]))
+    return entries
+
+
+def _reason(error):
+    """An exception's message (Skulpt's datetime raises ValueError(message, value); CPython's says the message)."""
+    args = getattr(error, "args", ())
+    if isinstance(error, ValueError) and len(args) == 2 and isinstance(args[0], str):
+        return args[0]
+    return str(error)
+
+
+def decode_message(message, media=None, import_module=None):
+    """Rebuild the values of a received message (fresh from JSON: it is modified in place and returned, without
+    ``objects``); ``media`` maps media ids to their bytes; ``import_module(name)``, when given, imports the module
+    of a portable class nobody registered yet. A malformed message raises SerializationError."""
+    entries = _checked_entries(message)
+    message.pop("objects", None)
+    methods_by_backend = {}
+    info = SerializationInfo(message.get("vt_global"))  # its tables are decoded in place, before the values
+    for entry in entries:
+        path = entry["path"]
         kind = first_known_type(entry)
         if kind is None:
-            raise SerializationError("Cannot deserialize an object of type " + repr(types[0]) + " at " + repr_path(path))
+            raise SerializationError("Cannot deserialize an object of type " + repr(entry["type"][0]) + " at "
+                                     + repr_path(path))
         container, key = _slot(message, path)
         try:
             if kind == "LiveObject":
                 container[key] = _decode_live_object(entry, methods_by_backend)
             else:
-                container[key] = _decode_entry(kind, entry, container[key], media or {})
+                container[key] = _decode_entry(kind, entry, container[key], media or {}, info, import_module)
         except SerializationError:
             raise
         except Exception as e:
-            raise SerializationError("Cannot deserialize " + kind + " at " + repr_path(path) + ": " + str(e))
+            raise SerializationError("Cannot deserialize " + entry["type"][0] + " at " + repr_path(path) + ": "
+                                     + _reason(e))
     return message

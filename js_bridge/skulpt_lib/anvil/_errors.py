@@ -12,6 +12,7 @@ Example (in the Skulpt runtime):
 """
 
 import _anvil_skulpt
+from anvil._error_list import ANVIL_SERVER_ERRORS
 
 
 class AnvilWrappedError(Exception):
@@ -37,35 +38,24 @@ class AnvilWrappedError(Exception):
     def __str__(self):
         return self.message
 
+    def __repr__(self):
+        """``Name('message')``; one that arrived under a type nobody registered names that type too."""
+        own = type(self).__name__ + "(" + repr(self.message) + ")"
+        remote_type = self.error_obj.get("type")
+        if type(self) is not AnvilWrappedError or not remote_type:
+            return own
+        return "AnvilWrappedError(" + str(remote_type) + own[len("AnvilWrappedError"):] + ")"
+
 
 def _anvil_error(name, doc):
     return type(name, (AnvilWrappedError,), {"__doc__": doc})
 
 
-SessionExpiredError = _anvil_error("SessionExpiredError", "The session has expired; call reset_session().")
-AppOfflineError = _anvil_error("AppOfflineError", "The server could not be reached (client side only).")
-UplinkDisconnectedError = _anvil_error("UplinkDisconnectedError", "The uplink serving this function disconnected.")
-ExecutionTerminatedError = _anvil_error("ExecutionTerminatedError", "The server function was terminated.")
-TimeoutError = _anvil_error("TimeoutError", "The server function took longer than its timeout.")
-SerializationError = _anvil_error("SerializationError", "A value could not be sent or received.")
-InternalError = _anvil_error("InternalError", "Something went wrong inside the server.")
-RuntimeUnavailableError = _anvil_error("RuntimeUnavailableError", "The server runtime is not available.")
-QuotaExceededError = _anvil_error("QuotaExceededError", "A quota was exceeded.")
-NoServerFunctionError = _anvil_error("NoServerFunctionError", "No server function has that name.")
-PermissionDenied = _anvil_error("PermissionDenied", "The caller may not do this.")
-InvalidResponseError = _anvil_error("InvalidResponseError", "The server's response could not be understood.")
-BackgroundTaskError = _anvil_error("BackgroundTaskError", "A background task failed or was misused.")
-BackgroundTaskNotFound = _anvil_error("BackgroundTaskNotFound", "No background task has that id.")
-BackgroundTaskKilled = _anvil_error("BackgroundTaskKilled", "The background task was killed.")
-ServiceNotAdded = _anvil_error("ServiceNotAdded", "The app does not have that service.")
-InvalidObjectError = _anvil_error("InvalidObjectError", "A received object (e.g. a Capability) is not valid.")
-
-DEFAULT_ERRORS = (
-    SessionExpiredError, AppOfflineError, UplinkDisconnectedError, ExecutionTerminatedError,
-    TimeoutError, SerializationError, InternalError, RuntimeUnavailableError, QuotaExceededError,
-    NoServerFunctionError, PermissionDenied, InvalidResponseError, BackgroundTaskError,
-    BackgroundTaskNotFound, BackgroundTaskKilled, ServiceNotAdded, InvalidObjectError,
-)
+DEFAULT_ERRORS = tuple(_anvil_error(name, doc) for name, doc in ANVIL_SERVER_ERRORS)
+(SessionExpiredError, AppOfflineError, UplinkDisconnectedError, ExecutionTerminatedError, TimeoutError,
+ SerializationError, InternalError, RuntimeUnavailableError, QuotaExceededError, NoServerFunctionError,
+ PermissionDenied, InvalidResponseError, BackgroundTaskError, BackgroundTaskNotFound, BackgroundTaskKilled,
+ ServiceNotAdded, InvalidObjectError) = DEFAULT_ERRORS
 
 #: Built-in exceptions that arrive as themselves, by name (Skulpt has no ``builtins`` module to look them up in).
 BUILTIN_ERRORS = _anvil_skulpt.builtin_errors

@@ -56,7 +56,6 @@ def encode_call(fn_name, args, kwargs, live_object=None):
         return call_id, text, []
     del message["objects"]
     encoded = encode_message(message)
-    encoded.message["vt_global"] = []
     text, frames = _anvil_skulpt.json_dumps(encoded.message), encoded.frames()
     _in_flight[call_id] = encoded.capabilities
     return call_id, text, frames

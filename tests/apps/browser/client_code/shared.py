@@ -1,4 +1,4 @@
-"""Types both sides use: a portable class and a custom exception."""
+"""Types both sides use: portable classes and a custom exception."""
 
 import anvil.server
 
@@ -13,6 +13,29 @@ class Point:
 
     def __repr__(self):
         return f"Point({self.x!r}, {self.y!r})"
+
+
+@anvil.server.portable_class("browser_app.Tag")
+class Tag:
+    """Its name travels once per message, in the message's shared data (``vt_global``); the object as an index."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __serialize__(self, info):
+        shared, _ = info.shared_data()
+        names = shared.setdefault("names", [])
+        if self.name not in names:
+            names.append(self.name)
+        return names.index(self.name)
+
+    @classmethod
+    def __new_deserialized__(cls, index, info):
+        shared, _ = info.shared_data()
+        return cls(shared["names"][index])
+
+    def __eq__(self, other):
+        return type(other) is Tag and self.name == other.name
 
 
 class NotFound(anvil.server.AnvilWrappedError):
