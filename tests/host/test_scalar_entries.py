@@ -112,4 +112,4 @@ def test_hand_written_entries_decode_as_the_codec_or_are_left_to_it() -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))  # 10 composite cases per example
 @given(st.lists(corrupted_messages(), min_size=10, max_size=10))
 def test_corrupted_entries_never_succeed_where_the_codec_fails(cases: list[Any]) -> None:
-    check([json.dumps(message, allow_nan=False) for message, contents in cases if not contents])
+    check([json.dumps(message) for message, contents in cases if not contents])  # (Infinity: JSON as json.loads reads it)
