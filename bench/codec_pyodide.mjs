@@ -1,6 +1,6 @@
 // Codec benchmark inside Pyodide (Node): a message to JSON text and back the way the browser runtime does it
 // (client/anvil/_browser/calls.py message_text and decode_js_reply, with the bridge's JS helpers
-// marshal_json.mjs and json_marshal.mjs through transport.mjs's replyOf) vs JSON.parse+JSON.stringify of the
+// marshal_json.mjs, pickle_json.mjs and json_marshal.mjs through transport.mjs's replyOf) vs JSON.parse+JSON.stringify of the
 // same JSON text in the same JS runtime (seconds of each sample). Prints one JSON object on stdout.
 // Usage: node bench/codec_pyodide.mjs <dist dir> <runtime wheel file name>
 import { readFileSync } from "node:fs";
@@ -12,6 +12,7 @@ const distDir = resolve(process.argv[2]);
 const wheel = process.argv[3];
 const { loadPyodide } = await import(join(distDir, "pyodide.mjs"));
 const { plainJsonText } = await import(join(here, "..", "js_bridge", "marshal_json.mjs"));
+const { typedJsonText } = await import(join(here, "..", "js_bridge", "pickle_json.mjs"));
 const { replyOf } = await import(join(here, "..", "js_bridge", "transport.mjs"));
 
 const pyodide = await loadPyodide({ indexURL: distDir + "/" });
@@ -20,7 +21,7 @@ for (const name of ["payload.py", "codec_timing.py"]) {
   pyodide.FS.writeFile(`/home/pyodide/${name}`, readFileSync(join(here, name), "utf8"));
 }
 pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide')");
-pyodide.registerJsModule("_anvil_bridge", { plainJson: plainJsonText }); // the bridge's helper (runtime.mjs)
+pyodide.registerJsModule("_anvil_bridge", { plainJson: plainJsonText, typedJson: typedJsonText }); // the bridge's helpers (bridge.mjs)
 pyodide.runPython("from anvil._browser.calls import message_text, decode_js_reply");
 const decodeReply = pyodide.globals.get("decode_js_reply");
 

@@ -7,6 +7,7 @@
 //   const reply = await bridge.call("id-1", callJsonText, null, true);          // with the loading spinner
 
 import { plainJsonText } from "./marshal_json.mjs";
+import { typedJsonText } from "./pickle_json.mjs";
 import { SessionKeeper } from "./session.mjs";
 import { ElementSpinners, GlobalSpinner } from "./spinner.mjs";
 import { HttpTransport, OfflineError, WebSocketTransport, syncHttpCall } from "./transport.mjs";
@@ -41,6 +42,8 @@ export function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
     onSettled: null,
     // The JSON text of a plain-JSON message from its marshal bytes, as {text}, or null (marshal_json.mjs).
     plainJson: plainJsonText,
+    // The same for a message with dates, datetimes and Longs from its pickle bytes (pickle_json.mjs).
+    typedJson: typedJsonText,
     call(id, text, frames, spinner) {
       const reply = transport.call(id, textOf(text), frames, (progress) => this.onProgress && this.onProgress(id, progress));
       if (!spinner) return reply;

@@ -28,6 +28,7 @@ const TYPE_SHORT_ASCII = 0x7a; // "z": uint8 length
 const TYPE_ASCII = 0x61; // "a": int32 length
 const TYPE_UNICODE = 0x75; // "u": int32 length, UTF-8 (surrogatepass)
 const TYPE_LIST = 0x5b; // "["
+const TYPE_TUPLE = 0x28; // "(": int32 count
 const TYPE_DICT = 0x7b; // "{"
 const TYPE_REF = 0x72; // "r": int32 index of an object written with FLAG_REF
 const FLAG_REF = 0x80;
@@ -123,11 +124,25 @@ for (const [escape, byte] of [['"', 0x22], ["\\", 0x5c], ["/", 0x2f], ["b", 8], 
 
 const utf8Encoder = new TextEncoder();
 
+// The text's UTF-8 is written into this buffer, kept between messages (allocating a megabyte per message cost
+// more than encoding into it); the bytes are only read while one text is transcoded.
+let utf8Scratch = new Uint8Array(1 << 16);
+
+const SCRATCH_MAX = 48 << 20; // a longer text gets a buffer of its own, not kept
+
+function utf8Of(text) {
+  if (text.length * 3 > SCRATCH_MAX) return utf8Encoder.encode(text);
+  if (utf8Scratch.length < text.length * 3) utf8Scratch = new Uint8Array(text.length * 3); // enough for any text
+  const { written } = utf8Encoder.encodeInto(text, utf8Scratch);
+  return utf8Scratch.subarray(0, written);
+}
+
 /** Reads JSON as UTF-8 bytes (the grammar json.loads accepts) and writes each value as it is read. */
 class Transcoder {
-  constructor(text) {
+  constructor(text, scalarEntries = false) {
+    this.scalarEntries = scalarEntries;
     this.text = text;
-    this.src = utf8Encoder.encode(text);
+    this.src = utf8Of(text);
     this.isAscii = this.src.length === text.length; // then byte offsets are character offsets
     this.at = 0;
     this.out = new MarshalWriter(Math.max(64, this.src.length + (this.src.length >> 2)));
@@ -176,11 +191,15 @@ class Transcoder {
     while (true) {
       this.skipWhitespace();
       if (src[this.at] !== 0x22) throw new Invalid();
+      const keyStart = this.at;
+      const outStart = this.out.length;
       this.key();
       this.skipWhitespace();
       if (src[this.at] !== 0x3a) throw new Invalid();
       this.at++;
-      this.value(depth);
+      if (!(depth === 1 && this.scalarEntries && this.isObjectsKey(keyStart) && this.packScalarEntries(keyStart, outStart))) {
+        this.value(depth);
+      }
       this.skipWhitespace();
       const code = src[this.at++];
       if (code === 0x7d) return this.out.byte(TYPE_NULL);
@@ -354,6 +373,158 @@ class Transcoder {
   }
 }
 
+/** Whether the text at src[at:] is the key "objects". */
+Transcoder.prototype.isObjectsKey = function isObjectsKey(at) {
+  return this.src[at + 8] === 0x22 && asciiAt(this.src, at + 1, "objects");
+};
+
+/** The message's `objects` list (its last key: the text ends with it and the closing brace), when every entry
+ *  is a Date, DateTime, Long or Float entry (scalarEntries below), written as a tuple of (kind, path, value)
+ *  instead: Python puts those values in place without the codec's general decoding (scalar_entries.py). True
+ *  when written (and read: `at` is past it); false leaves it to be read as any value. */
+Transcoder.prototype.packScalarEntries = function packScalarEntries(keyStart, outStart) {
+  this.skipWhitespace();
+  const src = this.src;
+  let end = src.length - 1;
+  while (end > this.at && isWhitespace(src[end])) end--;
+  if (src[end] !== 0x7d) return false;
+  end--;
+  while (end > this.at && isWhitespace(src[end])) end--;
+  if (src[this.at] !== 0x5b || src[end] !== 0x5d) return false;
+  const entries = scalarEntries(src, this.at, end + 1); // null unless src[at:end + 1] is one array (JSON.parse)
+  if (entries === null) return false;
+  this.at = end + 1;
+  const out = this.out;
+  out.length = outStart;
+  out.utf8(this.src, keyStart + 1, keyStart + 8, true, 0);
+  out.typedInt32(TYPE_TUPLE, entries.length);
+  for (const [kind, path, value] of entries) {
+    out.typedInt32(TYPE_TUPLE, 3);
+    out.utf8(ASCII_KINDS[kind], 0, 1, true, 0);
+    out.typedInt32(TYPE_TUPLE, path.length);
+    for (const key of path) {
+      if (typeof key === "number") out.typedInt32(TYPE_INT, key);
+      else writeText(out, key);
+    }
+    if (value === null) out.byte(TYPE_NONE);
+    else if (typeof value === "number") out.float(value);
+    else if (typeof value === "string") writeLong(out, value);
+    else {
+      out.typedInt32(TYPE_TUPLE, value.length);
+      for (const part of value) {
+        if (part === null) out.byte(TYPE_NONE);
+        else out.typedInt32(TYPE_INT, part);
+      }
+    }
+  }
+  return true;
+};
+
+function asciiAt(src, at, word) {
+  for (let i = 0; i < word.length; i++) if (src[at + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+const ASCII_KINDS = { D: Uint8Array.of(0x44), T: Uint8Array.of(0x54), L: Uint8Array.of(0x4c), F: Uint8Array.of(0x46) };
+
+function writeText(out, text) {
+  let ascii = text.length < 256;
+  for (let i = 0; ascii && i < text.length; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (!ascii) {
+    const bytes = utf8Encoder.encode(text);
+    return out.utf8(bytes, 0, bytes.length, bytes.length === text.length, 0);
+  }
+  out.reserve(text.length + 2);
+  out.bytes[out.length++] = TYPE_SHORT_ASCII;
+  out.bytes[out.length++] = text.length;
+  for (let i = 0; i < text.length; i++) out.bytes[out.length++] = text.charCodeAt(i);
+}
+
+function writeLong(out, text) {
+  const negative = text[0] === "-";
+  const digits = negative ? text.slice(1) : text;
+  const value = BigInt(text);
+  if (value >= -2147483648n && value <= 2147483647n) return out.typedInt32(TYPE_INT, Number(value));
+  out.long(digits, negative);
+}
+
+const DATE_TEXT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+const DATETIME_TEXT = new RegExp("^([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\\.([0-9]{1,6}))?" +
+  "(?:([+-])([0-9]{2}):?([0-9]{2})|(Z))?$");
+const LONG_TEXT = /^-?[0-9]+$/;
+const FLOAT_VALUES = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+const KINDS = { Date: "D", DateTime: "T", Long: "L", Float: "F" };
+
+/** The entries in src[start:end] (a JSON array) as [kind, path, value], when every one is an entry whose first
+ *  type is Date, DateTime, Long or Float with a well-formed path and value (the codec's rules, client/anvil/
+ *  _wire/decode.py and scalars.py): a date as [y, m, d], a datetime as [y, m, d, H, M, S, us, offset minutes or
+ *  null], null for an empty one, a Long's digits, a float; else null (the codec decodes and reports). Whether
+ *  each path leads to a place in the message is Python's to check. */
+export function scalarEntries(src, start, end) {
+  let inString = false;
+  for (let i = start; i < end; i++) { // numbers other than ints (1.0, 1e3) would look like ints after JSON.parse
+    const code = src[i];
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x2e || code === 0x45 || code === 0x65 && isDigit(src[i - 1])) return null;
+  }
+  let entries;
+  try {
+    entries = JSON.parse(textDecoder.decode(src.subarray(start, end)));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(entries) || !entries.length) return null;
+  const result = [];
+  for (const entry of entries) {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return null;
+    const { path, type } = entry;
+    if (!Array.isArray(path) || !path.length || !Array.isArray(type) || !type.length) return null;
+    for (const key of path) { // (a lone surrogate would not survive TextEncoder: left to the codec)
+      if (typeof key === "string" ? !key.isWellFormed() : !(Number.isSafeInteger(key) && key >= 0 && key <= 2147483647)) {
+        return null;
+      }
+    }
+    if (!type.every((name) => typeof name === "string")) return null;
+    const kind = Object.hasOwn(KINDS, type[0]) ? KINDS[type[0]] : null;
+    if (kind === null) return null;
+    const value = scalarValue(kind, Object.hasOwn(entry, "value") ? entry.value : null);
+    if (value === undefined) return null;
+    result.push([kind, path, value]);
+  }
+  return result;
+}
+
+/** An entry's value as Python will build it (see scalarEntries), or undefined when the codec would refuse it. */
+function scalarValue(kind, text) {
+  if (kind === "D" || kind === "T") {
+    if (text === null || text === "") return null;
+    if (typeof text !== "string") return undefined;
+    const match = (kind === "D" ? DATE_TEXT : DATETIME_TEXT).exec(text);
+    if (match === null) return undefined;
+    const parts = match.slice(1, 7).filter((part) => part !== undefined).map(Number);
+    if (kind === "D") return parts;
+    const [, , , , , , , fraction, sign, hours, minutes] = match;
+    parts.push(Number((fraction || "0").padEnd(6, "0")));
+    if (sign === undefined) {
+      parts.push(match[11] === "Z" ? 0 : null);
+      return parts;
+    }
+    const offset = Number(hours) * 60 + Number(minutes);
+    if (offset >= 24 * 60) return undefined;
+    parts.push(sign === "-" ? -offset : offset);
+    return parts;
+  }
+  if (kind === "L") {
+    return typeof text === "string" && LONG_TEXT.test(text) && text.length <= MAX_INT_DIGITS ? text : undefined;
+  }
+  return typeof text === "string" && Object.hasOwn(FLOAT_VALUES, text) ? FLOAT_VALUES[text] : undefined;
+}
+
+const textDecoder = new TextDecoder();
+
 /** The keys already written, by their place in the source bytes: an open-addressing table of
  *  [start, length, ref] (typed arrays: no allocation per key). */
 class KeyTable {
@@ -408,9 +579,11 @@ function pushUtf8(bytes, code) {
   else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
 }
 
-/** The marshal bytes of the value `json.loads(text)` gives, or null (see the top of this file). */
-export function jsonToMarshal(text) {
-  const transcoder = new Transcoder(text);
+/** The marshal bytes of the value `json.loads(text)` gives, or null (see the top of this file). With
+ *  `scalarEntries`, a message's `objects` list of only Date, DateTime, Long and Float entries is a tuple of
+ *  (kind, path, value) instead (packScalarEntries). */
+export function jsonToMarshal(text, { scalarEntries = false } = {}) {
+  const transcoder = new Transcoder(text, scalarEntries);
   try {
     transcoder.value(0);
     transcoder.skipWhitespace();

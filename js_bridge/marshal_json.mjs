@@ -12,6 +12,9 @@
 // `objects` entries, or raises the SerializationError). Floats are written as Python writes them (always
 // with a "." or an exponent: 1.0, 1e+16), strings with JSON escapes (lone surrogates as \udXXX).
 
+import { COLON_SPACE, COMMA_SPACE, JsonBuffer, pythonFloatRepr } from "./json_buffer.mjs";
+
+export { pythonFloatRepr };
 export const MAX_DEPTH = 200;
 const INT_LIMIT = 2147483647;
 
@@ -24,50 +27,13 @@ const STR_TAGS = new Uint8Array(128);
 for (const tag of "zZaAutr") STR_TAGS[tag.charCodeAt(0)] = 1;
 
 
-/** Python's repr of a finite float, from JS's shortest round-trip digits (the same digits Python picks). */
-export function pythonFloatRepr(value) {
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e-4 && magnitude < 1e16) { // both write these in fixed notation with the same digits
-    const text = String(value);
-    return text.includes(".") ? text : text + ".0";
-  }
-  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
-  const [mantissa, exponentText] = value.toExponential().split("e"); // "-1.2345", "+16"
-  const negative = mantissa[0] === "-";
-  const digits = mantissa.replace("-", "").replace(".", ""); // "12345"
-  const exponent = Number(exponentText); // the first digit's power of ten
-  let body;
-  if (exponent < -4 || exponent >= 16) {
-    const fraction = digits.length > 1 ? "." + digits.slice(1) : "";
-    const magnitude = Math.abs(exponent);
-    body = `${digits[0]}${fraction}e${exponent < 0 ? "-" : "+"}${magnitude < 10 ? "0" : ""}${magnitude}`;
-  } else if (exponent < 0) {
-    body = `0.${"0".repeat(-exponent - 1)}${digits}`;
-  } else if (digits.length > exponent + 1) {
-    body = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
-  } else {
-    body = `${digits}${"0".repeat(exponent + 1 - digits.length)}.0`;
-  }
-  return negative ? "-" + body : body;
-}
-
-// JSON escapes of the bytes below 0x20 and of '"' and '\' (null: written as they are).
-const ESCAPES = new Array(256).fill(null);
-for (let code = 0; code < 0x20; code++) ESCAPES[code] = "\\u" + code.toString(16).padStart(4, "0");
-Object.assign(ESCAPES, { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 0x22: '\\"', 0x5c: "\\\\" });
-
-const QUOTE = 0x22;
-const COMMA_SPACE = [0x2c, 0x20];
-const COLON_SPACE = [0x3a, 0x20];
-
 /** Reads marshal bytes and writes the JSON text's UTF-8 bytes into one growing buffer as it goes. */
-class Writer {
+class Writer extends JsonBuffer {
   constructor(bytes) {
+    super(bytes.length * 2 + 64);
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.at = 0;
-    this.out = new Uint8Array(bytes.length * 2 + 64);
-    this.length = 0;
     // Objects marshal flagged for reference, by ref index: [start, end] of their JSON in `out`, or null while
     // that container is still being written.
     this.refs = [];
@@ -77,30 +43,6 @@ class Writer {
     const value = this.view.getInt32(this.at, true);
     this.at += 4;
     return value;
-  }
-
-  reserve(count) {
-    if (this.length + count <= this.out.length) return;
-    const grown = new Uint8Array(Math.max(this.out.length * 2, this.length + count));
-    grown.set(this.out.subarray(0, this.length));
-    this.out = grown;
-  }
-
-  ascii(text) {
-    this.reserve(text.length);
-    const out = this.out;
-    for (let i = 0; i < text.length; i++) out[this.length++] = text.charCodeAt(i);
-  }
-
-  pair(two) {
-    this.reserve(2);
-    this.out[this.length++] = two[0];
-    this.out[this.length++] = two[1];
-  }
-
-  byte(value) {
-    this.reserve(1);
-    this.out[this.length++] = value;
   }
 
   /** Writes the JSON of the next object. */
@@ -140,45 +82,19 @@ class Writer {
       case 0x72: { // r: a reference to an object seen before
         const ref = this.refs[this.int32()];
         if (ref == null) throw new NotPlain(); // unknown, or a container inside itself
-        const count = ref[1] - ref[0];
-        this.reserve(count);
-        this.out.copyWithin(this.length, ref[0], ref[1]);
-        this.length += count;
-        return;
+        return this.repeat(ref[0], ref[1]);
       }
       default: throw new NotPlain(); // a Long, bytes, a set, a code object...
     }
   }
 
-  /** A str of `length` UTF-8 bytes (surrogatepass) as a JSON string: the bytes themselves where they can be. */
+  /** A str of `length` UTF-8 bytes (surrogatepass) as a JSON string. */
   string(length) {
-    const bytes = this.bytes;
     const start = this.at;
     const end = start + length;
-    if (end > bytes.length) throw new NotPlain();
+    if (end > this.bytes.length) throw new NotPlain();
     this.at = end;
-    this.reserve(length * 6 + 2);
-    const out = this.out;
-    let at = this.length;
-    out[at++] = QUOTE;
-    for (let i = start; i < end; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c && byte !== 0xed) {
-        out[at++] = byte;
-      } else if (byte === 0xed && i + 2 < end && bytes[i + 1] >= 0xa0) { // ED A0-BF xx: a lone surrogate
-        const unit = 0xd000 | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
-        const escape = "\\u" + unit.toString(16);
-        for (let k = 0; k < 6; k++) out[at++] = escape.charCodeAt(k);
-        i += 2;
-      } else if (byte === 0xed) {
-        out[at++] = byte;
-      } else {
-        const escape = ESCAPES[byte];
-        for (let k = 0; k < escape.length; k++) out[at++] = escape.charCodeAt(k);
-      }
-    }
-    out[at++] = QUOTE;
-    this.length = at;
+    this.utf8String(this.bytes, start, end);
   }
 
   sequence(count, depth) {
@@ -206,14 +122,12 @@ class Writer {
       first = false;
       const keyStart = this.length;
       this.value(depth);
-      if (this.out[keyStart] !== QUOTE) throw new NotPlain(); // a reference to something that is not a str
+      if (this.out[keyStart] !== 0x22) throw new NotPlain(); // a reference to something that is not a str
       this.pair(COLON_SPACE);
       this.value(depth);
     }
   }
 }
-
-const textDecoder = new TextDecoder();
 
 /** The JSON text of the plain value in `bytes` (marshal.dumps output), or null (see the top of this file). */
 export function marshalToJson(bytes) {
@@ -225,7 +139,7 @@ export function marshalToJson(bytes) {
     if (error instanceof NotPlain || error instanceof RangeError) return null;
     throw error;
   }
-  return textDecoder.decode(writer.out.subarray(0, writer.length));
+  return writer.text();
 }
 
 /** What the bridge hands Python for a plain message's marshal bytes: {text} (kept in JS: a long text never

@@ -35,7 +35,7 @@ export function replyOf(incoming) {
       return utf8Encoder.encode(this.text);
     },
     get marshal() {
-      return jsonToMarshal(this.text);
+      return jsonToMarshal(this.text, { scalarEntries: true });
     },
   };
 }

@@ -58,30 +58,38 @@ def test_every_value_type_round_trips_sync_http(app_page) -> None:
     assert checks == {name: True for name in checks}
 
 
+# Page code: a value that came back equals the one sent, with the same types (a tuple comes back as a list), -0.0
+# not 0.0, NaN equal to NaN, datetimes with the same UTC offset; dict keys in the same order when `ordered`.
+SAME = """
+def same(a, b, ordered=True):
+    if isinstance(b, tuple):
+        b = list(b)
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return math.isnan(a) and math.isnan(b) or a == b and math.copysign(1, a) == math.copysign(1, b)
+    if type(a) is dt.datetime:
+        return a == b and a.utcoffset() == b.utcoffset()
+    if type(a) is list:
+        return len(a) == len(b) and all(same(x, y, ordered) for x, y in zip(a, b))
+    if type(a) is dict:
+        return (list(a) == list(b) if ordered else sorted(a) == sorted(b)) and all(same(a[k], b[k], ordered) for k in a)
+    return a == b
+"""
+
 BIG_PLAIN = """
-import anvil.server, math, marshal
-from anvil._browser.calls import plain_message_text
+import anvil.server, math, marshal, datetime as dt
+from anvil._browser.wire_text import js_message_text
 # Long enough for the bridge's JS helpers both ways (marshal_json.mjs out, json_marshal.mjs back), with the
 # values where JSON text and Python differ: floats that are whole numbers, -0.0, exponents, big-but-inline
 # ints, escapes, non-ASCII, lone surrogates, repeated keys and tuples.
 record = {"whole": 100.0, "neg_zero": -0.0, "tiny": 1.5e-7, "huge": 1e22, "int": 2147483647, "neg": -2147483647,
           "text": 'q"uote \\\\ \\n tab\\t \\x00 héllo ✓ \\U0001f600 \\ud800', "t": (1, "a"), "none": None, "yes": True}
 value = [dict(record, i=i, score=i / 7) for i in range(300)]
-sent_plain = plain_message_text({"type": "CALL", "args": [value], "objects": []}) is not None
+sent_plain = js_message_text({"type": "CALL", "args": [value]}) is not None
 args, kwargs = anvil.server.call("echo", value)
 back = args[0]
-def same(a, b):
-    if isinstance(b, tuple):
-        b = list(b)
-    if type(a) is not type(b):
-        return False
-    if type(a) is float:
-        return a == b and math.copysign(1, a) == math.copysign(1, b)
-    if type(a) is list:
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if type(a) is dict:
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    return a == b
+""" + SAME + """
 result = [sent_plain, same(back, value), anvil.server.last_call_path()]
 """
 
@@ -91,6 +99,39 @@ def test_big_plain_values_round_trip_exactly_through_the_js_helpers(app_page, pa
     sent_plain, same, used = (app_page.run if path == "jspi" else app_page.run_sync)(BIG_PLAIN)
     assert used == path
     assert sent_plain, "a long plain-JSON CALL is written by the bridge from marshal bytes"
+    assert same
+
+
+BIG_TYPED = """
+import anvil.server, math, datetime as dt
+import anvil._browser.calls as calls
+from anvil._browser.wire_text import js_message_text
+# Long enough for the bridge's JS helpers both ways with dates, aware datetimes, Longs and non-finite floats:
+# pickle_json.mjs writes the CALL's objects entries, json_marshal.mjs pre-parses the reply's (scalar_entries.py).
+zones = [dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(-dt.timedelta(hours=3, minutes=45))]
+value = [{"i": i, "day": dt.date(2000 + i % 30, 1 + i % 12, 1 + i % 28), "big": 2**40 + i, "neg": -2**31,
+          "at": dt.datetime(2024, 1 + i % 12, 1 + i % 28, i % 24, i % 60, i % 60, i, zones[i % 3]),
+          "odd": [math.nan, math.inf, -math.inf, (i, "t")], "text": "h\u00e9 \U0001f600"} for i in range(300)]
+sent_typed = js_message_text({"type": "CALL", "args": [value]}) is not None
+applied = []
+real_apply = calls.apply_scalar_entries
+calls.apply_scalar_entries = lambda message: applied.append(real_apply(message)) or applied[-1]
+try:
+    args, kwargs = anvil.server.call("echo", value)
+finally:
+    calls.apply_scalar_entries = real_apply
+back = args[0]
+""" + SAME + """
+result = [sent_typed, applied, same(back, value, ordered=False), anvil.server.last_call_path()]
+"""
+
+
+@pytest.mark.parametrize("path", ["jspi", "sync-http"])
+def test_big_typed_values_round_trip_through_the_js_helpers(app_page, path) -> None:
+    sent_typed, applied, same, used = (app_page.run if path == "jspi" else app_page.run_sync)(BIG_TYPED)
+    assert used == path
+    assert sent_typed, "a long CALL with dates, datetimes and Longs is written by the bridge from pickle bytes"
+    assert applied == [True], "the reply's Date/DateTime/Long/Float entries are put in place from the bridge's"
     assert same
 
 

@@ -120,3 +120,20 @@ def test_corrupted_objects_give_serialization_error_only(case: tuple[dict[str, A
     except anvil.server.SerializationError:
         pass
     assert message == before
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corrupted_messages())
+def test_owned_messages_decode_as_copied_ones(case: tuple[dict[str, Any], dict[str, bytes]]) -> None:
+    """``owned=True`` (the browser's fresh messages, filled in place) gives the same value or the same error."""
+    message, contents = case
+
+    def outcome(owned: bool) -> Any:
+        try:
+            return decode_message(copy.deepcopy(message), contents, owned=owned).message
+        except anvil.server.SerializationError as e:
+            return str(e)
+
+    copied, owned = outcome(False), outcome(True)
+    assert type(copied) is type(owned)
+    assert copied == owned or isinstance(copied, dict) and equal(copied, owned)

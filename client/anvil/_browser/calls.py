@@ -31,7 +31,9 @@ from typing import Any, Callable, Coroutine
 from .._errors import AppOfflineError, SerializationError, error_from_wire
 from .._wire import decode_message, encode_message
 from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
+from .scalar_entries import apply_scalar_entries
 from .updates import apply_capability_updates, show_output
+from .wire_text import js_message_text
 
 _last_path = ""
 
@@ -76,7 +78,7 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                 live_object: dict[str, Any] | None = None) -> tuple[str, Any, list[tuple[str, bytes]], Any]:
     """The CALL's id, JSON text, media frames and the capabilities it carries (SerializationError here).
 
-    The text is a str, or for a long plain-JSON CALL in the browser the bridge's JS-side text (``plain_message_text``).
+    The text is a str, or for a long CALL in the browser the bridge's JS-side text (``js_message_text``).
 
     With ``live_object`` (a LiveObject's spec) it calls that object's method ``fn_name`` instead:
     ``"liveObjectCall": {"backend", "id", "mac", "permissions", "method"}`` replaces ``command``.
@@ -94,7 +96,8 @@ def encode_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
 
 def message_text(message: dict[str, Any]) -> tuple[Any, list[tuple[str, bytes]], Any]:
     """A message's JSON text, its media frames and the capabilities it carries (SerializationError here); the
-    text is the bridge's (``plain_message_text``) when the message is plain JSON, else a str made by the codec.
+    text is the bridge's (``js_message_text``: written in JS from marshal or pickle bytes) for a long message of
+    plain JSON, dates, aware datetimes and Longs, else a str made by the codec.
 
     Example:
         >>> text, frames, capabilities = message_text({"id": "c1", "response": b"x"})
@@ -102,41 +105,12 @@ def message_text(message: dict[str, Any]) -> tuple[Any, list[tuple[str, bytes]],
         ...
         anvil.server.SerializationError: Cannot serialize <class 'bytes'> object at msg['response']
     """
-    text = plain_message_text({**message, "objects": []})
+    text = js_message_text(message)
     if text is not None:
         return text, [], []
     encoded = encode_message(message)
     frames = [(json.dumps(header), data) for header, data in encoded.chunks()] if encoded.media else []
     return json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
-
-
-#: A message whose marshal form is shorter than this is encoded by Python's json (crossing into JS costs more).
-PLAIN_TEXT_MIN_BYTES = 4096
-
-
-def plain_message_text(message: dict[str, Any]) -> Any:
-    """The JSON text of a message that is plain JSON (needs no ``objects`` entries), written by the bridge from
-    ``marshal.dumps(message)`` and kept in JS (js_bridge/marshal_json.mjs: ~10x faster than ``json.dumps`` in
-    Pyodide, and no long str crosses into JS); None for a short message, one with other values, or outside
-    the browser.
-
-    Example (outside the browser):
-        >>> plain_message_text({"id": "c1", "args": ["x" * 5000]}) is None
-        True
-    """
-    try:
-        packed = marshal.dumps(message)
-    except ValueError:  # a value marshal cannot hold (a date, Media, a portable class...): Python's encoder
-        return None
-    if len(packed) < PLAIN_TEXT_MIN_BYTES:
-        return None
-    try:
-        bridge = _bridge()
-    except ImportError:  # not in the browser
-        return None
-    from pyodide.ffi import to_js
-
-    return bridge.plainJson(to_js(packed))
 
 
 def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
@@ -150,7 +124,8 @@ def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error
 
 
 def parse_js_reply(reply: Any) -> Any:
-    """The JSON value of a bridge reply, as ``json.loads`` of its text gives it.
+    """The JSON value of a bridge reply, as ``json.loads`` of its text gives it (but for a message's ``objects``
+    list of only Date, DateTime, Long and Float entries, which comes pre-parsed: scalar_entries.py).
 
     The bridge has transcoded the text into ``marshal`` bytes (``reply.marshal``, js_bridge/json_marshal.mjs),
     which Python loads without scanning text again; when the bridge left the text to Python (``null``: not
@@ -170,7 +145,12 @@ def decode_js_reply(reply: Any) -> dict[str, Any]:
         raise SerializationError(reply.error)
     js_media = reply.media
     media = {str(key): data.to_bytes() for key, data in js_media.object_entries()} if js_media else None
-    return decode_message(parse_js_reply(reply), media).message
+    message = parse_js_reply(reply)
+    if type(message) is dict and type(message.get("objects")) is tuple:  # pre-parsed Dates, DateTimes, Longs...
+        if apply_scalar_entries(message):
+            return message
+        message = json.loads(reply.utf8.to_bytes())  # a bad path or value: the codec names it
+    return decode_message(message, media, owned=True).message  # a fresh value: filled in place
 
 
 def _frames_to_js(frames: list[tuple[str, bytes]]) -> Any:

@@ -43,9 +43,13 @@ def media_ids(message: Any) -> list[str]:
 
 def decode_message(message: Any, media: Mapping[str, bytes] | None = None, *, remote_is_trusted: bool = False,
                    import_module: ModuleImporter | None = None,
-                   check_capability: CapabilityCheck | None = None) -> DecodedMessage:
-    """Rebuild the values of a received message; ``media`` maps media ids to their received bytes."""
-    return _Decoder(message, media or {}, remote_is_trusted, import_module, check_capability).decode()
+                   check_capability: CapabilityCheck | None = None, owned: bool = False) -> DecodedMessage:
+    """Rebuild the values of a received message; ``media`` maps media ids to their received bytes.
+
+    ``owned``: the caller gives the message up (e.g. fresh from ``marshal.loads``), so its containers are filled
+    in place instead of copied first; after an error it may be part-decoded (only the error is reported).
+    """
+    return _Decoder(message, media or {}, remote_is_trusted, import_module, check_capability, owned).decode()
 
 
 def _entries(message: Any) -> list[dict[str, Any]]:
@@ -60,24 +64,41 @@ def _entries(message: Any) -> list[dict[str, Any]]:
         if not is_valid_path(entry.get("path")):
             raise SerializationError(f"Malformed object description: bad path {entry.get('path')!r}")
         types = entry.get("type")
-        if type(types) is not list or not types or not all(type(t) is str for t in types):
+        if type(types) is not list or not types or not _all_str(types):
             raise SerializationError(f"Malformed object description: bad type {types!r} at {repr_path(entry['path'])}")
-        if carries_media(entry) and type(entry.get("id")) is not str:
+        if types[0] not in _SCALAR_TYPES and carries_media(entry) and type(entry.get("id")) is not str:
             raise SerializationError(f"Malformed Media description: id must be a str at {repr_path(entry['path'])}")
     return entries
 
 
+#: Types whose entries never carry media (a first type the codec knows: no need to look further).
+_SCALAR_TYPES = frozenset({"Date", "DateTime", "Long", "Float"})
+
+
+def _all_str(items: list[Any]) -> bool:
+    for item in items:
+        if type(item) is not str:
+            return False
+    return True
+
+
 class _Decoder:
     def __init__(self, message: Any, media: Mapping[str, bytes], remote_is_trusted: bool,
-                 import_module: ModuleImporter | None, check_capability: CapabilityCheck | None) -> None:
+                 import_module: ModuleImporter | None, check_capability: CapabilityCheck | None,
+                 owned: bool = False) -> None:
         self.entries = _entries(message)
+        self.owned = owned
         self.media = media
         self.import_module = import_module
         self.check_capability = check_capability
         self.capabilities: list[Capability] = []
         # A sender may leave out a LiveObject's "methods" after the first object of that backend.
         self.live_object_methods: dict[str, Any] = {}
-        self.root = {k: v for k, v in message.items() if k != "objects"}
+        if owned:
+            message.pop("objects", None)
+            self.root = message
+        else:
+            self.root = {k: v for k, v in message.items() if k != "objects"}
         # Containers already copied from the received message (kept alive so ids stay unique).
         self.private: dict[int, Any] = {id(self.root): self.root}
         if "vt_global" in self.root:
@@ -122,7 +143,7 @@ class _Decoder:
             if depth == len(path) - 1:
                 return container, key
             child = container[key]
-            if type(child) in (dict, list) and id(child) not in self.private:
+            if not self.owned and type(child) in (dict, list) and id(child) not in self.private:
                 child = child.copy()
                 self.private[id(child)] = child
                 container[key] = child

@@ -21,4 +21,7 @@ def is_valid_path(path: Any) -> bool:
     """True for a non-empty list of str and non-negative int keys (bools are not ints here)."""
     if type(path) is not list or not path:
         return False
-    return all(type(k) is str or (type(k) is int and k >= 0) for k in path)
+    for key in path:
+        if type(key) is not str and (type(key) is not int or key < 0):
+            return False
+    return True

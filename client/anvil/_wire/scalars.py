@@ -87,13 +87,26 @@ def parse_datetime(text: object) -> dt.datetime:
     if match is None:
         raise ValueError(f"bad DateTime value {text!r}")
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
-    microsecond = int((fraction or "0").ljust(6, "0"))
+    microsecond = int(fraction.ljust(6, "0")) if fraction else 0
     tz = None
     if sign is not None:
-        offset = dt.timedelta(hours=int(off_h), minutes=int(off_m))
-        if offset >= dt.timedelta(hours=24):
-            raise ValueError(f"bad DateTime offset in {text!r}")
-        tz = dt.timezone(-offset if sign == "-" else offset)
+        tz = _timezones.get(text[-6:])
+        if tz is None:
+            tz = _timezone(text, sign, off_h, off_m)
     elif text.endswith("Z"):
         tz = dt.timezone.utc
     return dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), microsecond, tz)
+
+
+#: The timezones of offsets parsed before, by the text's last 6 characters (a message's values share a few).
+_timezones: dict[str, dt.timezone] = {}
+
+
+def _timezone(text: str, sign: str, off_h: str, off_m: str) -> dt.timezone:
+    offset = dt.timedelta(hours=int(off_h), minutes=int(off_m))
+    if offset >= dt.timedelta(hours=24):
+        raise ValueError(f"bad DateTime offset in {text!r}")
+    tz = dt.timezone(-offset if sign == "-" else offset)
+    if len(_timezones) < 256:
+        _timezones[text[-6:]] = tz
+    return tz
