@@ -152,13 +152,16 @@ def test_a_bad_allow_origin_stops_the_server_with_a_clear_error(value: str) -> N
 # The SESSION message -------------------------------------------------------------------------------------
 
 async def raw_socket(server: LiveServer, *messages: dict) -> list[dict]:
-    """Send ``messages`` on a fresh /_/ws and collect what comes back until the last CALL's reply."""
+    """Send ``messages`` on a fresh /_/ws and collect what comes back until every CALL has its reply (the calls
+    of one connection run concurrently: a later one may be answered first)."""
+    unanswered = {message["id"] for message in messages if message.get("type") == "CALL"}
     async with websockets.connect(server.ws_url + "/_/ws", proxy=None) as ws:
         for message in messages:
             await ws.send(json.dumps(message))
         received = []
-        while not received or received[-1].get("id") != messages[-1].get("id"):
+        while unanswered:
             received.append(json.loads(await ws.recv()))
+            unanswered.discard(received[-1].get("id"))
         return received
 
 
@@ -171,7 +174,8 @@ async def test_session_message_gives_a_new_session_and_keeps_it(embedding_server
     first = await raw_socket(embedding_server, {"type": "SESSION", "token": None, "fresh": True},
                              call("a", "session_set", "k", "v"), call("b", "session_id"))
     token = first[0]["token"]
-    assert first[0] == {"type": "SESSION", "token": token} and first[-1]["response"] == token
+    by_id = {message.get("id"): message for message in first}
+    assert first[0] == {"type": "SESSION", "token": token} and by_id["b"]["response"] == token
     again = await raw_socket(embedding_server, {"type": "SESSION", "token": token, "fresh": False},
                              call("c", "session_get", "k"))
     assert again == [{"type": "SESSION", "token": token}, {"id": "c", "response": "v", "objects": []}]
