@@ -1,6 +1,6 @@
 // Python's `pickle` bytes of a message holding dates, datetimes, Longs or NaN -> the wire's JSON text with its
 // `objects` entries, so that Python sends such a message with one `pickle.dumps` (C) instead of the codec's
-// walk and `json.dumps` (client/anvil/_browser/wire_text.py; the plain case is marshal_json.mjs).
+// walk and `json.dumps` (client/anvil/_browser/wire_text.py and typed_pickle.py; the plain case is marshal_json.mjs).
 //
 //   const text = pickleToJson(bytes);   // a string, or null
 //   // Python: json.loads(text) == json.loads(json.dumps(encode_message(message).message))

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anvil._browser.wire_text import typed_pickle
+from anvil._browser.typed_pickle import typed_pickle
 from anvil._wire import encode_message
 
 ROOT = Path(__file__).resolve().parents[2]

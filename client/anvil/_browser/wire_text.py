@@ -16,10 +16,8 @@ Example (outside the browser):
 
 from __future__ import annotations
 
-import datetime as dt
-import io
+import datetime as dt  # noqa: F401 - the examples use it
 import marshal
-import pickle
 from typing import Any
 
 #: A message whose binary form is shorter than this is encoded by Python's json (crossing into JS costs more).
@@ -54,6 +52,8 @@ def js_message_text(message: dict[str, Any]) -> Any:
         text = bridge.plainJson(_to_js(packed))
         if text is not None:
             return text  # else a Long, NaN, a non-str key...: perhaps typed
+    from .typed_pickle import typed_pickle  # (pickle is imported only when a long message needs it)
+
     packed = typed_pickle(message)
     if packed is None or len(packed) < PLAIN_TEXT_MIN_BYTES:
         return None
@@ -64,42 +64,3 @@ def _to_js(packed: bytes) -> Any:
     from pyodide.ffi import to_js
 
     return to_js(packed)
-
-
-class _NotTyped(Exception):
-    pass
-
-
-_DATETIME_CLASSES = (dt.date, dt.datetime, dt.timezone, dt.timedelta)
-
-
-class _TypedPickler(pickle.Pickler):
-    """Pickles what pickle_json.mjs reads and stops at anything else: besides the types pickle writes itself
-    (None, bool, int, float, str, list, tuple, dict; bytes and sets, which the JS side refuses), only dates,
-    datetimes whose tzinfo is a ``datetime.timezone``, and those timezones' offsets. Nothing else's
-    ``__reduce__`` runs."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = type(obj)
-        if kind is dt.date or kind is dt.timezone or kind is dt.timedelta:
-            return NotImplemented
-        if kind is dt.datetime and type(obj.tzinfo) is dt.timezone:
-            return NotImplemented
-        if kind is type and obj in _DATETIME_CLASSES:
-            return NotImplemented
-        raise _NotTyped
-
-
-def typed_pickle(message: dict[str, Any]) -> bytes | None:
-    """``message`` pickled by :class:`_TypedPickler`, or None when it holds something else.
-
-    Example:
-        >>> typed_pickle({"when": dt.date(2024, 5, 1)})[:2], typed_pickle({"when": dt.datetime(2024, 5, 1)})
-        (b'\\x80\\x05', None)
-    """
-    out = io.BytesIO()
-    try:
-        _TypedPickler(out, protocol=5).dump(message)
-    except Exception:  # _NotTyped, or a value nested too deeply: the codec decides (and names the problem)
-        return None
-    return out.getvalue()

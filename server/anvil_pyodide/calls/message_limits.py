@@ -25,6 +25,7 @@ from typing import Any
 
 
 _CONTAINERS = (dict, list)
+_CONTAINER_SET = frozenset(_CONTAINERS)
 _SPACE = re.compile(r"[ \t\n\r]*")
 _decoder = json.JSONDecoder()
 
@@ -45,9 +46,7 @@ class MessageLimits:
 
     def check(self, text: str, message: dict[str, Any]) -> str | None:
         """What ``message`` (parsed from ``text``) is over, or None. Costs at most a walk of its containers,
-        and only when ``text`` has more brackets than the depth limit."""
-        if text.count("[") + text.count("{") > self.max_depth and depth_over(message, self.max_depth):
-            return f"the message is nested more than {self.max_depth} levels deep (--max-message-depth)"
+        and only when ``text`` has more brackets than the depth limit (and its other limits hold)."""
         entries = message.get("objects")
         if type(entries) is list and entries:
             if len(entries) > self.max_objects:
@@ -61,6 +60,9 @@ class MessageLimits:
         shared = message.get("vt_global")
         if type(shared) in _CONTAINERS and shared and count_values(shared, self.max_objects) > self.max_objects:
             return f"the message's 'vt_global' holds over {self.max_objects:,} values (--max-message-objects)"
+        # The walk last: the checks above cost little and refuse the costliest messages before it.
+        if text.count("[") + text.count("{") > self.max_depth and depth_over(message, self.max_depth):
+            return f"the message is nested more than {self.max_depth} levels deep (--max-message-depth)"
         return None
 
 
@@ -94,8 +96,10 @@ def depth_over(value: Any, limit: int) -> bool:
             return True
         below: list[Any] = []
         for container in level:
-            below += [c for c in (container.values() if type(container) is dict else container)
-                      if type(c) in _CONTAINERS]
+            children = container.values() if type(container) is dict else container
+            if _CONTAINER_SET.isdisjoint(map(type, children)):  # all scalars (the common case): a loop in C
+                continue
+            below += [c for c in children if type(c) in _CONTAINERS]
         level = below
     return False
 
