@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import anvil.server
@@ -29,6 +28,7 @@ from ..config import ServerConfig
 from .context import CallState, current_call
 from .registry import FunctionRegistry, ServerFunction
 from .session_lanes import SessionLanes
+from .worker_pool import WorkerPool
 from .start_gate import before_start
 
 
@@ -56,9 +56,9 @@ class Dispatcher:
         self.tasks = tasks
         #: The users service (``anvil.users``; checks ``require_user``); None: nobody is ever logged in.
         self.users = users
-        self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="anvil-call")
+        self.pool = WorkerPool(config.worker_threads, "anvil-call")
         #: One session's calls use at most ``session_threads`` of the workers; the rest wait their turn.
-        self.lanes = SessionLanes(self.executor, config.session_threads_or_default)
+        self.lanes = SessionLanes(self.pool, config.session_threads_or_default)
         #: Synchronous functions that have used their call's session data: it is read before they start.
         self.session_readers: set[str] = set()
 
@@ -127,10 +127,10 @@ class Dispatcher:
         """Run a ``require_user`` predicate (app code) on a worker thread, in the call's context."""
         context = contextvars.copy_context()
         context.run(current_call.set, state)
-        return asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(context.run, predicate, user))
+        return self.pool.run(context.run, predicate, user)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.pool.close()
 
 
 async def _run_async_in_call(fn: Any, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:

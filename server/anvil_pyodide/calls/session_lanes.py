@@ -8,9 +8,8 @@ come, before it starts: one connection has at most ``per_session`` replies in th
 
 Example:
     >>> import asyncio
-    >>> from concurrent.futures import ThreadPoolExecutor
     >>> async def demo():
-    ...     lanes = SessionLanes(ThreadPoolExecutor(2), per_session=1)
+    ...     lanes = SessionLanes(WorkerPool(2), per_session=1)
     ...     return await asyncio.gather(lanes.run("s1", lambda: "a"), lanes.run("s1", lambda: "b"))
     >>> asyncio.run(demo())
     ['a', 'b']
@@ -20,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from .reply_budget import ReplyBudget
 from .start_gate import CallerGone, refuse_if_given_up, until_room
+from .worker_pool import WorkerPool, settle
 
 __all__ = ["CallerGone", "SessionLanes"]
 
@@ -39,10 +38,10 @@ class _Lane:
 
 
 class SessionLanes:
-    """Runs functions on ``executor``, at most ``per_session`` at once per session key (call from the loop)."""
+    """Runs functions on ``pool``, at most ``per_session`` at once per session key (call from the loop)."""
 
-    def __init__(self, executor: Executor, per_session: int) -> None:
-        self.executor = executor
+    def __init__(self, pool: WorkerPool, per_session: int) -> None:
+        self.pool = pool
         self.per_session = max(1, per_session)
         self._lanes: dict[Any, _Lane] = {}
 
@@ -94,24 +93,15 @@ class SessionLanes:
         return await self._submit(key, lane, fn, given_up)
 
     def _submit(self, key: Any, lane: _Lane, fn: Callable[[], Any], given_up: Callable[[], bool]) -> Awaitable[Any]:
-        """Start ``fn`` on the executor; the future it returns gets its outcome, and the slot is freed, in one
-        loop callback once the function has returned (so a call that timed out holds its slot until then)."""
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Any] = loop.create_future()
-        work = self.executor.submit(_unless_given_up, fn, given_up)
-        work.add_done_callback(lambda _: _call_soon(loop, self._returned, answer, work, key, lane))
+        """Start ``fn`` on the pool; the future it returns gets its outcome, and the slot is freed, in one loop
+        callback once the function has returned (so a call that timed out holds its slot until then)."""
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        try:
+            self.pool.submit(_Returned(self, answer, key, lane), _unless_given_up, fn, given_up)
+        except BaseException:  # the pool is closed: the slot was never used
+            self._finished(key, lane)
+            raise
         return answer
-
-    def _returned(self, answer: "asyncio.Future[Any]", work: Future[Any], key: Any, lane: _Lane) -> None:
-        self._finished(key, lane)
-        if answer.cancelled():  # its caller stopped waiting (a timeout)
-            return
-        if work.cancelled():  # the executor was shut down before it started
-            answer.cancel()
-        elif work.exception() is not None:
-            answer.set_exception(work.exception())  # type: ignore[arg-type]
-        else:
-            answer.set_result(work.result())
 
     def _finished(self, key: Any, lane: _Lane) -> None:
         """A slot is free: hand it to the next waiting call of the lane (it keeps ``running`` as it is)."""
@@ -128,11 +118,17 @@ class SessionLanes:
             del self._lanes[key]
 
 
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
-    try:
-        loop.call_soon_threadsafe(callback, *args)
-    except RuntimeError:  # the loop has closed (the server is stopping): nothing is waiting any more
-        pass
+class _Returned:
+    """What runs on the loop once a lane's function has returned: frees the slot, then settles the answer."""
+
+    __slots__ = ("lanes", "answer", "key", "lane")
+
+    def __init__(self, lanes: SessionLanes, answer: "asyncio.Future[Any]", key: Any, lane: _Lane) -> None:
+        self.lanes, self.answer, self.key, self.lane = lanes, answer, key, lane
+
+    def __call__(self, error: BaseException | None, value: Any) -> None:
+        self.lanes._finished(self.key, self.lane)
+        settle(self.answer, error, value)  # (nothing if its caller stopped waiting: a timeout)
 
 
 def _unless_given_up(fn: Callable[[], Any], given_up: Callable[[], bool]) -> Any:
