@@ -2,7 +2,8 @@
 with permessage-deflate for text messages only (ws_deflate.py: media chunks go out uncompressed), and with a
 batch writer for the app: ``scope["extensions"][BATCH_WRITER_EXTENSION]`` (calls/outbox.py) writes several messages
 in one transport write — a reply and its media chunks without one ASGI ``send`` (and its awaits, checks and
-copies) per frame.
+copies) per frame — and a frame sink: ``scope["extensions"][FRAME_SINK_EXTENSION]`` (transports/frame_sink.py)
+hands the app each whole message from ``data_received`` without the ASGI ``receive`` round.
 
 When a client's invalid UTF-8 text frame is read together with its close frame (or after the server began
 closing), uvicorn tries to close the socket a second time, which raises ``InvalidState`` out of
@@ -26,6 +27,7 @@ from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
 from .calls.outbox import BATCH_WRITER_EXTENSION, Frame
+from .transports.frame_sink import FRAME_SINK_EXTENSION, FrameSink
 from .ws_deflate import TextOnlyDeflateFactory
 
 #: The close code a lost connection reports (what Starlette's ``send`` raises when the transport is gone).
@@ -43,14 +45,25 @@ class QuietWebSocketsProtocol(WebSocketsSansIOProtocol):
                 extensions=[TextOnlyDeflateFactory(server_max_window_bits=12, client_max_window_bits=12,
                                                    compress_settings={"memLevel": 5})],
                 max_size=self.config.ws_max_size, logger=logging.getLogger("uvicorn.error"))
+        self.sink = FrameSink()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # (none when the handshake was refused)
         if scope is not None:
             scope["extensions"][BATCH_WRITER_EXTENSION] = ProtocolBatchWriter(self)
+            scope["extensions"][FRAME_SINK_EXTENSION] = self.sink
 
     def send_receive_event_to_app(self) -> None:
+        if self.sink.take is not None and len(self.frames) == 1 and not self.close_sent:
+            data = self.frames[0]
+            try:
+                message = data.decode() if self.curr_msg_data_type == "text" else data
+            except UnicodeDecodeError:  # uvicorn's own path reports it and closes the socket
+                message = None
+            if message is not None and self.sink.offer(message, self.queue.empty()):
+                self.frames = []
+                return
         try:
             super().send_receive_event_to_app()
         except InvalidState:  # uvicorn's second close of a closing socket (after an invalid UTF-8 frame)

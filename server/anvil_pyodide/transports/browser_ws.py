@@ -32,6 +32,7 @@ from ..config import ServerConfig
 from ..origins import refused_origin
 from ..sessions.http import SESSION_COOKIE, SESSION_MESSAGE, resolve_session, session_reply, session_request
 from ..sessions.store import SessionStore
+from .frame_sink import FRAME_SINK_EXTENSION, FrameSink
 
 log = logging.getLogger("anvil_pyodide.ws")
 
@@ -69,16 +70,26 @@ class BrowserSocket:
         self.budget = peer.outbox.budget
         self.budget.on_stalled = self.stalled
         self.closing: asyncio.Task[None] | None = None
+        #: True while :meth:`run` waits for a message with nothing else in hand: messages may then be taken
+        #: straight from the protocol (:meth:`take`), in order, without waking it.
+        self.idle = False
 
     async def run(self) -> None:
         writer = asyncio.create_task(self.write_replies())
+        sink: FrameSink | None = self.websocket.scope.get("extensions", {}).get(FRAME_SINK_EXTENSION)
+        if sink is not None:
+            sink.take = self.take
         try:
             while True:
                 if self.budget.over:  # back-pressure: the browser is not reading its replies, read nothing more
                     await self.budget.room()
                 if self.closing is not None:
                     break
-                frame = await self.websocket.receive()
+                self.idle = True
+                try:
+                    frame = await self.websocket.receive()
+                finally:
+                    self.idle = False
                 if frame["type"] == "websocket.disconnect":
                     break
                 text = frame.get("text")
@@ -99,10 +110,38 @@ class BrowserSocket:
         except WebSocketDisconnect:
             pass
         finally:
+            if sink is not None:
+                sink.take = None
             self.peer.closed = True  # its calls still waiting for a thread will not start
             self.reader.clear()
             writer.cancel()
             self.peer.outbox.discard()  # nothing more is sent: what is queued is freed now
+
+    def take(self, frame: str | bytes) -> bool:
+        """A whole message straight from the protocol (transports/frame_sink.py), handled as :meth:`run` would,
+        when that needs no ``await``: the session is settled, :meth:`run` is waiting with nothing in hand, the
+        replies are within their budget and a text is short enough to parse on the loop. False: refused (it
+        goes through ``receive``). A frame that breaks the rules closes the socket, as in :meth:`run`."""
+        if not (self.idle and self.session_settled and self.closing is None and not self.budget.over):
+            return False
+        try:
+            if type(frame) is str:
+                if len(frame) > PARSE_OFF_LOOP_CHARS:
+                    return False
+                try:
+                    message = self.reader.text(frame)
+                except MessageRefused as e:
+                    self.on_refused(e)
+                    return True
+                if message is not None:
+                    self.on_settled_message(message)
+            else:
+                self.on_binary(frame)
+        except FrameError as e:
+            log.warning("closing browser socket: %s", e)
+            self.peer.closed = True
+            self.closing = asyncio.create_task(self.close(e.code, str(e)))  # run() ends on the disconnect
+        return True
 
     def stalled(self, reason: str) -> None:
         """Over the reply budget and nothing sent for ``--reply-stall-timeout``: close (its replies are dropped)."""
@@ -129,6 +168,10 @@ class BrowserSocket:
             await self.settle_session(message if kind == SESSION_MESSAGE else None)
             if kind == SESSION_MESSAGE:
                 return
+        self.on_settled_message(message)
+
+    def on_settled_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
         if kind == "CALL":
             self.on_call(message)
         elif kind == SESSION_MESSAGE:
