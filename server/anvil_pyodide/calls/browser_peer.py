@@ -81,7 +81,7 @@ class BrowserPeer:
             await touch_session(self.sessions, session.token)  # in use from now: not dropped as a page view's would be
             self.recent.forget()
         else:  # every call (keepalives too) counts as use, at least every check interval; an idle one may have expired
-            session = await self.sessions.open(self.token, self.recent) if self.token is not None else None
+            session = await self.sessions.open(self.token, self.recent, self.outbox.loop) if self.token is not None else None
         self.token = session.token if session is not None else None
         if session is None:
             raise anvil.server.SessionExpiredError("Session expired")

@@ -67,7 +67,7 @@ class Dispatcher:
 
     async def invoke(self, command: str, args: list[Any], kwargs: dict[str, Any], state: CallState) -> Any:
         """Run ``command`` for the call ``state``; returns its value or raises its exception."""
-        state.dispatcher, state.loop = self, asyncio.get_running_loop()
+        state.dispatcher, state.loop = self, state.loop or asyncio.get_running_loop()
         local = self.registry.lookup(command)
         if local is not None:
             work = self._run_local(local, args, kwargs, state)
@@ -82,7 +82,7 @@ class Dispatcher:
                            state: CallState) -> Any:
         """Run an in-process function that is not looked up by name (an HTTP endpoint, a route), with the
         same threads, context and timeout as a named call."""
-        state.dispatcher, state.loop = self, asyncio.get_running_loop()
+        state.dispatcher, state.loop = self, state.loop or asyncio.get_running_loop()
         return await self._timed(self._run_local(function, args, kwargs, state), function.name, state)
 
     async def _timed(self, work: Any, command: str, state: CallState) -> Any:
@@ -118,7 +118,7 @@ class Dispatcher:
         try:
             return await self.lanes.run(session.token, functools.partial(context.run, _contained, function.fn,
                                                                          *args, **kwargs), state.given_up,
-                                        state.reply_budget)
+                                        state.reply_budget, state.loop)
         finally:
             if pending and session.loaded:
                 self.session_readers.add(function.name)
@@ -127,7 +127,7 @@ class Dispatcher:
         """Run a ``require_user`` predicate (app code) on a worker thread, in the call's context."""
         context = contextvars.copy_context()
         context.run(current_call.set, state)
-        return self.pool.run(context.run, predicate, user)
+        return self.pool.run(context.run, predicate, user, loop=state.loop)
 
     def close(self) -> None:
         self.pool.close()

@@ -233,7 +233,7 @@ class CallHandler:
         except anvil.server.AnvilWrappedError as e:
             return EncodedMessage(error_message(call_id, e))
         state = peer.call_state(message, session, decoded.capabilities)
-        state.reply_budget = peer.outbox.budget
+        state.reply_budget, state.loop = peer.outbox.budget, peer.outbox.loop  # (the loop this call runs on)
         try:
             value = await self.dispatcher.invoke(command, decoded.message.get("args", []),
                                                  decoded.message.get("kwargs", {}), state)

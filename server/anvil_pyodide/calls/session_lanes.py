@@ -51,14 +51,14 @@ class SessionLanes:
         return (lane.running, len(lane.waiting)) if lane is not None else (0, 0)
 
     def run(self, key: Any, fn: Callable[[], Any], given_up: Callable[[], bool] = lambda: False,
-            room: ReplyBudget | None = None) -> Awaitable[Any]:
+            room: ReplyBudget | None = None, loop: asyncio.AbstractEventLoop | None = None) -> Awaitable[Any]:
         """``fn()`` in a worker thread once the session ``key`` has a free slot (and ``room`` is not over its
         budget). It never starts when ``given_up()`` is true by its turn (it raises :class:`CallerGone`), nor
-        when the wait is cancelled."""
+        when the wait is cancelled. ``loop``: the running loop, if the caller has it at hand."""
         lane = self._lane(key)
         if lane.running < self.per_session and not lane.waiting and (room is None or not room.over):
             lane.running += 1
-            return self._submit(key, lane, fn, given_up)  # a plain future: the common case costs no task
+            return self._submit(key, lane, fn, given_up, loop)  # a plain future: the common case costs no task
         return self._wait_then_run(key, fn, given_up, room)
 
     def _lane(self, key: Any) -> _Lane:
@@ -90,14 +90,16 @@ class SessionLanes:
             except BaseException:
                 self._finished(key, lane)
                 raise
-        return await self._submit(key, lane, fn, given_up)
+        return await self._submit(key, lane, fn, given_up, None)
 
-    def _submit(self, key: Any, lane: _Lane, fn: Callable[[], Any], given_up: Callable[[], bool]) -> Awaitable[Any]:
+    def _submit(self, key: Any, lane: _Lane, fn: Callable[[], Any], given_up: Callable[[], bool],
+                loop: asyncio.AbstractEventLoop | None) -> Awaitable[Any]:
         """Start ``fn`` on the pool; the future it returns gets its outcome, and the slot is freed, in one loop
         callback once the function has returned (so a call that timed out holds its slot until then)."""
-        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = loop or asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
         try:
-            self.pool.submit(_Returned(self, answer, key, lane), _unless_given_up, fn, given_up)
+            self.pool.submit(_Returned(self, answer, key, lane), _unless_given_up, fn, given_up, loop=loop)
         except BaseException:  # the pool is closed: the slot was never used
             self._finished(key, lane)
             raise

@@ -199,13 +199,14 @@ class SessionStore:
         """A new connection's memory of its session (see :meth:`open`)."""
         return RecentCheck(self.check_interval, self.clock, lambda: self.expirations)
 
-    async def open(self, token: str, recent: RecentCheck) -> Session | None:
+    async def open(self, token: str, recent: RecentCheck, loop: asyncio.AbstractEventLoop | None = None) -> Session | None:
         """The session ``token`` names, for one call of the connection whose memory is ``recent``; None if it
         expired or never existed.
 
         If the connection found the session within the check interval (and this process has expired no
         session since), the call starts without asking the store: the session is pending and its data is
-        read, counting as use, when first used (see :class:`Session`). Otherwise it is read now.
+        read, counting as use, when first used (see :class:`Session`). Otherwise it is read now. ``loop``: the
+        running loop, when the caller has it at hand (asking for it costs a system call on Python 3.11).
         """
         secret = recent.secret_for(token)
         if secret is None:
@@ -213,7 +214,7 @@ class SessionStore:
             recent.found(token, session.secret if session is not None else None)
             return session
         fetch = functools.partial(self._fetch, token, recent)
-        return Session(token, secret, None, {}, pending=PendingLoad(asyncio.get_running_loop(), fetch))
+        return Session(token, secret, None, {}, pending=PendingLoad(loop or asyncio.get_running_loop(), fetch))
 
     async def _fetch(self, token: str, recent: RecentCheck) -> Session:
         session = await self.get(token)

@@ -224,7 +224,7 @@ class BrowserSocket:
         self.peer.outbox.put(error_message(failed.message["id"], failed.error))
 
     def start(self, message: dict[str, Any], media: dict[str, bytes]) -> None:
-        task = asyncio.create_task(self.handler.handle(message, media, self.peer))
+        task = self.peer.outbox.loop.create_task(self.handler.handle(message, media, self.peer))
         self.calls.add(task)
         task.add_done_callback(self.calls.discard)
 
