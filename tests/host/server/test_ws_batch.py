@@ -15,6 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from anvil_pyodide.calls.outbox import BATCH_WRITER_EXTENSION
 from anvil_pyodide.ws_protocol import QuietWebSocketsProtocol
+from tests.support.asgi_lifespan import answer_lifespan
 from tests.support.live_server import free_port
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
@@ -34,10 +35,7 @@ class BatchApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+            return await answer_lifespan(receive, send)
         writer = scope["extensions"][BATCH_WRITER_EXTENSION]
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})

@@ -20,6 +20,7 @@ from anvil_pyodide.calls.reader import PARSE_OFF_LOOP_CHARS
 from anvil_pyodide.transports.frame_sink import FRAME_SINK_EXTENSION
 from anvil_pyodide.ws_protocol import QuietWebSocketsProtocol
 from tests.support.browser_protocol import BrowserClient
+from tests.support.asgi_lifespan import answer_lifespan
 from tests.support.live_server import LiveServer, free_port
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(120)]
@@ -35,10 +36,7 @@ class SinkApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+            return await answer_lifespan(receive, send)
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})
         self.send = send
