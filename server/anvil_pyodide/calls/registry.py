@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from dataclasses import dataclass
@@ -27,8 +28,9 @@ class ServerFunction:
     fn: Callable[..., Any]
     require_user: Any = False
 
-    @property
+    @functools.cached_property
     def is_async(self) -> bool:
+        """Whether ``fn`` is an ``async def`` function (looked at once: asked on every call)."""
         return inspect.iscoroutinefunction(self.fn)
 
 
