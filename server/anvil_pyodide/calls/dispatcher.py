@@ -26,6 +26,7 @@ from anvil._user_errors import not_logged_in
 
 from ..config import ServerConfig
 from .context import CallState, current_call
+from .deadline import within
 from .registry import FunctionRegistry, ServerFunction
 from .session_lanes import SessionLanes
 from .worker_pool import WorkerPool
@@ -86,13 +87,12 @@ class Dispatcher:
         return await self._timed(self._run_local(function, args, kwargs, state), function.name, state)
 
     async def _timed(self, work: Any, command: str, state: CallState) -> Any:
-        """Await ``work`` in the caller's own task (no task of its own: ``asyncio.timeout`` cancels what it
-        awaits when the call timeout passes)."""
+        """Await ``work`` in the caller's own task (no task of its own: :func:`~.deadline.within` cancels what
+        it awaits when the call timeout passes)."""
         if self.config.call_timeout is None:
             return await work
         try:
-            async with asyncio.timeout(self.config.call_timeout):
-                return await work
+            return await within(self.config.call_timeout, work, state.loop)
         except TimeoutError:
             state.timed_out = True  # if it has not started yet, it never will
             raise anvil.server.TimeoutError(
