@@ -59,6 +59,16 @@ TYPED = [
     {"when": [dt.date(2024, 5, 1)] * 3},  # the same object three times: three entries
     {"id": "c8", "response": "plain, but sent this way after marshal refused"},
     {},
+    # The pickle's shapes a one-pass writer has to place: tuples (items before their opcode) first in a list,
+    # nested, starting with a date, of more than 3 items; empty containers followed by siblings; a tuple or
+    # a list as a container's only item; the pickler's batches of 1000 (1000 keys: an extra empty batch).
+    {"r": [((1, dt.date(2024, 1, 1)), "x"), (dt.date(2024, 1, 2),), ((), [], {}, (4,)), [(5, 6, 7, 8)], [[]]]},
+    {"r": {"t": (1, 2, 3, 4, 5), "e": [], "d": {}, "x": [{}], "y": (dt.date(2024, 1, 3), [(), {"k": ()}])}},
+    {"r": [{f"k{i}": i for i in range(1000)}, {f"k{i}": i for i in range(1001)}, list(range(1000)),
+           list(range(1001)), tuple(range(1001))]},
+    {"r": {**{f"k{999 - i}": i for i in range(999)}, "k999": dt.date(2024, 1, 4), "a": 2 ** 40}},
+    {"z": {"b": [dt.date(2024, 1, 5), {"y": 2 ** 33, "x": dt.date(2024, 1, 6)}], "a": {"d": 2 ** 34, "c": (1,)}},
+     "y": [{"b": 1, "a": 2}], "a": math.nan},
 ]
 REFUSED = [
     {"response": dt.datetime(2024, 5, 1)},  # naive: the codec stamps the local offset
