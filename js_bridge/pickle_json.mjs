@@ -52,22 +52,19 @@ const TUPLE_STARTS = 0; // payload: the tuple's item count
 const REDUCTION = 1; // payload: the data offset after its REDUCE (the Writer skips to it)
 const SEQUENCE_BITS = 2 ** 21; // events at one offset: the later found (an outer tuple) first
 
-// The Writer's open containers: CONTEXT int32s each, [kind, items left, items written, first sorted pair or -1,
-// the current key's data range].
-const CONTEXT = 6;
-const C_KIND = 0, C_LEFT = 1, C_INDEX = 2, C_PAIRS = 3, C_KEY_START = 4, C_KEY_END = 5;
 // A sorted dict's pairs: PAIR int32s each, [its output offset, the entries' output offset, the key's data range].
 const PAIR = 4;
 
 const OBJECTS_KEY = new TextEncoder().encode("objects");
-const EMPTY_DICT_TEXT = [0x7b, 0x7d], EMPTY_LIST_TEXT = [0x5b, 0x5d];
+const EMPTY_LIST_TEXT = [0x5b, 0x5d], NULL = [0x6e, 0x75, 0x6c, 0x6c], TRUE = [0x74, 0x72, 0x75, 0x65];
+const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const textDecoder = new TextDecoder();
 
 // Kept between calls: allocating and zeroing megabytes per message cost more than reading it.
 const scratch = {
   stack: new Int32Array(STACK * 1024), memo: new Int32Array(3 * 1024), counts: new Int32Array(1024),
   plain: new Uint8Array(1024), events: new Int32Array(EVENT * 256), tupleItems: new Int32Array(3 * 64),
-  contexts: new Int32Array(CONTEXT * 64), pairs: new Int32Array(PAIR * 64), copy: new Uint8Array(4096),
+  path: new Int32Array(2 * 64), pairs: new Int32Array(PAIR * 64), copy: new Uint8Array(4096),
   out: new Uint8Array(0),
 };
 
@@ -455,8 +452,9 @@ class Scanner {
   }
 }
 
-/** Writes the JSON in one forward pass over the opcodes with what the Scanner found: brackets and separators
- *  from the item counts, tuples opened where they start, reductions skipped, entries with their paths. */
+/** Writes the JSON in one forward pass over the opcodes with what the Scanner found, by recursive descent:
+ *  each list's and dict's items counted off, tuples opened where they start, reductions skipped, entries with
+ *  their paths (kept only inside containers that hold entries). */
 class Writer extends JsonBuffer {
   constructor(scanner) {
     super(0);
@@ -465,88 +463,192 @@ class Writer extends JsonBuffer {
     this.scanner = scanner;
     this.data = data;
     this.view = scanner.view;
-    this.contexts = scratch.contexts;
+    this.at = 0;
+    this.order = scanner.eventOrder();
+    this.next = 0;
+    this.nextOffset = this.order.length ? scanner.events[this.order[0] * EVENT] : -1;
     this.depth = 0;
+    this.path = scratch.path; // per level: [key start, key end] or [-1, index]
     this.pairs = scratch.pairs;
     this.pairCount = 0;
     this.entries = new JsonBuffer(256); // each entry with a ", " before it
     this.nextEntry = 0;
     this.containers = 0;
+    this.lastSorted = null;
   }
 
-  /** The separator before a value (not a key) in the open container. */
-  begin() {
-    if (!this.depth) return;
-    const at = (this.depth - 1) * CONTEXT;
-    const index = this.contexts[at + C_INDEX];
-    if (index) this.pair(this.contexts[at + C_KIND] === DICT && (index & 1) ? COLON_SPACE : COMMA_SPACE);
-  }
-
-  /** After a value: counts it, and closes each container it completes (the message's own dict closes at STOP). */
-  end() {
-    const contexts = this.contexts;
-    for (let depth = this.depth; depth > 0; depth--) {
-      const at = (depth - 1) * CONTEXT;
-      contexts[at + C_INDEX]++;
-      if (--contexts[at + C_LEFT] > 0 || depth === 1) return;
-      this.close(at);
-      this.depth = depth - 1;
+  /** Moves past the opcodes that only build containers (MARK, APPENDS, TUPLE, MEMOIZE...: the Scanner's
+   *  counts and events stand for them) to the next value's first opcode. */
+  skip() {
+    const data = this.data;
+    let at = this.at;
+    for (;;) {
+      switch (data[at]) {
+        case 0x28: case 0x61: case 0x65: case 0x73: case 0x75: case 0x74: case 0x85: case 0x86: case 0x87: case 0x94:
+          at++;
+          continue;
+        case 0x95: at += 9; continue; // FRAME
+        case 0x80: at += 2; continue; // PROTO
+      }
+      this.at = at;
+      return at;
     }
   }
 
-  open(kind, count, sorted) {
-    if (this.depth > MAX_DEPTH) throw new NotTyped();
-    this.byte(kind === DICT ? 0x7b : 0x5b);
-    const at = this.depth++ * CONTEXT;
-    if (at + CONTEXT > this.contexts.length) this.contexts = scratch.contexts = grown(this.contexts, at + CONTEXT);
-    const contexts = this.contexts;
-    contexts[at + C_KIND] = kind;
-    contexts[at + C_LEFT] = count;
-    contexts[at + C_INDEX] = 0;
-    contexts[at + C_PAIRS] = sorted ? this.pairCount : -1;
+  /** The next value. */
+  value() {
+    const at = this.skip();
+    if (at === this.nextOffset) return this.event();
+    const data = this.data;
+    const view = this.view;
+    this.at = at + 1;
+    switch (data[at]) {
+      case 0x4e: return this.literal(NULL); // NONE
+      case 0x88: return this.literal(TRUE); // NEWTRUE
+      case 0x89: return this.literal(FALSE); // NEWFALSE
+      case 0x4b: this.at++; return this.int(data[at + 1]); // BININT1
+      case 0x4d: this.at += 2; return this.int(view.getUint16(at + 1, true)); // BININT2
+      case 0x4a: { // BININT
+        const value = view.getInt32(at + 1, true);
+        this.at += 4;
+        return value < -INT_LIMIT ? this.entry() : this.int(value);
+      }
+      case 0x8a: case 0x8b: { // LONG1, LONG4
+        const length = data[at] === 0x8a ? data[at + 1] : view.getUint32(at + 1, true);
+        const start = at + (data[at] === 0x8a ? 2 : 5);
+        const value = longValue(data, start, length);
+        this.at = start + length;
+        return typeof value === "number" ? this.int(value) : this.entry();
+      }
+      case 0x47: { // BINFLOAT
+        const value = view.getFloat64(at + 1, false);
+        this.at += 8;
+        return Number.isFinite(value) ? this.float(value) : this.entry();
+      }
+      case 0x8c: case 0x58: case 0x68: case 0x6a: // SHORT_BINUNICODE, BINUNICODE, BINGET, LONG_BINGET
+        this.at = at;
+        return this.string();
+      case 0x5d: return this.list(); // EMPTY_LIST
+      case 0x7d: return this.dict(false); // EMPTY_DICT
+      case 0x29: return this.literal(EMPTY_LIST_TEXT); // EMPTY_TUPLE
+    }
+    throw new NotTyped(); // (the Scanner has checked every opcode a value starts with)
   }
 
-  close(at) {
-    if (this.contexts[at + C_KIND] !== DICT) return this.byte(0x5d);
-    if (this.contexts[at + C_PAIRS] >= 0) this.sortPairs(this.contexts[at + C_PAIRS]);
-    this.byte(0x7d);
+  /** A tuple starts here (its items come before its opcode), or a reduction (a date...) to skip. */
+  event() {
+    const events = this.scanner.events;
+    const event = this.order[this.next++] * EVENT;
+    this.nextOffset = this.next < this.order.length ? events[this.order[this.next] * EVENT] : -1;
+    if (events[event + 1] === TUPLE_STARTS) return this.sequence(events[event + 2], false);
+    this.entry();
+    this.at = events[event + 2];
   }
 
-  /** A list or dict (the Scanner's next container). */
-  container(kind) {
+  /** A str (or a str met before), returned as its data range in `this.key` when it is a key. */
+  string() {
+    const data = this.data;
+    const at = this.at;
+    let start, end;
+    switch (data[at]) {
+      case 0x8c: start = at + 2; end = start + data[at + 1]; break; // SHORT_BINUNICODE
+      case 0x58: start = at + 5; end = start + this.view.getUint32(at + 1, true); break; // BINUNICODE
+      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+        this.at = at + (data[at] === 0x68 ? 2 : 5);
+        const index = (data[at] === 0x68 ? data[at + 1] : this.view.getUint32(at + 1, true)) * 3;
+        const memo = this.scanner.memo;
+        if (memo[index] !== STR) return this.entry(); // a date met before (the Scanner allows nothing else)
+        this.keyStart = memo[index + 1];
+        this.keyEnd = memo[index + 2];
+        return this.utf8String(data, this.keyStart, this.keyEnd);
+      }
+      default: throw new NotTyped();
+    }
+    this.at = end;
+    this.keyStart = start;
+    this.keyEnd = end;
+    this.utf8String(data, start, end);
+  }
+
+  literal(bytes) {
+    this.reserve(bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.out[this.length++] = bytes[i];
+  }
+
+  enter() {
+    if (++this.depth > MAX_DEPTH) throw new NotTyped();
+  }
+
+  list() {
     const number = this.containers++;
-    const count = this.scanner.counts[number];
-    this.begin();
-    if (count || !this.depth) return this.open(kind, count, kind === DICT && !this.scanner.plain[number]);
-    this.pair(kind === DICT ? EMPTY_DICT_TEXT : EMPTY_LIST_TEXT);
-    this.end();
+    this.sequence(this.scanner.counts[number], this.scanner.plain[number]);
   }
 
-  /** A str at data[a:b]: a dict's key or a value. */
-  string(a, b) {
-    const depth = this.depth;
-    const at = (depth - 1) * CONTEXT;
-    const contexts = this.contexts;
-    if (depth && contexts[at + C_KIND] === DICT && !(contexts[at + C_INDEX] & 1)) {
-      if (contexts[at + C_INDEX]) this.pair(COMMA_SPACE);
-      contexts[at + C_KEY_START] = a;
-      contexts[at + C_KEY_END] = b;
-      if (contexts[at + C_PAIRS] >= 0) this.pairStarts(a, b);
-      if (depth === 1 && isObjectsKey(this.data, a, b)) throw new NotTyped(); // the encoder's own key
+  /** A list or tuple of `count` items; the path kept unless it is plain. */
+  sequence(count, plain) {
+    this.enter();
+    this.byte(0x5b);
+    if (plain) {
+      for (let i = 0; i < count; i++) {
+        if (i) this.pair(COMMA_SPACE);
+        this.value();
+      }
     } else {
-      this.begin();
+      const level = this.pushPath(-1, 0);
+      for (let i = 0; i < count; i++) {
+        if (i) this.pair(COMMA_SPACE);
+        this.path[level + 1] = i;
+        this.value();
+      }
     }
-    this.utf8String(this.data, a, b);
-    this.end();
+    this.byte(0x5d);
+    this.depth--;
   }
 
-  pairStarts(a, b) {
-    const at = this.pairCount++ * PAIR;
-    if (at + PAIR > this.pairs.length) this.pairs = scratch.pairs = grown(this.pairs, at + PAIR);
-    this.pairs[at] = this.length;
-    this.pairs[at + 1] = this.entries.length;
-    this.pairs[at + 2] = a;
-    this.pairs[at + 3] = b;
+  pushPath(a, b) {
+    const level = (this.depth - 1) * 2;
+    if (level + 2 > this.path.length) this.path = scratch.path = grown(this.path, level + 2);
+    this.path[level] = a;
+    this.path[level + 1] = b;
+    return level;
+  }
+
+  /** A dict: its keys sorted unless it is plain; the message's own dict (`root`) is left open for `objects`. */
+  dict(root) {
+    const number = this.containers++;
+    const pairs = this.scanner.counts[number] / 2;
+    const sorted = !this.scanner.plain[number];
+    this.enter();
+    this.byte(0x7b);
+    const level = sorted ? this.pushPath(0, 0) : -1;
+    const first = this.pairCount;
+    for (let i = 0; i < pairs; i++) {
+      if (i) this.pair(COMMA_SPACE);
+      const keyAt = this.length;
+      this.skip();
+      this.string();
+      if (root && isObjectsKey(this.data, this.keyStart, this.keyEnd)) throw new NotTyped(); // the encoder's own
+      if (sorted) {
+        this.pairStarts(keyAt, this.keyStart, this.keyEnd);
+        this.path[level] = this.keyStart;
+        this.path[level + 1] = this.keyEnd;
+      }
+      this.pair(COLON_SPACE);
+      this.value();
+    }
+    if (sorted) this.sortPairs(first);
+    this.depth--;
+    if (!root) this.byte(0x7d);
+    return pairs;
+  }
+
+  pairStarts(at, keyStart, keyEnd) {
+    const index = this.pairCount++ * PAIR;
+    if (index + PAIR > this.pairs.length) this.pairs = scratch.pairs = grown(this.pairs, index + PAIR);
+    this.pairs[index] = at;
+    this.pairs[index + 1] = this.entries.length;
+    this.pairs[index + 2] = keyStart;
+    this.pairs[index + 3] = keyEnd;
   }
 
   /** The dict whose pairs are pairs[first:]: rewritten with its keys sorted, and its entries in that order. */
@@ -559,9 +661,7 @@ class Writer extends JsonBuffer {
     let sorted = true;
     for (let i = first + 1; i < first + count && sorted; i++) sorted = before(i - 1, i);
     if (sorted) return;
-    const order = [];
-    for (let i = first; i < first + count; i++) order.push(i);
-    order.sort((x, y) => (before(x, y) ? -1 : 1)); // (keys differ)
+    const order = this.sortedOrder(first, count, before);
     const last = first + count - 1;
     for (let i = first; i <= last; i++) { // where each pair's text and entries end
       pairs[i * PAIR + 2] = i < last ? pairs[(i + 1) * PAIR] - 2 : this.length; // (its ", " left out)
@@ -571,128 +671,48 @@ class Writer extends JsonBuffer {
     permute(this.entries, order, pairs, 1, null);
   }
 
-  /** null here, and its entry (the Scanner's next) with the path of the open containers. */
+  /** pairs[first:first + count] in key order (as indices into pairs). Records of one shape have their keys in
+   *  the same order, as the same memoized strs: the last dict's order is reused when its keys are the same. */
+  sortedOrder(first, count, before) {
+    const pairs = this.pairs;
+    const last = this.lastSorted;
+    let same = last !== null && last.keys.length === count;
+    for (let i = 0; i < count && same; i++) same = last.keys[i] === pairs[(first + i) * PAIR + 2];
+    if (same) return last.order.map((i) => first + i);
+    const order = [];
+    for (let i = first; i < first + count; i++) order.push(i);
+    order.sort((x, y) => (before(x, y) ? -1 : 1)); // (keys differ)
+    const keys = new Int32Array(count);
+    for (let i = 0; i < count; i++) keys[i] = pairs[(first + i) * PAIR + 2];
+    this.lastSorted = { keys, order: order.map((i) => i - first) };
+    return order;
+  }
+
+  /** null here, and its entry (the Scanner's next) with the path of the containers it is in. */
   entry() {
     const scanner = this.scanner;
     const index = this.nextEntry++;
     const entries = this.entries;
     entries.ascii(`, {"type": ["${scanner.entryTypes[index]}"], "value": "${scanner.entryValues[index]}", "path": [`);
-    const contexts = this.contexts;
-    for (let depth = 0; depth < this.depth; depth++) {
-      if (depth) entries.pair(COMMA_SPACE);
-      const at = depth * CONTEXT;
-      if (contexts[at + C_KIND] === DICT) entries.utf8String(this.data, contexts[at + C_KEY_START], contexts[at + C_KEY_END]);
-      else entries.int(contexts[at + C_INDEX]);
+    const path = this.path;
+    for (let level = 0; level < this.depth * 2; level += 2) {
+      if (level) entries.pair(COMMA_SPACE);
+      if (path[level] < 0) entries.int(path[level + 1]);
+      else entries.utf8String(this.data, path[level], path[level + 1]);
     }
     entries.ascii("]}");
-    this.ascii("null");
+    this.literal(NULL);
   }
 
   /** The message's text, `objects` last. */
   write() {
-    const data = this.data;
-    const view = this.view;
-    const scanner = this.scanner;
-    const events = scanner.events;
-    const order = scanner.eventOrder();
-    let next = 0;
-    let nextOffset = order.length ? events[order[0] * EVENT] : -1;
-    let at = 0;
-    while (at < data.length) {
-      while (at === nextOffset) { // a tuple starts here, or a reduction (a date...)
-        const event = order[next++] * EVENT;
-        nextOffset = next < order.length ? events[order[next] * EVENT] : -1;
-        this.begin();
-        if (events[event + 1] === TUPLE_STARTS) {
-          this.open(TUPLE, events[event + 2], false);
-        } else {
-          this.entry();
-          this.end();
-          at = events[event + 2];
-        }
-      }
-      const op = data[at++];
-      switch (op) {
-        case 0x80: at++; break; // PROTO
-        case 0x95: at += 8; break; // FRAME
-        case 0x2e: return this.finish(); // STOP
-        case 0x4e: this.begin(); this.ascii("null"); this.end(); break; // NONE
-        case 0x88: this.begin(); this.ascii("true"); this.end(); break; // NEWTRUE
-        case 0x89: this.begin(); this.ascii("false"); this.end(); break; // NEWFALSE
-        case 0x4a: { // BININT
-          const value = view.getInt32(at, true);
-          at += 4;
-          this.begin();
-          if (value < -INT_LIMIT) this.entry();
-          else this.int(value);
-          this.end();
-          break;
-        }
-        case 0x4b: this.begin(); this.int(data[at++]); this.end(); break; // BININT1
-        case 0x4d: this.begin(); this.int(view.getUint16(at, true)); at += 2; this.end(); break; // BININT2
-        case 0x8a: case 0x8b: { // LONG1, LONG4
-          const length = op === 0x8a ? data[at++] : view.getUint32(at, true);
-          if (op === 0x8b) at += 4;
-          const value = longValue(data, at, length);
-          at += length;
-          this.begin();
-          if (typeof value === "number") this.int(value);
-          else this.entry();
-          this.end();
-          break;
-        }
-        case 0x47: { // BINFLOAT
-          const value = view.getFloat64(at, false);
-          at += 8;
-          this.begin();
-          if (Number.isFinite(value)) this.float(value);
-          else this.entry();
-          this.end();
-          break;
-        }
-        case 0x8c: { // SHORT_BINUNICODE
-          const length = data[at++];
-          this.string(at, at + length);
-          at += length;
-          break;
-        }
-        case 0x58: { // BINUNICODE
-          const length = view.getUint32(at, true);
-          at += 4;
-          this.string(at, at + length);
-          at += length;
-          break;
-        }
-        case 0x5d: this.container(LIST); break; // EMPTY_LIST
-        case 0x7d: this.container(DICT); break; // EMPTY_DICT
-        case 0x29: this.begin(); this.pair(EMPTY_LIST_TEXT); this.end(); break; // EMPTY_TUPLE
-        case 0x68: case 0x6a: { // BINGET, LONG_BINGET: a str or a date met before
-          const index = op === 0x68 ? data[at++] : view.getUint32(at, true);
-          if (op === 0x6a) at += 4;
-          const memo = scanner.memo;
-          if (memo[index * 3] === STR) {
-            this.string(memo[index * 3 + 1], memo[index * 3 + 2]);
-          } else {
-            this.begin();
-            this.entry();
-            this.end();
-          }
-          break;
-        }
-        // The containers' and tuples' own opcodes: the Scanner's counts and events stand for them.
-        case 0x28: case 0x61: case 0x65: case 0x73: case 0x75: case 0x74: case 0x85: case 0x86: case 0x87: case 0x94: break;
-        default: throw new NotTyped(); // (the Scanner has checked every opcode a value can start with)
-      }
-    }
-    throw new NotTyped();
-  }
-
-  finish() {
-    if (this.depth !== 1 || this.contexts[C_LEFT] !== 0 || this.nextEntry !== this.scanner.entryTypes.length) {
-      throw new NotTyped();
-    }
-    if (this.contexts[C_PAIRS] >= 0) this.sortPairs(this.contexts[C_PAIRS]);
-    this.ascii(this.contexts[C_INDEX] ? ', "objects": [' : '"objects": [');
+    this.skip();
+    if (this.data[this.at++] !== 0x7d) throw new NotTyped();
+    const pairs = this.dict(true);
+    this.skip();
+    if (this.at !== this.data.length - 1 || this.data[this.at] !== 0x2e || this.next !== this.order.length ||
+        this.nextEntry !== this.scanner.entryTypes.length) throw new NotTyped();
+    this.ascii(pairs ? ', "objects": [' : '"objects": [');
     const entries = this.entries;
     if (entries.length) {
       this.reserve(entries.length);
