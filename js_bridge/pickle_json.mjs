@@ -60,10 +60,30 @@ const EMPTY_LIST_TEXT = [0x5b, 0x5d], NULL = [0x6e, 0x75, 0x6c, 0x6c], TRUE = [0
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const textDecoder = new TextDecoder();
 
+/** The entries' kinds (what the Scanner records: ENTRY_FIELDS int32s each, [kind, a, b]) and how each begins. */
+const ENTRY_FIELDS = 3;
+const E_DATE = 0; // a: the state bytes' offset
+const E_DATETIME = 1; // a: the same; b: the offset in seconds east of UTC
+const E_LONG = 2; // a, b: LONG1/LONG4's bytes are data[a:a + b]
+const E_INT32_MIN = 3, E_NAN = 4, E_INFINITY = 5, E_MINUS_INFINITY = 6;
+const utf8 = (text) => Array.from(new TextEncoder().encode(text));
+const entryStart = (type) => utf8(`, {"type": ["${type}"], "value": "`);
+const ENTRY_STARTS = [entryStart("Date"), entryStart("DateTime"), entryStart("Long"), entryStart("Long"),
+  entryStart("Float"), entryStart("Float"), entryStart("Float")];
+const ENTRY_VALUES = { [E_INT32_MIN]: utf8("-2147483648"), [E_NAN]: utf8("NaN"), [E_INFINITY]: utf8("Infinity"),
+  [E_MINUS_INFINITY]: utf8("-Infinity") };
+const ENTRY_PATH = utf8('", "path": [');
+const ENTRY_END = utf8("]}");
+
+function nonFiniteKind(value) {
+  return Number.isNaN(value) ? E_NAN : value > 0 ? E_INFINITY : E_MINUS_INFINITY;
+}
+
 // Kept between calls: allocating and zeroing megabytes per message cost more than reading it.
 const scratch = {
   stack: new Int32Array(STACK * 1024), memo: new Int32Array(3 * 1024), counts: new Int32Array(1024),
-  plain: new Uint8Array(1024), events: new Int32Array(EVENT * 256), tupleItems: new Int32Array(3 * 64),
+  plain: new Uint8Array(1024), entryData: new Int32Array(ENTRY_FIELDS * 256), events: new Int32Array(EVENT * 256),
+  tupleItems: new Int32Array(3 * 64),
   path: new Int32Array(2 * 64), pairs: new Int32Array(PAIR * 64), copy: new Uint8Array(4096),
   out: new Uint8Array(0),
 };
@@ -76,21 +96,44 @@ function grown(array, needed) {
   return copy;
 }
 
-function pad(value, width) {
-  return String(value).padStart(width, "0");
+/** `value` (a non-negative integer below 2**53) in decimal, zero-padded to `width` digits. */
+function writeDigits(buffer, value, width) {
+  let digits = 1;
+  for (let rest = Math.floor(value / 10); rest > 0; rest = Math.floor(rest / 10)) digits++;
+  digits = Math.max(digits, width);
+  buffer.reserve(digits);
+  const out = buffer.out;
+  for (let at = buffer.length + digits - 1; at >= buffer.length; at--) {
+    out[at] = 0x30 + value % 10;
+    value = Math.floor(value / 10);
+  }
+  buffer.length += digits;
 }
 
-/** Python's format_date / format_datetime (client/anvil/_wire/scalars.py) from the pickled state bytes. */
-function dateText(data, start) {
-  return `${pad(data[start] * 256 + data[start + 1], 4)}-${pad(data[start + 2] & 0x7f, 2)}-${pad(data[start + 3], 2)}`;
+/** Python's format_date (client/anvil/_wire/scalars.py) from a date's pickled state bytes at data[start]. */
+function writeDate(buffer, data, start) {
+  writeDigits(buffer, data[start] * 256 + data[start + 1], 4);
+  buffer.byte(0x2d);
+  writeDigits(buffer, data[start + 2] & 0x7f, 2); // (a datetime's fold is the month's top bit)
+  buffer.byte(0x2d);
+  writeDigits(buffer, data[start + 3], 2);
 }
 
-function datetimeText(data, start, offsetSeconds) {
-  if (offsetSeconds % 60) throw new NotTyped(); // the encoder refuses it (SerializationError)
+/** Python's format_datetime from a datetime's state bytes and its offset (whole minutes) east of UTC. */
+function writeDatetime(buffer, data, start, offsetSeconds) {
+  writeDate(buffer, data, start);
+  buffer.byte(0x20);
+  writeDigits(buffer, data[start + 4], 2);
+  buffer.byte(0x3a);
+  writeDigits(buffer, data[start + 5], 2);
+  buffer.byte(0x3a);
+  writeDigits(buffer, data[start + 6], 2);
+  buffer.byte(0x2e);
+  writeDigits(buffer, (data[start + 7] << 16) | (data[start + 8] << 8) | data[start + 9], 6);
   const minutes = Math.abs(offsetSeconds) / 60;
-  const microsecond = (data[start + 7] << 16) | (data[start + 8] << 8) | data[start + 9];
-  return `${dateText(data, start)} ${pad(data[start + 4], 2)}:${pad(data[start + 5], 2)}:${pad(data[start + 6], 2)}` +
-    `.${pad(microsecond, 6)}${offsetSeconds < 0 ? "-" : "+"}${pad(Math.floor(minutes / 60), 2)}${pad(minutes % 60, 2)}`;
+  buffer.byte(offsetSeconds < 0 ? 0x2d : 0x2b);
+  writeDigits(buffer, Math.floor(minutes / 60), 2);
+  writeDigits(buffer, minutes % 60, 2);
 }
 
 /** The int of LONG1/LONG4's `length` little-endian two's complement bytes at data[start]: a number when the
@@ -103,9 +146,6 @@ function longValue(data, start, length) {
   return value >= -INT_LIMIT && value <= INT_LIMIT ? Number(value) : value;
 }
 
-function nonFiniteText(value) {
-  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-}
 
 function isObjectsKey(data, a, b) {
   if (b - a !== OBJECTS_KEY.length) return false;
@@ -165,8 +205,8 @@ class Scanner {
     this.eventCount = 0;
     this.tupleItems = scratch.tupleItems;
     this.tupleItemCount = 0;
-    this.entryTypes = [];
-    this.entryValues = [];
+    this.entryData = scratch.entryData;
+    this.entryCount = 0;
   }
 
   push(kind, start, a, b) {
@@ -180,10 +220,16 @@ class Scanner {
     this.depth++;
   }
 
-  entry(type, value) {
-    this.entryTypes.push(type);
-    this.entryValues.push(value);
-    return this.entryTypes.length - 1;
+  /** A new entry's index. */
+  entry(kind, a, b) {
+    const at = this.entryCount * ENTRY_FIELDS;
+    if (at + ENTRY_FIELDS > this.entryData.length) {
+      this.entryData = scratch.entryData = grown(this.entryData, at + ENTRY_FIELDS);
+    }
+    this.entryData[at] = kind;
+    this.entryData[at + 1] = a;
+    this.entryData[at + 2] = b;
+    return this.entryCount++;
   }
 
   container(kind, start) {
@@ -297,7 +343,7 @@ class Scanner {
         case 0x4a: { // BININT
           const value = view.getInt32(this.at, true);
           this.at += 4;
-          if (value < -INT_LIMIT) this.push(ENTRY, start, this.entry("Long", String(value)), 0);
+          if (value < -INT_LIMIT) this.push(ENTRY, start, this.entry(E_INT32_MIN, 0, 0), 0);
           else this.push(INT, start, value, 0);
           break;
         }
@@ -308,16 +354,16 @@ class Scanner {
           if (op === 0x8b) this.at += 4;
           if (this.at + length > data.length) throw new NotTyped();
           const value = longValue(data, this.at, length);
-          this.at += length;
           if (typeof value === "number") this.push(INT, start, value, 0);
-          else this.push(ENTRY, start, this.entry("Long", value.toString()), 0);
+          else this.push(ENTRY, start, this.entry(E_LONG, this.at, length), 0);
+          this.at += length;
           break;
         }
         case 0x47: { // BINFLOAT
           const value = view.getFloat64(this.at, false);
           this.at += 8;
           if (Number.isFinite(value)) this.push(SCALAR, start, 0, 0);
-          else this.push(ENTRY, start, this.entry("Float", nonFiniteText(value)), 0);
+          else this.push(ENTRY, start, this.entry(nonFiniteKind(value), 0, 0), 0);
           break;
         }
         case 0x8c: case 0x58: case 0x43: { // SHORT_BINUNICODE, BINUNICODE, SHORT_BINBYTES
@@ -370,7 +416,10 @@ class Scanner {
     const kind = this.memo[index * 3];
     const a = this.memo[index * 3 + 1];
     if (kind === LIST || kind === DICT || kind === TUPLE || kind === ARGUMENTS) throw new NotTyped();
-    if (kind === ENTRY) this.push(ENTRY, start, this.entry(this.entryTypes[a], this.entryValues[a]), 0);
+    if (kind === ENTRY) { // (a date met before: an entry of its own)
+      const at = a * ENTRY_FIELDS;
+      this.push(ENTRY, start, this.entry(this.entryData[at], this.entryData[at + 1], this.entryData[at + 2]), 0);
+    }
     else this.push(kind, start, a, this.memo[index * 3 + 2]);
   }
 
@@ -414,12 +463,13 @@ class Scanner {
       case DATE:
         if (count !== 1 || kindOf(0) !== BYTES || length(0) !== 4) throw new NotTyped();
         kind = ENTRY;
-        value = this.entry("Date", dateText(this.data, a(0)));
+        value = this.entry(E_DATE, a(0), 0);
         break;
       case DATETIME:
         if (count !== 2 || kindOf(0) !== BYTES || length(0) !== 10 || kindOf(1) !== OFFSET) throw new NotTyped();
         kind = ENTRY;
-        value = this.entry("DateTime", datetimeText(this.data, a(0), a(1)));
+        if (a(1) % 60) throw new NotTyped(); // an offset with seconds: the encoder refuses it (SerializationError)
+        value = this.entry(E_DATETIME, a(0), a(1));
         break;
       case TIMEZONE:
         if (kindOf(0) !== OFFSET || !(count === 1 || count === 2 && kindOf(1) === STR)) throw new NotTyped();
@@ -444,7 +494,9 @@ class Scanner {
   eventOrder() {
     if (this.eventCount >= SEQUENCE_BITS) throw new NotTyped();
     const keys = new Float64Array(this.eventCount);
-    for (let i = 0; i < this.eventCount; i++) keys[i] = this.events[i * EVENT] * SEQUENCE_BITS + (SEQUENCE_BITS - 1 - i);
+    for (let i = 0; i < this.eventCount; i++) {
+      keys[i] = this.events[i * EVENT] * SEQUENCE_BITS + (SEQUENCE_BITS - 1 - i);
+    }
     keys.sort();
     const order = new Int32Array(this.eventCount);
     for (let i = 0; i < keys.length; i++) order[i] = SEQUENCE_BITS - 1 - (keys[i] % SEQUENCE_BITS);
@@ -570,9 +622,10 @@ class Writer extends JsonBuffer {
     this.utf8String(data, start, end);
   }
 
-  literal(bytes) {
-    this.reserve(bytes.length);
-    for (let i = 0; i < bytes.length; i++) this.out[this.length++] = bytes[i];
+  literal(bytes, buffer = this) {
+    buffer.reserve(bytes.length);
+    const out = buffer.out;
+    for (let i = 0; i < bytes.length; i++) out[buffer.length++] = bytes[i];
   }
 
   enter() {
@@ -657,7 +710,8 @@ class Writer extends JsonBuffer {
     this.pairCount = first;
     const pairs = this.pairs;
     const data = this.data;
-    const before = (x, y) => compareBytes(data, pairs[x * PAIR + 2], pairs[x * PAIR + 3], pairs[y * PAIR + 2], pairs[y * PAIR + 3]) < 0;
+    const before = (x, y) =>
+      compareBytes(data, pairs[x * PAIR + 2], pairs[x * PAIR + 3], pairs[y * PAIR + 2], pairs[y * PAIR + 3]) < 0;
     let sorted = true;
     for (let i = first + 1; i < first + count && sorted; i++) sorted = before(i - 1, i);
     if (sorted) return;
@@ -693,15 +747,23 @@ class Writer extends JsonBuffer {
     const scanner = this.scanner;
     const index = this.nextEntry++;
     const entries = this.entries;
-    entries.ascii(`, {"type": ["${scanner.entryTypes[index]}"], "value": "${scanner.entryValues[index]}", "path": [`);
+    const at = index * ENTRY_FIELDS;
+    const kind = scanner.entryData[at];
+    const a = scanner.entryData[at + 1];
+    this.literal(ENTRY_STARTS[kind], entries);
+    if (kind === E_DATE) writeDate(entries, this.data, a);
+    else if (kind === E_DATETIME) writeDatetime(entries, this.data, a, scanner.entryData[at + 2]);
+    else if (kind === E_LONG) entries.ascii(longValue(this.data, a, scanner.entryData[at + 2]).toString());
+    else this.literal(ENTRY_VALUES[kind], entries);
+    this.literal(ENTRY_PATH, entries);
     const path = this.path;
     for (let level = 0; level < this.depth * 2; level += 2) {
       if (level) entries.pair(COMMA_SPACE);
       if (path[level] < 0) entries.int(path[level + 1]);
       else entries.utf8String(this.data, path[level], path[level + 1]);
     }
-    entries.ascii("]}");
-    this.literal(NULL);
+    this.literal(ENTRY_END, entries);
+    this.literal(NULL, this);
   }
 
   /** The message's text, `objects` last. */
@@ -711,7 +773,7 @@ class Writer extends JsonBuffer {
     const pairs = this.dict(true);
     this.skip();
     if (this.at !== this.data.length - 1 || this.data[this.at] !== 0x2e || this.next !== this.order.length ||
-        this.nextEntry !== this.scanner.entryTypes.length) throw new NotTyped();
+        this.nextEntry !== this.scanner.entryCount) throw new NotTyped();
     this.ascii(pairs ? ', "objects": [' : '"objects": [');
     const entries = this.entries;
     if (entries.length) {

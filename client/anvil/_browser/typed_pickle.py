@@ -42,7 +42,8 @@ class _TypedPickler(pickle.Pickler):
     dates, datetimes, ``datetime.timezone`` offsets (a naive datetime or another tzinfo: JS refuses, or the
     table stops it). Nothing else's ``__reduce__`` runs."""
 
-    dispatch_table = _DatetimeReductions({kind: _OWN_REDUCTION for kind in (dt.date, dt.datetime, dt.timezone, dt.timedelta)})
+    dispatch_table = _DatetimeReductions(
+        {kind: _OWN_REDUCTION for kind in (dt.date, dt.datetime, dt.timezone, dt.timedelta)})
 
 
 def typed_pickle(message: dict[str, Any]) -> bytes | None:
