@@ -1,7 +1,7 @@
 """client/anvil/_browser/wire_text.py picks the bridge's path for a long message: one whose first values hold a
-date, a datetime, a Long or a non-finite float goes straight to the typed (pickle) path, without the marshal
-attempt (which walks the whole message before refusing a date); any other is tried on the plain (marshal) path
-first, as before. The bridge here is a stand-in that records which helper was asked."""
+date or a datetime goes straight to the typed (pickle) path, without the marshal attempt (which walks the whole
+message before refusing a date); any other is tried on the plain (marshal) path first, as before. The bridge
+here is a stand-in that records which helper was asked."""
 
 from __future__ import annotations
 
@@ -35,11 +35,16 @@ def records(count: int, **extra: Any) -> list[dict[str, Any]]:
     return [{"id": i, "name": f"record {i}", "tags": ["a", "b"], **extra} for i in range(count)]
 
 
-@pytest.mark.parametrize("value", [dt.date(2024, 5, 1), dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc), 2 ** 40,
-                                   -2 ** 31, math.nan, -math.inf])
-def test_a_message_starting_with_a_typed_value_skips_the_marshal_attempt(asked: list[str], value: Any) -> None:
+@pytest.mark.parametrize("value", [dt.date(2024, 5, 1), dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)])
+def test_a_message_starting_with_a_date_skips_the_marshal_attempt(asked: list[str], value: Any) -> None:
     wire_text.js_message_text({"id": "c1", "response": records(300, when=value)})
     assert asked == ["typed"]
+
+
+@pytest.mark.parametrize("value", [2 ** 40, -2 ** 31, math.nan, -math.inf])
+def test_longs_and_nan_are_left_to_the_marshal_attempt(asked: list[str], value: Any) -> None:
+    wire_text.js_message_text({"id": "c1", "response": records(300, when=value)})
+    assert asked == ["marshal", "plain", "typed"]  # marshal holds them; its JSON writer refuses them
 
 
 def test_a_typed_value_after_the_first_values_still_takes_the_plain_attempt_first(asked: list[str]) -> None:

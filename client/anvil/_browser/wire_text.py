@@ -5,7 +5,8 @@ run, and a long Python str would cost again to convert into JS).
 - plain JSON (no ``objects`` entries needed): ``marshal.dumps`` -> js_bridge/marshal_json.mjs;
 - with dates, aware datetimes (a ``datetime.timezone`` offset), Longs or NaN: ``pickle.dumps`` ->
   js_bridge/pickle_json.mjs, which writes the ``objects`` entries as the codec does (client/anvil/_wire/encode.py);
-  tried first when the message's first values show such a value (``starts_typed``), else after marshal refused.
+  tried first when the message's first values hold a date or datetime (``starts_typed``: marshal would refuse
+  it only after walking the whole message), else after marshal refused or its JSON writer did.
 
 Anything else (Media, portable classes, naive datetimes, values the codec refuses), a short message, or no
 browser: ``None``, and the caller encodes with the codec, which sends the values or raises the error.
@@ -19,11 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
-import math
 from itertools import islice
 from typing import Any
-
-from .._wire.scalars import fits_inline
 
 #: A message whose binary form is shorter than this is encoded by Python's json (crossing into JS costs more).
 PLAIN_TEXT_MIN_BYTES = 4096
@@ -70,14 +68,14 @@ def js_message_text(message: dict[str, Any]) -> Any:
 
 
 def starts_typed(message: dict[str, Any]) -> bool:
-    """True when one of the message's first FIRST_VALUES_LOOKED_AT values (depth first) is one the plain path
-    cannot send -- a date or datetime (marshal refuses it), an int outside the inline range or a non-finite float
-    (marshal_json.mjs refuses it) -- so that the message goes straight to the typed path. A list of records
-    shows its kind in its first record; a message whose first such value comes later takes the plain attempt
-    first, as before (the same text either way: only the cost differs).
+    """True when one of the message's first FIRST_VALUES_LOOKED_AT values (depth first) is a date or a datetime,
+    which marshal refuses -- but only after walking the whole message -- so that the message goes straight to
+    the typed path. A list of records shows its kind in its first record; a message whose first date comes
+    later takes the marshal attempt first, as before (the same text either way: only the cost differs). Longs
+    and NaN are left to the marshal attempt, which tells a short message (sent by the codec) from a long one.
 
     Example:
-        >>> starts_typed({"id": "c1", "response": [{"n": 1, "day": dt.date(2024, 5, 1)}]}), starts_typed({"a": [1.5]})
+        >>> starts_typed({"id": "c1", "response": [{"n": 1, "day": dt.date(2024, 5, 1)}]}), starts_typed({"a": [2**40]})
         (True, False)
     """
     pending: list[Any] = [message]
@@ -91,10 +89,6 @@ def starts_typed(message: dict[str, Any]) -> bool:
         elif kind is list or kind is tuple:
             pending.extend(reversed(value[:FIRST_VALUES_LOOKED_AT]))
         elif kind is dt.date or kind is dt.datetime:
-            return True
-        elif kind is int and not fits_inline(value):
-            return True
-        elif kind is float and not math.isfinite(value):
             return True
     return False
 
