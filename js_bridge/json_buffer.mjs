@@ -77,6 +77,46 @@ export class JsonBuffer {
     this.out[this.length++] = value;
   }
 
+  /** An int of at most 31 bits and a sign, in decimal (no string made). */
+  int(value) {
+    this.reserve(11);
+    const out = this.out;
+    let at = this.length;
+    if (value < 0) {
+      out[at++] = 0x2d;
+      value = -value;
+    }
+    let end = at + 1;
+    for (let rest = (value / 10) | 0; rest > 0; rest = (rest / 10) | 0) end++;
+    this.length = end;
+    do {
+      out[--end] = 0x30 + value % 10;
+      value = (value / 10) | 0;
+    } while (value > 0);
+  }
+
+  /** A finite float as Python's repr writes it (pythonFloatRepr), without an intermediate string for the
+   *  usual magnitudes. */
+  float(value) {
+    const magnitude = Math.abs(value);
+    if (!(magnitude >= 1e-4 && magnitude < 1e16)) return this.ascii(pythonFloatRepr(value));
+    const text = String(value); // fixed notation in this range, as Python's repr
+    this.reserve(text.length + 2);
+    const out = this.out;
+    let at = this.length;
+    let point = false;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 0x2e) point = true;
+      out[at++] = code;
+    }
+    if (!point) {
+      out[at++] = 0x2e;
+      out[at++] = 0x30;
+    }
+    this.length = at;
+  }
+
   /** Appends out[start:end] again (a value already written). */
   repeat(start, end) {
     const count = end - start;

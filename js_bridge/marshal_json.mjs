@@ -66,13 +66,13 @@ class Writer extends JsonBuffer {
       case 0x69: { // i: int32
         const value = this.int32();
         if (value < -INT_LIMIT) throw new NotPlain();
-        return this.ascii(String(value));
+        return this.int(value);
       }
       case 0x67: { // g: float64
         const value = this.view.getFloat64(this.at, true);
         this.at += 8;
         if (!Number.isFinite(value)) throw new NotPlain();
-        return this.ascii(pythonFloatRepr(value));
+        return this.float(value);
       }
       case 0x7a: case 0x5a: return this.string(this.bytes[this.at++]); // z, Z: short ASCII
       case 0x61: case 0x41: case 0x75: case 0x74: return this.string(this.int32()); // a, A, u, t

@@ -59,6 +59,20 @@ TYPED = [
     {"when": [dt.date(2024, 5, 1)] * 3},  # the same object three times: three entries
     {"id": "c8", "response": "plain, but sent this way after marshal refused"},
     {},
+    # The pickle's shapes a one-pass writer has to place: tuples (items before their opcode) first in a list,
+    # nested, starting with a date, of more than 3 items; empty containers followed by siblings; a tuple or
+    # a list as a container's only item; the pickler's batches of 1000 (1000 keys: an extra empty batch).
+    {"r": [((1, dt.date(2024, 1, 1)), "x"), (dt.date(2024, 1, 2),), ((), [], {}, (4,)), [(5, 6, 7, 8)], [[]]]},
+    {"r": {"t": (1, 2, 3, 4, 5), "e": [], "d": {}, "x": [{}], "y": (dt.date(2024, 1, 3), [(), {"k": ()}])}},
+    {"r": [{f"k{i}": i for i in range(1000)}, {f"k{i}": i for i in range(1001)}, list(range(1000)),
+           list(range(1001)), tuple(range(1001))]},
+    {"r": {**{f"k{999 - i}": i for i in range(999)}, "k999": dt.date(2024, 1, 4), "a": 2 ** 40}},
+    {"z": {"b": [dt.date(2024, 1, 5), {"y": 2 ** 33, "x": dt.date(2024, 1, 6)}], "a": {"d": 2 ** 34, "c": (1,)}},
+     "y": [{"b": 1, "a": 2}], "a": math.nan},
+    # dicts to sort one after another: the same keys in the same order (the order found is reused), the same
+    # keys in another order, other keys of the same count
+    {"r": [{"c": 1, "a": math.inf, "b": 2}, {"c": 3, "a": math.inf, "b": 4}, {"a": 5, "c": math.inf, "b": 6},
+           {"z": math.inf, "y": 7, "x": 8}]},
 ]
 REFUSED = [
     {"response": dt.datetime(2024, 5, 1)},  # naive: the codec stamps the local offset
@@ -105,3 +119,26 @@ def test_random_messages_match_the_codec(batch: list[dict[str, Any]]) -> None:
     for message, text in zip(batch, js_texts(batch)):
         assert text is not None, message
         assert identical(json.loads(text), json.loads(codec_text(message))), (message, text)
+
+
+def test_nothing_but_the_datetime_types_runs_its_reduce() -> None:
+    calls: list[str] = []
+
+    class Spy:
+        def __reduce_ex__(self, protocol: int) -> Any:
+            calls.append("Spy")
+            return (Spy, ())
+
+    class Zone(dt.tzinfo):
+        def __reduce_ex__(self, protocol: int) -> Any:
+            calls.append("Zone")
+            return (Zone, ())
+
+    class Mapping(dict):  # type: ignore[type-arg]
+        def __reduce_ex__(self, protocol: int) -> Any:
+            calls.append("Mapping")
+            return (dict, ())
+
+    for value in [Spy(), dt.datetime(2024, 1, 1, tzinfo=Zone()), Mapping(), [1, Spy()], {"k": (Spy(),)}]:
+        assert typed_pickle({"id": "c1", "response": value}) is None
+    assert calls == []
