@@ -23,7 +23,7 @@ pyodide.registerJsModule("_anvil_bridge", { plainJson: plainJsonText, typedJson:
 pyodide.runPython(`
 import json, codec_timing
 from anvil._browser.calls import message_text, decode_js_reply
-from anvil._browser.wire_text import typed_pickle
+from anvil._browser.typed_pickle import typed_pickle
 from anvil._wire import encode_message, decode_message
 `);
 
