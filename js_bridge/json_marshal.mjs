@@ -166,9 +166,7 @@ class Transcoder {
   skipWhitespace() {
     const src = this.src;
     let at = this.at;
-    let code = src[at];
-    if (code > 0x20) return; // most often: no whitespace (undefined past the end compares false)
-    while (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) code = src[++at];
+    while (at < src.length && isWhitespace(src[at])) at++;
     this.at = at;
   }
 
