@@ -318,13 +318,16 @@ class Transcoder {
     const src = this.src;
     let at = start;
     let high = 0;
+    let hash = 0;
     while (at < src.length) {
       const code = src[at];
       if (code === 0x22 || code === 0x5c || code < 0x20) break;
       high |= code;
+      hash = (Math.imul(hash, 31) + code) | 0;
       at++;
     }
     this.runIsAscii = high < 0x80;
+    this.runHash = hash; // (the run's bytes hashed as KeyTable.find hashes a string)
     return at;
   }
 
@@ -348,7 +351,7 @@ class Transcoder {
   shared(start, end) {
     const src = this.src;
     const keys = this.keys;
-    const ref = keys.find(src, start, end);
+    const ref = keys.find(src, start, end, this.runHash);
     if (ref >= 0) {
       this.out.typedInt32(TYPE_REF, ref);
       return ref;
@@ -606,12 +609,11 @@ class KeyTable {
     return this.lengths[ref] === end - start && sameBytes(src, start, this.starts[ref], end - start);
   }
 
-  /** The ref of the string src[start:end], or -1 (then `add` may record it in the free slot found). */
-  find(src, start, end) {
-    let hash = end - start;
-    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + src[i]) | 0;
+  /** The ref of the string src[start:end] whose bytes hash to `hash` (Transcoder.plainRun), or -1 (then `add`
+   *  may record it in the free slot found). */
+  find(src, start, end, hash) {
     const slots = this.slots;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+    for (let slot = (hash ^ (hash >>> 15)) & this.mask; ; slot = (slot + 1) & this.mask) {
       const ref = slots[slot];
       if (ref < 0) {
         this.free = slot;
