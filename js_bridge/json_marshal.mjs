@@ -14,7 +14,14 @@
 // json.loads, which decides.
 
 export const MAX_DEPTH = 200;
-const KEY_SLOTS = 4096; // distinct keys shared per message: at most half of this (the rest are written out)
+// Strings shared per message (keys, and values of up to SHARED_MAX bytes): at most half of the table's slots,
+// which grow with the text (the rest are written out).
+const MIN_SLOTS = 256;
+const MAX_SLOTS = 1 << 16;
+const SHARED_MAX = 32; // longer values repeat rarely; each one shared costs a hash of its bytes
+// Values stop being shared when fewer than a quarter of the first SHARING_TRIAL short ones were repeats (all
+// distinct: hashing each would cost the transcoder up to half again and save Python nothing).
+const SHARING_TRIAL = 2048;
 const MAX_INT_DIGITS = 4300; // Python's int_max_str_digits: json.loads raises for longer ints
 
 const TYPE_NULL = 0x30; // "0": ends a dict
@@ -124,6 +131,9 @@ for (const [escape, byte] of [['"', 0x22], ["\\", 0x5c], ["/", 0x2f], ["b", 8], 
 
 const utf8Encoder = new TextEncoder();
 
+// 1e0 ... 1e22: the powers of ten that are exact doubles.
+const POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, power) => Number(`1e${power}`));
+
 // The text's UTF-8 is written into this buffer, kept between messages (allocating a megabyte per message cost
 // more than encoding into it); the bytes are only read while one text is transcoded.
 let utf8Scratch = new Uint8Array(1 << 16);
@@ -146,7 +156,10 @@ class Transcoder {
     this.isAscii = this.src.length === text.length; // then byte offsets are character offsets
     this.at = 0;
     this.out = new MarshalWriter(Math.max(64, this.src.length + (this.src.length >> 2)));
-    this.keys = new KeyTable();
+    this.keys = new KeyTable(this.src.length);
+    this.sharingValues = true; // short value strings are shared while enough of them repeat (SHARING_TRIAL)
+    this.valueStrings = 0;
+    this.valueRepeats = 0;
     this.refCount = 0;
   }
 
@@ -188,12 +201,13 @@ class Transcoder {
       this.at++;
       return this.out.byte(TYPE_NULL);
     }
+    let previous = -1; // the ref of the key before this one (-1: none), which predicts this one
     while (true) {
       this.skipWhitespace();
       if (src[this.at] !== 0x22) throw new Invalid();
       const keyStart = this.at;
       const outStart = this.out.length;
-      this.key();
+      previous = this.key(previous);
       this.skipWhitespace();
       if (src[this.at] !== 0x3a) throw new Invalid();
       this.at++;
@@ -257,10 +271,15 @@ class Transcoder {
     else throw new Invalid();
     const digitsEnd = at;
     let isFloat = false;
+    let mantissa = value; // the digits before and after the point as one integer
+    let scale = 0; // the power of ten to apply to it
     if (src[at] === 0x2e && isDigit(src[at + 1])) {
       isFloat = true;
       at++;
-      while (isDigit(src[at])) at++;
+      while (isDigit(src[at])) {
+        mantissa = mantissa * 10 + (src[at++] - 0x30);
+        scale--;
+      }
     }
     const e = src[at];
     if (e === 0x65 || e === 0x45) {
@@ -270,11 +289,22 @@ class Transcoder {
       if (isDigit(src[exponent])) {
         isFloat = true;
         at = exponent;
-        while (isDigit(src[at])) at++;
+        let power = 0;
+        while (isDigit(src[at])) power = power * 10 + (src[at++] - 0x30); // (huge: Infinity, not fast)
+        scale += sign === 0x2d ? -power : power;
       }
     }
     this.at = at;
-    if (isFloat) return this.out.float(Number(this.asciiText(start, at)));
+    if (isFloat) {
+      // Clinger's fast path: an integer below 2^53 and a power of ten up to 1e22 are exact doubles, and one
+      // IEEE multiplication or division rounds correctly, as Python's float(text) does. Else V8's parser.
+      // (mantissa only grows digit by digit, so when it ends below 2^53 every step was exact.)
+      if (mantissa <= Number.MAX_SAFE_INTEGER && scale >= -22 && scale <= 22) {
+        const magnitude = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
+        return this.out.float(negative ? -magnitude : magnitude);
+      }
+      return this.out.float(Number(this.asciiText(start, at)));
+    }
     const digitCount = digitsEnd - digitsStart;
     if (digitCount <= 9) return this.out.typedInt32(TYPE_INT, negative ? -value : value);
     if (digitCount > MAX_INT_DIGITS) throw new Invalid();
@@ -288,13 +318,16 @@ class Transcoder {
     const src = this.src;
     let at = start;
     let high = 0;
+    let hash = 0;
     while (at < src.length) {
       const code = src[at];
       if (code === 0x22 || code === 0x5c || code < 0x20) break;
       high |= code;
+      hash = (Math.imul(hash, 31) + code) | 0;
       at++;
     }
     this.runIsAscii = high < 0x80;
+    this.runHash = hash; // (the run's bytes hashed as KeyTable.find hashes a string)
     return at;
   }
 
@@ -303,9 +336,32 @@ class Transcoder {
     const end = this.plainRun(start);
     if (this.src[end] === 0x22) {
       this.at = end + 1;
-      return this.out.utf8(this.src, start, end, this.runIsAscii, 0);
+      if (end - start > SHARED_MAX || !this.sharingValues) return this.out.utf8(this.src, start, end, this.runIsAscii, 0);
+      const refs = this.refCount;
+      if (this.shared(start, end) >= 0 && this.refCount === refs) this.valueRepeats++; // (found, not added)
+      if (++this.valueStrings === SHARING_TRIAL) this.sharingValues = this.valueRepeats * 4 >= SHARING_TRIAL;
+      return;
     }
     this.escapedString(start, end, 0);
+  }
+
+  /** A short plain string: written once (FLAG_REF), then referred to, so Python makes one str object for all
+   *  its repeats (strs are immutable: json.loads's values compare equal; only `is` could tell). Returns its
+   *  ref, or -1 when the table is full. */
+  shared(start, end) {
+    const src = this.src;
+    const keys = this.keys;
+    const ref = keys.find(src, start, end, this.runHash);
+    if (ref >= 0) {
+      this.out.typedInt32(TYPE_REF, ref);
+      return ref;
+    }
+    if (keys.add(src, start, end, this.refCount)) {
+      this.out.utf8(src, start, end, this.runIsAscii, FLAG_REF);
+      return this.refCount++;
+    }
+    this.out.utf8(src, start, end, this.runIsAscii, 0);
+    return -1;
   }
 
   /** A string with escapes, decoded into UTF-8 bytes as it is written (lone surrogates as themselves). */
@@ -356,20 +412,27 @@ class Transcoder {
     return unit;
   }
 
-  /** A dict key: the first time it is seen, written with FLAG_REF; later, as a reference to that one. */
-  key() {
+  /** A dict key: the first time it is seen, written with FLAG_REF; later, as a reference to that one. The key
+   *  that followed `previous` (a key's ref, or -1 at a dict's start) last time is tried first: records of one
+   *  shape repeat their keys in order, so most keys are found without hashing. Returns the key's ref, or -1. */
+  key(previous) {
     const src = this.src;
     const start = this.at + 1;
     const end = this.plainRun(start);
-    if (src[end] !== 0x22) return this.escapedString(start, end, 0); // rare: not shared
-    this.at = end + 1;
-    const ref = this.keys.find(src, start, end);
-    if (ref >= 0) return this.out.typedInt32(TYPE_REF, ref);
-    if (this.keys.add(src, start, end, this.refCount)) {
-      this.refCount++;
-      return this.out.utf8(src, start, end, this.runIsAscii, FLAG_REF);
+    if (src[end] !== 0x22) {
+      this.escapedString(start, end, 0); // rare: not shared
+      return -1;
     }
-    this.out.utf8(src, start, end, this.runIsAscii, 0); // the table is full: this key is not shared
+    this.at = end + 1;
+    const keys = this.keys;
+    const guess = keys.following[previous + 1];
+    if (guess >= 0 && keys.isKey(guess, src, start, end)) {
+      this.out.typedInt32(TYPE_REF, guess);
+      return guess;
+    }
+    const ref = this.shared(start, end); // (-1: the table is full, this key is not shared)
+    if (ref >= 0) keys.following[previous + 1] = ref;
+    return ref;
   }
 }
 
@@ -528,39 +591,44 @@ const textDecoder = new TextDecoder();
 /** The keys already written, by their place in the source bytes: an open-addressing table of
  *  [start, length, ref] (typed arrays: no allocation per key). */
 class KeyTable {
-  constructor() {
-    this.slots = new Int32Array(KEY_SLOTS * 3).fill(-1);
+  /** A table for a text of `textBytes` bytes: a slot per 32 bytes, a power of two from MIN_SLOTS to MAX_SLOTS. */
+  constructor(textBytes) {
+    let size = MIN_SLOTS;
+    while (size < MAX_SLOTS && size * 32 < textBytes) size *= 2;
+    this.mask = size - 1;
+    this.capacity = size / 2;
+    this.slots = new Int32Array(size).fill(-1); // the ref in each slot, or -1
     this.count = 0;
+    this.starts = new Int32Array(this.capacity); // by ref: where the string is in the source bytes
+    this.lengths = new Int32Array(this.capacity);
+    this.following = new Int32Array(this.capacity + 1).fill(-1); // by ref + 1: the ref of the key seen after it
   }
 
-  static hash(src, start, end) {
-    let hash = end - start;
-    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + src[i]) | 0;
-    return hash & (KEY_SLOTS - 1);
+  /** Whether src[start:end] is the string of `ref`. */
+  isKey(ref, src, start, end) {
+    return this.lengths[ref] === end - start && sameBytes(src, start, this.starts[ref], end - start);
   }
 
-  /** The ref of the key src[start:end], or -1. */
-  find(src, start, end) {
+  /** The ref of the string src[start:end] whose bytes hash to `hash` (Transcoder.plainRun), or -1 (then `add`
+   *  may record it in the free slot found). */
+  find(src, start, end, hash) {
     const slots = this.slots;
-    const length = end - start;
-    for (let slot = KeyTable.hash(src, start, end); ; slot = (slot + 1) & (KEY_SLOTS - 1)) {
-      const at = slot * 3;
-      const otherStart = slots[at];
-      if (otherStart < 0) {
+    for (let slot = (hash ^ (hash >>> 15)) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const ref = slots[slot];
+      if (ref < 0) {
         this.free = slot;
         return -1;
       }
-      if (slots[at + 1] === length && sameBytes(src, start, otherStart, length)) return slots[at + 2];
+      if (this.isKey(ref, src, start, end)) return ref;
     }
   }
 
-  /** Records the key that find() just missed; false when the table is full. */
+  /** Records the string that find() just missed as `ref`; false when the table is full. */
   add(src, start, end, ref) {
-    if (this.count >= KEY_SLOTS / 2) return false;
-    const at = this.free * 3;
-    this.slots[at] = start;
-    this.slots[at + 1] = end - start;
-    this.slots[at + 2] = ref;
+    if (this.count >= this.capacity) return false;
+    this.slots[this.free] = ref;
+    this.starts[ref] = start;
+    this.lengths[ref] = end - start;
     this.count++;
     return true;
   }

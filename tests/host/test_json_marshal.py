@@ -98,3 +98,49 @@ def test_random_values_in_every_json_form(values: list[Any], indent: int | None,
     for text, packed in zip(texts, transcode(texts)):
         assert packed is not None, text
         assert identical(marshal.loads(packed), json.loads(text)), text
+
+
+def test_repeated_short_strings_are_one_object_and_long_ones_are_not() -> None:
+    short, long = "alpha beta", "x" * 40
+    text = json.dumps([{"tag": short, "note": long}, {"tag": short, "note": long}, [short, "alpha beta "]])
+    [packed] = transcode([text])
+    first, second, third = marshal.loads(packed)
+    assert first["tag"] is second["tag"] is third[0] and third[1] == "alpha beta "
+    assert first["note"] == second["note"] and first["note"] is not second["note"]
+    assert identical(marshal.loads(packed), json.loads(text))
+
+
+def test_strings_past_the_sharing_table_and_trial_keep_their_values() -> None:
+    """More distinct keys than the table holds (the rest are written out), a trial of all-distinct values
+    (sharing stops) followed by repeats, and a text that keeps sharing: each exactly as json.loads."""
+    many_keys = json.dumps({f"k{i}": [f"v{i % 7}", i] for i in range(5000)})
+    distinct_then_repeats = json.dumps([f"s{i}" for i in range(3000)] + ["s1", "s2", {"s1": "s2"}] * 50)
+    repeats = json.dumps([{"k": f"w{i % 300}", f"k{i % 900}": "w1"} for i in range(4000)])
+    texts = [many_keys, distinct_then_repeats, repeats]
+    for text, packed in zip(texts, transcode(texts)):
+        assert packed is not None
+        assert identical(marshal.loads(packed), json.loads(text))
+    records = marshal.loads(transcode([repeats])[0])
+    assert records[300]["k"] is records[0]["k"] and records[899]["k899"] is records[1]["k1"]
+
+
+def number_texts() -> st.SearchStrategy[str]:
+    """JSON numbers with a fraction and/or an exponent: around the fast path's bounds (15-16 digits, 1e22)."""
+    digits = st.text("0123456789", min_size=1, max_size=20)
+    whole = st.one_of(st.just("0"), st.builds(lambda first, rest: first + rest, st.sampled_from("123456789"),
+                                              st.text("0123456789", max_size=19)))
+    fraction = digits.map(lambda d: "." + d)
+    exponent = st.builds(lambda e, sign, power: f"{e}{sign}{power}", st.sampled_from("eE"),
+                         st.sampled_from(["", "+", "-"]), st.integers(0, 330))
+    tail = st.one_of(fraction, exponent, st.builds(str.__add__, fraction, exponent))
+    return st.builds(lambda sign, w, t: sign + w + t, st.sampled_from(["", "-"]), whole, tail)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(number_texts(), min_size=200, max_size=200))
+def test_decimal_texts_are_the_floats_python_reads(numbers: list[str]) -> None:
+    texts = ["[" + ", ".join(numbers) + "]"]
+    [packed] = transcode(texts)
+    assert packed is not None
+    assert identical(marshal.loads(packed), json.loads(texts[0])), texts[0]
+    assert all(type(value) is float for value in marshal.loads(packed))
