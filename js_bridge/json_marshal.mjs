@@ -15,6 +15,7 @@
 
 export const MAX_DEPTH = 200;
 const KEY_SLOTS = 4096; // distinct keys shared per message: at most half of this (the rest are written out)
+const MIN_KEY_SLOTS = 16;
 const MAX_INT_DIGITS = 4300; // Python's int_max_str_digits: json.loads raises for longer ints
 
 const TYPE_NULL = 0x30; // "0": ends a dict
@@ -146,7 +147,7 @@ class Transcoder {
     this.isAscii = this.src.length === text.length; // then byte offsets are character offsets
     this.at = 0;
     this.out = new MarshalWriter(Math.max(64, this.src.length + (this.src.length >> 2)));
-    this.keys = new KeyTable();
+    this.keys = new KeyTable(keySlotsFor(this.src.length));
     this.refCount = 0;
   }
 
@@ -525,25 +526,38 @@ function scalarValue(kind, text) {
 
 const textDecoder = new TextDecoder();
 
+/** The key table's size for `length` bytes of JSON: a power of two, at least twice the keys the text can hold
+ *  (each takes 3 bytes or more, `"":`), so a short message's table never fills (and costs no 48 KB to clear);
+ *  KEY_SLOTS at most.
+ *
+ *    keySlotsFor(47) === 64; keySlotsFor(1 << 20) === KEY_SLOTS */
+export function keySlotsFor(length) {
+  let slots = MIN_KEY_SLOTS;
+  while (slots < KEY_SLOTS && slots * 3 < length * 2) slots *= 2;
+  return slots;
+}
+
 /** The keys already written, by their place in the source bytes: an open-addressing table of
- *  [start, length, ref] (typed arrays: no allocation per key). */
+ *  [start, length, ref] (typed arrays: no allocation per key), of `size` slots (a power of two). */
 class KeyTable {
-  constructor() {
-    this.slots = new Int32Array(KEY_SLOTS * 3).fill(-1);
+  constructor(size = KEY_SLOTS) {
+    this.size = size;
+    this.slots = new Int32Array(size * 3).fill(-1);
     this.count = 0;
   }
 
-  static hash(src, start, end) {
+  static hash(src, start, end, size) {
     let hash = end - start;
     for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + src[i]) | 0;
-    return hash & (KEY_SLOTS - 1);
+    return hash & (size - 1);
   }
 
   /** The ref of the key src[start:end], or -1. */
   find(src, start, end) {
     const slots = this.slots;
+    const mask = this.size - 1;
     const length = end - start;
-    for (let slot = KeyTable.hash(src, start, end); ; slot = (slot + 1) & (KEY_SLOTS - 1)) {
+    for (let slot = KeyTable.hash(src, start, end, this.size); ; slot = (slot + 1) & mask) {
       const at = slot * 3;
       const otherStart = slots[at];
       if (otherStart < 0) {
@@ -556,7 +570,7 @@ class KeyTable {
 
   /** Records the key that find() just missed; false when the table is full. */
   add(src, start, end, ref) {
-    if (this.count >= KEY_SLOTS / 2) return false;
+    if (this.count >= this.size / 2) return false;
     const at = this.free * 3;
     this.slots[at] = start;
     this.slots[at + 1] = end - start;
