@@ -2,7 +2,8 @@
 summary of where the time goes: self time per function, grouped by where the function lives (our bridge,
 Pyodide's JS glue, wasm = the Python interpreter, V8 builtins, idle = waiting for the network/server).
 
-Usage: .venv/bin/python bench/profile_browser.py [row ...]   (rows: see ROWS; default: all)
+Usage: .venv/bin/python bench/profile_browser.py [row ...]   (rows: see ROWS and JS_ROWS, the raw baselines;
+default: ROWS)
 Writes build/profiles/<row>.cpuprofile (open in Chrome DevTools > Performance) and prints the summary.
 
 Example:
@@ -34,6 +35,12 @@ ROWS = {
     "media_down_8mb": (rows_src.PY_MEDIA_DOWN, None),
     "call_async_1000": (rows_src.PY_CONCURRENT, None),
 }
+#: baseline rows: row -> (JS function run in the page, its arguments given the /_/ws URL)
+JS_ROWS = {
+    "call_sync_fn_raw": (rows_src.RAW_WS_CALLS, lambda ws_url: [ws_url, "noop", rows_src.CALLS]),
+}
+#: rows whose summary is also printed per call (they make rows_src.CALLS calls)
+PER_CALL = {"call_sync_fn", "call_sync_fn_raw"}
 
 
 def where(node: dict[str, Any]) -> str:
@@ -53,8 +60,8 @@ def where(node: dict[str, Any]) -> str:
     return "other JS"
 
 
-def summarise(profile: dict[str, Any], top: int = 12) -> list[str]:
-    """Self time by part and the functions with the most self time."""
+def summarise(profile: dict[str, Any], top: int = 12, calls: int = 0) -> list[str]:
+    """Self time by part and the functions with the most self time (and per call, given ``calls``)."""
     nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
     deltas = profile["timeDeltas"]
     self_ms: collections.Counter[int] = collections.Counter()
@@ -67,8 +74,9 @@ def summarise(profile: dict[str, Any], top: int = 12) -> list[str]:
         frame = nodes[node_id]
         parts[where(frame)] += ms
         functions[f"{frame.get('functionName') or '(anonymous)'} {frame.get('url', '').rsplit('/', 1)[-1]}"] += ms
-    lines = [f"  total {total:.0f} ms"]
-    lines += [f"  {ms:8.1f} ms {100 * ms / total:5.1f}%  {part}" for part, ms in parts.most_common()]
+    per_call = (lambda ms: f" {1000 * ms / calls:7.1f} us/call") if calls else (lambda ms: "")
+    lines = [f"  total {total:.0f} ms" + per_call(total) + (f", not idle{per_call(total - parts['(idle)'])}" if calls else "")]
+    lines += [f"  {ms:8.1f} ms {100 * ms / total:5.1f}%{per_call(ms)}  {part}" for part, ms in parts.most_common()]
     lines.append("  top functions (self time):")
     lines += [f"  {ms:8.1f} ms  {name}" for name, ms in functions.most_common(top)]
     return lines
@@ -85,17 +93,22 @@ def main(names: list[str]) -> None:
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 100})
         for name in names or list(ROWS):
-            code, setup = ROWS[name]
-            if setup:
-                rows_src.run_python(page, setup)
-                page.evaluate(rows_src.JS_MAKE_REPLY)
-            rows_src.run_python(page, code)  # warm-up
+            if name in JS_ROWS:
+                function, arguments = JS_ROWS[name]
+                run = (lambda: page.evaluate(function, arguments(app.ws_url + "/_/ws")))
+            else:
+                code, setup = ROWS[name]
+                if setup:
+                    rows_src.run_python(page, setup)
+                    page.evaluate(rows_src.JS_MAKE_REPLY)
+                run = (lambda: rows_src.run_python(page, code))
+            run()  # warm-up
             cdp.send("Profiler.start")
-            result = rows_src.run_python(page, code)
+            result = run()
             profile = cdp.send("Profiler.stop")["profile"]
             (OUT / f"{name}.cpuprofile").write_text(json.dumps(profile))
             print(f"{name}: row result {result}")
-            print("\n".join(summarise(profile)))
+            print("\n".join(summarise(profile, calls=rows_src.CALLS if name in PER_CALL else 0)))
         context.close()
 
 

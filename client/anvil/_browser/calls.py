@@ -30,6 +30,7 @@ from typing import Any, Callable, Coroutine
 
 from .._errors import AppOfflineError, SerializationError, error_from_wire
 from .._wire import decode_message, encode_message
+from .._wire.encode import is_plain_json
 from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
 from .scalar_entries import apply_scalar_entries
 from .updates import apply_capability_updates, show_output
@@ -108,9 +109,24 @@ def message_text(message: dict[str, Any]) -> tuple[Any, list[tuple[str, bytes]],
     text = js_message_text(message)
     if text is not None:
         return text, [], []
+    if _plain(message):  # all the codec would do is add an empty "objects" list: skip its walk
+        return json.dumps({**message, "objects": []}, allow_nan=False), [], []
     encoded = encode_message(message)
     frames = [(json.dumps(header), data) for header, data in encoded.chunks()] if encoded.media else []
     return json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
+
+
+def _plain(message: dict[str, Any]) -> bool:
+    """True when ``message`` is plain JSON (``is_plain_json``), False also when it is too deep to tell.
+
+    Example:
+        >>> _plain({"id": "c1", "args": [1, "x", None]}), _plain({"id": "c1", "args": [(1, 2)]})
+        (True, False)
+    """
+    try:
+        return is_plain_json(message)
+    except RecursionError:
+        return False
 
 
 def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
