@@ -5,6 +5,8 @@ Pyodide's JS glue, wasm = the Python interpreter, V8 builtins, idle = waiting fo
 Usage: .venv/bin/python bench/profile_browser.py [row ...]   (rows: see ROWS and JS_ROWS, the raw baselines;
 default: ROWS)
 Writes build/profiles/<row>.cpuprofile (open in Chrome DevTools > Performance) and prints the summary.
+With --cpu: the page's main-thread CPU time per call instead (CDP Performance metrics, ThreadTime), 7 runs each:
+the steadier figure on a shared machine, e.g. ``bench/profile_browser.py --cpu call_sync_fn call_sync_fn_raw``.
 
 Example:
     >>> where({"url": "http://h/_/runtime/abc/transport.mjs", "functionName": "receive"})
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import json
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +34,7 @@ OUT = ROOT / "build" / "profiles"
 #: row -> (Python code run in the page, setup code run first or None)
 ROWS = {
     "call_sync_fn": (rows_src.py_sequential("noop"), None),
+    "call_async_def_fn": (rows_src.py_sequential("noop_async"), None),
     "receive_1mb": (rows_src.PY_RECEIVE, rows_src.PY_FETCH_BIG),
     "media_down_8mb": (rows_src.PY_MEDIA_DOWN, None),
     "call_async_1000": (rows_src.PY_CONCURRENT, None),
@@ -38,9 +42,10 @@ ROWS = {
 #: baseline rows: row -> (JS function run in the page, its arguments given the /_/ws URL)
 JS_ROWS = {
     "call_sync_fn_raw": (rows_src.RAW_WS_CALLS, lambda ws_url: [ws_url, "noop", rows_src.CALLS]),
+    "call_async_def_fn_raw": (rows_src.RAW_WS_CALLS, lambda ws_url: [ws_url, "noop_async", rows_src.CALLS]),
 }
 #: rows whose summary is also printed per call (they make rows_src.CALLS calls)
-PER_CALL = {"call_sync_fn", "call_sync_fn_raw"}
+PER_CALL = {"call_sync_fn", "call_sync_fn_raw", "call_async_def_fn", "call_async_def_fn_raw"}
 
 
 def where(node: dict[str, Any]) -> str:
@@ -51,7 +56,7 @@ def where(node: dict[str, Any]) -> str:
     if url.endswith(".wasm") or "wasm-function" in name or url.startswith("wasm://"):
         return "wasm (the Python interpreter)"
     if any(url.endswith(f) for f in ("transport.mjs", "frames.mjs", "runtime.mjs", "wire_types.mjs", "spinner.mjs",
-                                     "snapshot.mjs")):
+                                     "snapshot.mjs", "bridge.mjs", "session.mjs", "json_marshal.mjs")):
         return "bridge (js_bridge/*.mjs)"
     if "pyodide" in url:
         return "pyodide JS glue (pyodide.asm.mjs)"
@@ -82,7 +87,15 @@ def summarise(profile: dict[str, Any], top: int = 12, calls: int = 0) -> list[st
     return lines
 
 
-def main(names: list[str]) -> None:
+def thread_cpu_ms(cdp: Any) -> float:
+    """The page's main thread CPU time so far (CDP ``Performance`` metrics, ``ThreadTime``), in ms."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return 1000 * next(m["value"] for m in metrics if m["name"] == "ThreadTime")
+
+
+def main(names: list[str], cpu: bool = False) -> None:
+    """Profile each row once after a warm-up; with ``cpu``, print instead the main thread's CPU time per call of
+    7 runs (median [min-max]): less disturbed by other processes on the machine than wall time or a profile."""
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -92,6 +105,7 @@ def main(names: list[str]) -> None:
         cdp = context.new_cdp_session(page)
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 100})
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
         for name in names or list(ROWS):
             if name in JS_ROWS:
                 function, arguments = JS_ROWS[name]
@@ -103,6 +117,16 @@ def main(names: list[str]) -> None:
                     page.evaluate(rows_src.JS_MAKE_REPLY)
                 run = (lambda: rows_src.run_python(page, code))
             run()  # warm-up
+            if cpu:
+                calls = rows_src.CALLS if name in PER_CALL else 1
+                samples = []
+                for _ in range(7):
+                    before = thread_cpu_ms(cdp)
+                    run()
+                    samples.append(1000 * (thread_cpu_ms(cdp) - before) / calls)
+                unit = "us of main-thread CPU per call" if name in PER_CALL else "us of main-thread CPU"
+                print(f"{name}: {statistics.median(samples):.1f} [{min(samples):.1f}-{max(samples):.1f}] {unit}")
+                continue
             cdp.send("Profiler.start")
             result = run()
             profile = cdp.send("Profiler.stop")["profile"]
@@ -113,4 +137,4 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main([a for a in sys.argv[1:] if a != "--cpu"], cpu="--cpu" in sys.argv[1:])
