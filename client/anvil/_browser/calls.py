@@ -29,8 +29,7 @@ import os
 from typing import Any, Callable, Coroutine
 
 from .._errors import AppOfflineError, SerializationError, error_from_wire
-from .._wire import decode_message, encode_message
-from .._wire.encode import is_plain_json
+from .._wire import decode_message, encode_message, is_plain_json
 from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
 from .scalar_entries import apply_scalar_entries
 from .updates import apply_capability_updates, show_output
