@@ -45,16 +45,22 @@ export function makeBridge(serverUrl, transport, session, spinnerDelayMs) {
     // The same for a message with dates, datetimes and Longs from its pickle bytes (pickle_json.mjs).
     typedJson: typedJsonText,
     call(id, text, frames, spinner) {
-      const reply = transport.call(id, textOf(text), frames, (progress) => this.onProgress && this.onProgress(id, progress));
-      if (!spinner) return reply;
-      this.spinner.start();
-      return reply.finally(() => this.spinner.stop());
+      return new Promise((resolve, reject) => this.callSettled(id, text, frames, spinner, resolve, reject));
     },
-    /** `call`, reporting the outcome to onSettled instead of returning a promise (for a Python that waits
-     *  with run_sync on a Future of its own, which resumes without an event-loop turn). */
-    callSettled(id, text, frames, spinner) {
-      this.call(id, text, frames, spinner).then((reply) => this.onSettled(id, reply, undefined),
-        (error) => this.onSettled(id, undefined, error));
+    /** `call`, reporting the outcome to `onSettled(id, reply, error)` (or to `resolve`/`reject` when given)
+     *  instead of returning a promise: a Python that waits with run_sync on a Future of its own resumes without
+     *  an event-loop turn, and no promise is made per call. The spinner stops before the outcome is reported. */
+    callSettled(id, text, frames, spinner, resolve = (reply) => this.onSettled(id, reply, undefined),
+                reject = (error) => this.onSettled(id, undefined, error)) {
+      const fulfilled = spinner ? (reply) => { this.spinner.stop(); resolve(reply); } : resolve;
+      const failed = spinner ? (error) => { this.spinner.stop(); reject(error); } : reject;
+      if (spinner) this.spinner.start();
+      try {
+        transport.start(id, textOf(text), frames, (progress) => this.onProgress && this.onProgress(id, progress),
+          fulfilled, failed);
+      } catch (error) {
+        failed(error);
+      }
     },
     syncCall(text, frames) {
       return syncHttpCall(serverUrl, session, textOf(text), frames);

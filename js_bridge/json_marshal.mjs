@@ -15,8 +15,9 @@
 
 export const MAX_DEPTH = 200;
 // Strings shared per message (keys, and values of up to SHARED_MAX bytes): at most half of the table's slots,
-// which grow with the text (the rest are written out).
-const MIN_SLOTS = 256;
+// which grow with the text (the rest are written out): twice as many as the text can hold strings (each takes
+// 3 bytes or more, `"":`), so a short reply's table never fills and costs little to clear.
+const MIN_SLOTS = 16;
 const MAX_SLOTS = 1 << 16;
 const SHARED_MAX = 32; // longer values repeat rarely; each one shared costs a hash of its bytes
 // Values stop being shared when fewer than a quarter of the first SHARING_TRIAL short ones were repeats (all
@@ -591,10 +592,11 @@ const textDecoder = new TextDecoder();
 /** The keys already written, by their place in the source bytes: an open-addressing table of
  *  [start, length, ref] (typed arrays: no allocation per key). */
 class KeyTable {
-  /** A table for a text of `textBytes` bytes: a slot per 32 bytes, a power of two from MIN_SLOTS to MAX_SLOTS. */
+  /** A table for a text of `textBytes` bytes: a power of two from MIN_SLOTS to MAX_SLOTS, at least 2/3 of a slot
+   *  per byte (e.g. 32 slots for a 47-byte reply). */
   constructor(textBytes) {
     let size = MIN_SLOTS;
-    while (size < MAX_SLOTS && size * 32 < textBytes) size *= 2;
+    while (size < MAX_SLOTS && size * 3 < textBytes * 2) size *= 2;
     this.mask = size - 1;
     this.capacity = size / 2;
     this.slots = new Int32Array(size).fill(-1); // the ref in each slot, or -1

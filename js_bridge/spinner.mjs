@@ -48,34 +48,49 @@ function makeLayer(extraClass) {
   return layer;
 }
 
-/** Reference counting with a show-delay: `onShow` once the count has been above 0 for `showDelayMs`. */
+/** Reference counting with a show-delay: `onShow` once the count has been above 0 for `showDelayMs`.
+ *  One timer serves many calls: a call that ends before the delay leaves it armed, and when it fires it shows
+ *  the spinner only if a busy spell has lasted the delay, else re-arms for what is left of it. Sequential calls
+ *  faster than the delay cost no setTimeout/clearTimeout each (`now` is the clock, injectable for tests). */
 class DelayedCounter {
-  constructor(showDelayMs, onShow, onHide) {
+  constructor(showDelayMs, onShow, onHide, now = () => performance.now()) {
     this.count = 0;
     this.showDelayMs = showDelayMs;
     this.onShow = onShow;
     this.onHide = onHide;
+    this.now = now;
     this.timer = null;
+    this.since = 0; // when the current busy spell began
     this.shown = false;
   }
 
   start() {
     this.count += 1;
-    if (this.count === 1) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.shown = true;
-        this.onShow();
-      }, this.showDelayMs);
+    if (this.count !== 1) return;
+    this.since = this.now();
+    if (this.timer === null) this.arm(this.showDelayMs);
+  }
+
+  arm(ms) {
+    this.timer = setTimeout(() => this.due(), ms);
+  }
+
+  due() {
+    this.timer = null;
+    if (this.count === 0) return;
+    const left = this.since + this.showDelayMs - this.now();
+    if (left > 0) {
+      this.arm(left);
+      return;
     }
+    this.shown = true;
+    this.onShow();
   }
 
   stop() {
     if (this.count === 0) return;
     this.count -= 1;
     if (this.count > 0) return;
-    clearTimeout(this.timer);
-    this.timer = null;
     if (this.shown) {
       this.shown = false;
       this.onHide();
@@ -97,9 +112,9 @@ function fadeIn(layer, parent) {
 }
 
 export class GlobalSpinner {
-  constructor({ showDelayMs = 100 } = {}) {
+  constructor({ showDelayMs = 100, now } = {}) {
     this.layer = null;
-    this.counter = new DelayedCounter(showDelayMs, () => this.show(), () => this.hide());
+    this.counter = new DelayedCounter(showDelayMs, () => this.show(), () => this.hide(), now);
   }
 
   set showDelayMs(ms) {

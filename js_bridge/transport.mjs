@@ -90,15 +90,20 @@ export class WebSocketTransport {
 
   /** Send a CALL (its JSON text and media frames, or null); resolves with the final reply. */
   call(id, text, frames, onMessage) {
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { text, frames, onMessage, resolve, reject, sent: false, queuedAt: Date.now() });
-      if (this.socket && this.socket.readyState === 1) {
-        this.send(this.calls.get(id));
-      } else {
-        this.connectSoon();
-        this.watchQueue();
-      }
-    });
+    return new Promise((resolve, reject) => this.start(id, text, frames, onMessage, resolve, reject));
+  }
+
+  /** `call` reporting to `resolve(reply)` or `reject(error)` itself, with no promise in between (a blocking call
+   *  from Python waits on its own Future: bridge.callSettled). */
+  start(id, text, frames, onMessage, resolve, reject) {
+    const entry = { text, frames, onMessage, resolve, reject, sent: false, queuedAt: Date.now() };
+    this.calls.set(id, entry);
+    if (this.socket && this.socket.readyState === 1) {
+      this.send(entry);
+    } else {
+      this.connectSoon();
+      this.watchQueue();
+    }
   }
 
   /** The page's session changed elsewhere (a log-in over HTTP): a socket still in another session reconnects
@@ -224,6 +229,11 @@ export class HttpTransport {
     this.url = origin + "/_/server-call-http";
     this.session = session;
     this.fetchImpl = fetchImpl;
+  }
+
+  /** `call` reporting to `resolve` or `reject` (see WebSocketTransport.start). */
+  start(id, text, frames, onMessage, resolve, reject) {
+    this.call(id, text, frames, onMessage).then(resolve, reject);
   }
 
   async call(id, text, frames, onMessage) {

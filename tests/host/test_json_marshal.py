@@ -77,6 +77,17 @@ def test_dict_keys_are_shared_like_json_loads_shares_them() -> None:
     assert next(iter(first)) is next(iter(second))
 
 
+def test_a_short_text_dense_with_keys_shares_every_key() -> None:
+    """The key table is sized by the text (a small one for a short reply): a text packed with as many distinct
+    keys as its length allows still gets every repeated key shared, none left out for a full table."""
+    names = [f"{a}{b}" for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"][:200]
+    entry = "{" + ",".join(f'"{name}":0' for name in names) + "}"
+    [packed] = transcode([f"[{entry},{entry}]"])
+    first, second = marshal.loads(packed)
+    assert list(first) == names
+    assert all(a is b for a, b in zip(first, second))
+
+
 def test_texts_json_loads_refuses_or_too_deep_are_left_to_json_loads() -> None:
     for text, packed in zip(REFUSED, transcode(REFUSED)):
         assert packed is None, text

@@ -9,7 +9,7 @@ import { installFakeDom } from "./fake_dom.mjs";
 
 let dom;
 beforeEach(() => {
-  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"] });
   dom = installFakeDom();
 });
 afterEach(() => {
@@ -26,7 +26,7 @@ function globalState() {
 
 describe("GlobalSpinner", () => {
   test("shows only once a call has run for the show-delay, announced busy", () => {
-    const spinner = new GlobalSpinner({ showDelayMs: 100 });
+    const spinner = new GlobalSpinner({ showDelayMs: 100, now: Date.now });
     spinner.start();
     mock.timers.tick(99);
     assert.equal(globalState(), "absent");
@@ -40,7 +40,7 @@ describe("GlobalSpinner", () => {
   });
 
   test("a call faster than the show-delay never shows it", () => {
-    const spinner = new GlobalSpinner({ showDelayMs: 100 });
+    const spinner = new GlobalSpinner({ showDelayMs: 100, now: Date.now });
     spinner.start();
     mock.timers.tick(60);
     spinner.stop();
@@ -50,7 +50,7 @@ describe("GlobalSpinner", () => {
   });
 
   test("is reference-counted: visible until the last of overlapping calls ends, then fades out and goes", () => {
-    const spinner = new GlobalSpinner({ showDelayMs: 100 });
+    const spinner = new GlobalSpinner({ showDelayMs: 100, now: Date.now });
     spinner.start();
     mock.timers.tick(50);
     spinner.start(); // a second call joins: the delay is not restarted
@@ -69,7 +69,7 @@ describe("GlobalSpinner", () => {
   });
 
   test("overlapping calls that all end before the show-delay never show it", () => {
-    const spinner = new GlobalSpinner({ showDelayMs: 100 });
+    const spinner = new GlobalSpinner({ showDelayMs: 100, now: Date.now });
     spinner.start();
     mock.timers.tick(30);
     spinner.start();
@@ -81,7 +81,7 @@ describe("GlobalSpinner", () => {
   });
 
   test("extra stops are harmless and do not go negative", () => {
-    const spinner = new GlobalSpinner({ showDelayMs: 10 });
+    const spinner = new GlobalSpinner({ showDelayMs: 10, now: Date.now });
     spinner.stop();
     spinner.start();
     spinner.stop();
@@ -93,7 +93,7 @@ describe("GlobalSpinner", () => {
   });
 
   test("a call starting during the fade-out shows the same layer again", () => {
-    const spinner = new GlobalSpinner({ showDelayMs: 100 });
+    const spinner = new GlobalSpinner({ showDelayMs: 100, now: Date.now });
     spinner.start();
     mock.timers.tick(100);
     spinner.stop();
@@ -106,8 +106,26 @@ describe("GlobalSpinner", () => {
     assert.equal(dom.document.byClass("anvil-spinner-global").length, 1);
   });
 
+  test("sequential calls faster than the show-delay share one timer, and each still waits the whole delay", () => {
+    const spinner = new GlobalSpinner({ showDelayMs: 100, now: Date.now });
+    const armed = mock.method(globalThis, "setTimeout");
+    for (let i = 0; i < 90; i++) {
+      spinner.start();
+      mock.timers.tick(1);
+      spinner.stop();
+    }
+    assert.equal(armed.mock.callCount(), 1, "one timer for 90 calls, not one each");
+    spinner.start(); // at 90 ms: the timer armed at 0 fires at 100 and must re-arm, not show
+    mock.timers.tick(99);
+    assert.equal(globalState(), "absent", "shown 10 ms into a call");
+    mock.timers.tick(1);
+    assert.equal(globalState(), "visible");
+    spinner.stop();
+    armed.mock.restore();
+  });
+
   test("the show-delay can be changed (data-spinner-delay)", () => {
-    const spinner = new GlobalSpinner();
+    const spinner = new GlobalSpinner({ now: Date.now });
     spinner.showDelayMs = 1_200;
     spinner.start();
     mock.timers.tick(1_199);

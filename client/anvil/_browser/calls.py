@@ -29,7 +29,7 @@ import os
 from typing import Any, Callable, Coroutine
 
 from .._errors import AppOfflineError, SerializationError, error_from_wire
-from .._wire import decode_message, encode_message
+from .._wire import decode_message, encode_message, is_plain_json
 from .indicator import GlobalSpinnerDuring, suppressing_global_spinner
 from .scalar_entries import apply_scalar_entries
 from .updates import apply_capability_updates, show_output
@@ -108,9 +108,24 @@ def message_text(message: dict[str, Any]) -> tuple[Any, list[tuple[str, bytes]],
     text = js_message_text(message)
     if text is not None:
         return text, [], []
+    if _plain(message):  # all the codec would do is add an empty "objects" list: skip its walk
+        return json.dumps({**message, "objects": []}, allow_nan=False), [], []
     encoded = encode_message(message)
     frames = [(json.dumps(header), data) for header, data in encoded.chunks()] if encoded.media else []
     return json.dumps(encoded.message, allow_nan=False), frames, encoded.capabilities
+
+
+def _plain(message: dict[str, Any]) -> bool:
+    """True when ``message`` is plain JSON (``is_plain_json``), False also when it is too deep to tell.
+
+    Example:
+        >>> _plain({"id": "c1", "args": [1, "x", None]}), _plain({"id": "c1", "args": [(1, 2)]})
+        (True, False)
+    """
+    try:
+        return is_plain_json(message)
+    except RecursionError:
+        return False
 
 
 def decode_reply(text: str | bytes, media: dict[str, bytes] | None = None, error: str | None = None) -> dict[str, Any]:
@@ -211,16 +226,22 @@ class _Bridge:
     call_settled: Any = None
     waiting: dict[str, Any] = {}
     loop = _ImmediateLoop()
+    #: pyodide.ffi's, imported once (not on every call: an import statement in a function costs a lookup and
+    #: importlib's _handle_fromlist each time; this module also loads outside Pyodide, so not at the top).
+    run_sync: Callable[[Any], Any]
+    can_run_sync: Callable[[], bool]
 
     @classmethod
-    def ready(cls) -> None:
+    def ready(cls) -> type[_Bridge]:
         if cls.bridge is None:
-            from pyodide.ffi import create_proxy
+            from pyodide.ffi import can_run_sync, create_proxy, run_sync
 
             bridge = _bridge()
             bridge.onProgress = create_proxy(_on_progress)
             bridge.onSettled = create_proxy(cls.settled)
+            cls.run_sync, cls.can_run_sync = staticmethod(run_sync), staticmethod(can_run_sync)
             cls.call, cls.call_settled, cls.bridge = bridge.call, bridge.callSettled, bridge
+        return cls
 
     @classmethod
     def send(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
@@ -231,14 +252,12 @@ class _Bridge:
     @classmethod
     def wait(cls, call_id: str, text: str, frames: list[tuple[str, bytes]], spinner: bool) -> Any:
         """Send a CALL and suspend Python (JSPI) until its reply; raises BridgeError if the bridge refuses it."""
-        from pyodide.ffi import run_sync
-
         cls.ready()
         future = asyncio.Future(loop=cls.loop)  # type: ignore[arg-type]
         cls.waiting[call_id] = future
         try:
-            cls.call_settled(call_id, text, _frames_to_js(frames), spinner)
-            return run_sync(future)
+            cls.call_settled(call_id, text, _frames_to_js(frames) if frames else None, spinner)
+            return cls.run_sync(future)
         finally:
             cls.waiting.pop(call_id, None)
 
@@ -297,11 +316,9 @@ def _spinner_wanted(silent: bool) -> bool:
 def blocking_call(fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], silent: bool,
                   live_object: dict[str, Any] | None = None) -> Any:
     global _last_path
-    from pyodide.ffi import can_run_sync
-
     call_id, text, frames, capabilities = encode_call(fn_name, args, kwargs, live_object)
     try:
-        if can_run_sync():
+        if _Bridge.ready().can_run_sync():
             _last_path = "jspi"
             _in_flight[call_id] = capabilities
             try:

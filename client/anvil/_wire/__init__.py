@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from .chunks import MAX_CHUNK_BYTES, MediaAssembler, check_chunk_header, split_media
 from .decode import DecodedMessage, decode_message, media_ids
-from .encode import EncodedMessage, encode_message
+from .encode import EncodedMessage, encode_message, is_plain_json
 from .paths import repr_path
 
 __all__ = [
     "MAX_CHUNK_BYTES", "MediaAssembler", "check_chunk_header", "split_media",
     "DecodedMessage", "decode_message", "media_ids",
-    "EncodedMessage", "encode_message", "repr_path", "reassemble",
+    "EncodedMessage", "encode_message", "is_plain_json", "repr_path", "reassemble",
 ]
 
 
