@@ -351,7 +351,7 @@ def run(names: list[str] | None = None) -> list[Row]:
     if unknown:
         raise SystemExit(f"Unknown browser rows {sorted(unknown)}; the rows are {', '.join(ROWS)}")
     with LiveServer(ROOT / "bench" / "apps" / "browser") as app, LiveServer(ROOT / "bench" / "apps" / "bare") as bare, \
-            sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+            sync_playwright() as playwright, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         context, page = open_app(playwright, profile, app)
         rows = page_rows(page, app.ws_url + "/_/ws", wanted)
         page.close()

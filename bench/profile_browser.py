@@ -100,7 +100,7 @@ def main(names: list[str], cpu: bool = False) -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with LiveServer(ROOT / "bench" / "apps" / "browser") as app, sync_playwright() as playwright, \
-            tempfile.TemporaryDirectory() as profile_dir:
+            tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile_dir:
         context, page = rows_src.open_app(playwright, profile_dir, app)
         cdp = context.new_cdp_session(page)
         cdp.send("Profiler.enable")

@@ -35,7 +35,7 @@ async def chromium() -> AsyncIterator[Any]:
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
 
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         async with async_playwright() as playwright:
             context = await playwright.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)

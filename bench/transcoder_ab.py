@@ -44,7 +44,7 @@ def measure(old: str, new: str, samples: int) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
     with LiveServer(ROOT / "bench" / "apps" / "browser") as app, sync_playwright() as playwright, \
-            tempfile.TemporaryDirectory() as profile:
+            tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         context, page = open_app(playwright, profile, app)
         run_python(page, PY_FETCH_BIG)
         page.evaluate(JS_MAKE_REPLY)
